@@ -1,0 +1,1 @@
+"""The mentoring platform: independent services that exchange domain events over RabbitMQ."""

@@ -1,0 +1,445 @@
+"""The matching service: pairs mentors and mentees as registrations arrive, runs cohort
+rounds on demand, keeps the reserve register, and lets coordinators decide over HTTP.
+
+Events in (``@consume(..., source="registration")``, one durable queue, per-stream order,
+idempotent inbox): programme settings, registrations, consent, training, background checks,
+team needs, profile changes, withdrawals, erasure, and ``TenantKeyRotated`` (internal: the
+coordinator keys, kept by :data:`~services.platform_core.tenancy.CREDENTIALS`). Each event
+updates the ``participants`` read model and then triggers matching in the same transaction:
+
+=====================================  ==================================================
+event                                  reaction
+=====================================  ==================================================
+ProgrammeCreated / Cloned / Updated    take from the reserve (every mentor)
+MentorRegistered, TrainingCompleted,   take from the reserve (that mentor)
+VettingRecorded, mentor ProfileUpdated
+MenteeRegistered, TeamRegistered,      place that mentee (``place_one``) or waitlist
+TeamNeedSet, ConsentGiven, mentee
+ProfileUpdated
+ParticipantWithdrew, PersonErased      their pairings end, the other side is matched again
+ConsentWithdrawn                       the mentee's pairing ends (``consent_withdrawn``)
+=====================================  ==================================================
+
+Modes: ``automatic`` confirms at once (``PairingConfirmed``); ``coordinator_approves``
+proposes (``PairingProposed``) and waits for approve/reject; ``coordinator_assigns`` waits
+for the coordinator (``awaiting_coordinator``; a round proposes; ``.../teams/{id}/candidates``
+lists the mentors to pick from); ``mentee_chooses`` offers a shortlist (``ShortlistOffered``),
+asks the mentee's ranked mentors one at a time (``MentorRequested`` ... accepted, declined,
+expired after ``matching.answer_days``, cancelled: see :mod:`.domain.requests`). A programme
+with ``dates.matching_round`` has a scheduled job that runs its cohort round on that date
+(automatic and approving programmes wait for it: ``awaiting_round``); jobs run on the
+injected clock, claimed by one replica (:mod:`~services.platform_core.scheduler`). Concurrency between replicas: see :mod:`.matcher` and
+:mod:`.domain.pairing` (guard streams ``matchmentor``/``matchmentee`` with expected versions).
+
+HTTP (every route but ``/health`` needs the tenant's coordinator key; 401 no or bad key,
+403 another role, 404 another tenant's or missing, 400 bad input naming each field, 409 the
+state moved on, 422 a hard rule, naming it):
+
+=======  ==============================================================  ===========
+GET      /health                                                         200
+GET      /tenants/{t}/programmes/{p}/pairings[?status=...]               200
+GET      /tenants/{t}/programmes/{p}/proposals                           200
+POST     /tenants/{t}/programmes/{p}/proposals/{id}/approve              200
+POST     /tenants/{t}/programmes/{p}/proposals/{id}/reject  {reason?}    200
+POST     /tenants/{t}/programmes/{p}/pairings  {mentor_id, mentee_id}    201
+POST     /tenants/{t}/programmes/{p}/pairings/{id}/end  {reason, rematch?}  200
+POST     /tenants/{t}/programmes/{p}/rounds                              201
+GET      /tenants/{t}/programmes/{p}/reserve                             200
+GET      /tenants/{t}/programmes/{p}/requests[?status=...]               200
+GET      /tenants/{t}/programmes/{p}/teams/{id}/candidates               200
+=======  ==============================================================  ===========
+
+Participant routes (the person's own token, or the coordinator's key; another person: 404):
+
+=======  ==============================================================  ===========
+GET      /tenants/{t}/programmes/{p}/mentees/{id}/shortlist              200
+POST     /tenants/{t}/programmes/{p}/mentees/{id}/choices  {mentor_ids}  201
+POST     /tenants/{t}/programmes/{p}/requests/{id}/accept  (the mentor)  200
+POST     /tenants/{t}/programmes/{p}/requests/{id}/decline {reason?}     200
+GET      /tenants/{t}/people/{id}/pairings                               200
+GET      /tenants/{t}/people/{id}/requests                               200
+=======  ==============================================================  ===========
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from nameko.dependency_providers import Config
+
+import services.registration.schemas  # noqa: F401 - the catalogue entries of the events consumed
+from services.matching import schemas
+from services.matching import store as rm
+from services.matching.domain import mentor_failures
+from services.matching.domain.pairing import ACTIVE, PairingRuleBroken
+from services.matching.matcher import (REQUEST_EXPIRY, ROUND_JOB, BadChoice, Matcher,
+                                       NotFoundError, RuleFailed, StateConflict)
+from services.platform_core import tenancy
+from services.platform_core.catchup import CatchUpFeed
+from services.platform_core.consumer import consume
+from services.platform_core.dependencies import ClockProvider, Store
+from services.platform_core.envelope import SYSTEM, Envelope
+from services.platform_core.scheduler import Job, Scheduler, scheduled
+from services.platform_core.store import ALL_TENANTS, ConcurrencyConflict, StoreTransaction
+from services.platform_core.tenancy import COORDINATOR, PARTICIPANT, Caller, authenticate
+from services.platform_core.web import (ApiError, BadRequest, Conflict, NotFound, Unprocessable,
+                                        api, bearer_token, map_error, read_json)
+
+map_error(PairingRuleBroken, lambda exc: Conflict(exc.message, details={"code": exc.code}))
+map_error(StateConflict, lambda exc: Conflict(str(exc)))
+map_error(NotFoundError, lambda exc: NotFound(str(exc)))
+map_error(RuleFailed, lambda exc: Unprocessable(exc.message, details={"failures": exc.failures}))
+map_error(BadChoice, lambda exc: BadRequest(exc.message, details={"mentor_ids": exc.problems}))
+
+EXPECTED = (ApiError, PairingRuleBroken, StateConflict, NotFoundError, RuleFailed,
+            ConcurrencyConflict, BadChoice)
+
+#: the registration events matching reads
+REGISTRATION_EVENTS = (
+    "ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated", "MentorRegistered",
+    "MenteeRegistered", "TeamRegistered", "TeamNeedSet", "ConsentGiven", "ConsentWithdrawn",
+    "TrainingCompleted", "VettingRecorded", "ProfileUpdated", "ParticipantWithdrew",
+    "PersonErased", "TenantKeyRotated")
+
+PROJECTIONS = rm.PROJECTIONS
+
+
+def endpoint(method: str, url: str):
+    return api(method, url, expected_exceptions=EXPECTED)
+
+
+def react(matcher: Matcher, event: Envelope) -> None:
+    """What matching does about one registration event (after the read model has it)."""
+    kind, payload, person = event.event_type, event.payload, event.stream_id
+    if kind in ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated"):
+        matcher.schedule_round(event.stream_id)
+        matcher.refill(event.stream_id)
+    elif kind in ("MentorRegistered", "TrainingCompleted"):
+        matcher.refill(payload["programme_id"], [person])
+    elif kind in ("MenteeRegistered", "TeamRegistered", "TeamNeedSet"):
+        matcher.place(payload["programme_id"], person)
+    elif kind == "ProfileUpdated" and payload.get("programme_id") and payload.get("profile"):
+        _for_roles(matcher, person, [payload["programme_id"]])
+    elif kind == "VettingRecorded" and not payload.get("cleared"):
+        # safeguarding: where a programme requires a background check, a mentor who fails it
+        # stops mentoring at once; their mentees go back to the reserve and are matched again
+        programme_id = payload["programme_id"]
+        state = matcher.state(programme_id)
+        if state is not None and state.rules.vetting_required and person in state.mentors:
+            matcher.release(programme_id, person, reason="vetting_failed", by_role="system")
+    elif kind in ("VettingRecorded", "ConsentGiven"):
+        _for_roles(matcher, person, None)
+    elif kind == "ConsentWithdrawn":
+        for row in rm.programmes_of(matcher.conn, matcher.tenant, person):
+            if row["role"] != "mentor" and not row["withdrawn"]:
+                state = matcher.state(row["programme_id"])
+                mentee = state.mentees.get(person) if state else None
+                if mentee is not None and not mentee.consent and person in state.placed:
+                    matcher.release(row["programme_id"], person, reason="consent_withdrawn",
+                                    by_role="mentee", mentees_only=True)
+    elif kind == "ParticipantWithdrew":
+        role = "mentor" if payload.get("role") == "mentor" else "mentee"
+        matcher.release(payload["programme_id"], person, reason="withdrew", by_role=role)
+    elif kind == "PersonErased":
+        for row in rm.programmes_of(matcher.conn, matcher.tenant, person):
+            role = "mentor" if row["role"] == "mentor" else "mentee"
+            matcher.release(row["programme_id"], person, reason="erased", by_role=role)
+
+
+def _for_roles(matcher: Matcher, person: str, programme_ids: Optional[List[str]]) -> None:
+    for row in rm.programmes_of(matcher.conn, matcher.tenant, person):
+        if row["withdrawn"] or (programme_ids is not None and row["programme_id"] not in programme_ids):
+            continue
+        if row["role"] == "mentor":
+            matcher.refill(row["programme_id"], [person])
+        else:
+            matcher.place(row["programme_id"], person)
+
+
+def pairing_view(row: Dict[str, Any]) -> Dict[str, Any]:
+    return {
+        "id": row["pairing_id"], "programme_id": row["programme_id"],
+        "mentor_id": row["mentor_id"], "mentee_id": row["mentee_id"], "status": row["status"],
+        "mode": row["mode"], "origin": row["origin"],
+        "score": {"total": row["score"], "parts": row["parts"], "percent": row["percent"]},
+        "created_at": row["created_at"], "confirmed_at": row["confirmed_at"],
+        "confirmed_by": row["confirmed_by"], "closed_at": row["closed_at"],
+        "close_reason": row["close_reason"], "closed_by": row["closed_by"],
+        "version": row["version"],
+    }
+
+
+class MatchingService(CatchUpFeed):
+    name = "matching"
+
+    store = Store(read_models=[rm.metadata, tenancy.metadata])
+    clock = ClockProvider()
+    config = Config()
+    scheduler = Scheduler()
+
+    # -- events in --------------------------------------------------------------------------------
+
+    @consume(*REGISTRATION_EVENTS, source="registration")
+    def on_registration(self, tx: StoreTransaction, event: Envelope) -> None:
+        tenancy.CREDENTIALS.apply(tx.conn, event)
+        rm.PARTICIPANTS.apply(tx.conn, event)
+        react(Matcher(tx, actor=SYSTEM, correlation_id=event.correlation_id,
+                      causation_id=event.event_id), event)
+
+    # -- scheduled work (claimed by one replica, on the injected clock) ----------------------------
+
+    @scheduled(REQUEST_EXPIRY)
+    def expire_request(self, tx: StoreTransaction, job: Job) -> None:
+        """A mentor did not answer a mentee's request in time: the next mentor is asked."""
+        Matcher(tx).expire(job.payload["programme_id"], job.payload["request_id"])
+
+    @scheduled(ROUND_JOB)
+    def matching_round(self, tx: StoreTransaction, job: Job) -> None:
+        """The programme's cohort round date has come."""
+        Matcher(tx).scheduled_round(job.payload["programme_id"], job.payload["date"])
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _caller(self, request, tenant_id: str, *kinds: str) -> Caller:
+        """The caller, in this tenant, of one of ``kinds`` (default: the coordinator)."""
+        with self.store.transaction(ALL_TENANTS) as tx:
+            caller = authenticate(tx.conn, self.config, bearer_token(request), self.clock.now())
+        caller.require_tenant(tenant_id)
+        return caller.require_kind(*(kinds or (COORDINATOR,)))
+
+    def _person_caller(self, request, tenant_id: str, person_id: str) -> Caller:
+        """That person themselves (participant token) or the tenant's coordinator."""
+        return self._caller(request, tenant_id, COORDINATOR, PARTICIPANT).require_person(person_id)
+
+    @staticmethod
+    def _participant_id(caller: Caller) -> Optional[str]:
+        return caller.id if caller.kind == PARTICIPANT else None
+
+    @staticmethod
+    def _programme(tx: StoreTransaction, tenant_id: str, programme_id: str) -> Dict[str, Any]:
+        row = rm.programme_row(tx.conn, tenant_id, programme_id)
+        if row is None:
+            raise NotFound(f"programme {programme_id} not found")
+        return row
+
+    # -- HTTP -------------------------------------------------------------------------------------
+
+    @endpoint("GET", "/health")
+    def health(self, request):
+        return {"status": "ok", "service": self.name}
+
+    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/pairings")
+    def list_pairings(self, request, tenant_id, programme_id):
+        self._caller(request, tenant_id)
+        query = schemas.load_input(schemas.ListInput, dict(request.args.items()))
+        with self.store.transaction(tenant_id) as tx:
+            self._programme(tx, tenant_id, programme_id)
+            rows = rm.pairing_rows(tx.conn, tenant_id, programme_id,
+                                   [query["status"]] if query.get("status") else None)
+        return {"programme_id": programme_id, "pairings": [pairing_view(r) for r in rows]}
+
+    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/proposals")
+    def list_proposals(self, request, tenant_id, programme_id):
+        self._caller(request, tenant_id)
+        with self.store.transaction(tenant_id) as tx:
+            self._programme(tx, tenant_id, programme_id)
+            rows = rm.pairing_rows(tx.conn, tenant_id, programme_id, ["proposed"])
+        return {"programme_id": programme_id, "proposals": [pairing_view(r) for r in rows]}
+
+    def _pairing_result(self, tx, tenant_id, pairing_id, matcher, **extra):
+        row = rm.pairing_row(tx.conn, tenant_id, pairing_id)
+        return {"pairing": pairing_view(row) if row else None,
+                "events": [e.event_type for e in matcher.appended
+                           if e.stream_type in ("pairing", "matchmentee", "matchround")
+                           and e.event_type not in ("MenteePlaced", "MenteeReleased")], **extra}
+
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/proposals/<pairing_id>/approve")
+    def approve(self, request, tenant_id, programme_id, pairing_id):
+        caller = self._caller(request, tenant_id)
+        schemas.load_input(schemas.EmptyInput, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            self._programme(tx, tenant_id, programme_id)
+            matcher = Matcher(tx, actor=caller.actor)
+            matcher.approve(programme_id, pairing_id)
+            return self._pairing_result(tx, tenant_id, pairing_id, matcher)
+
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/proposals/<pairing_id>/reject")
+    def reject(self, request, tenant_id, programme_id, pairing_id):
+        caller = self._caller(request, tenant_id)
+        data = schemas.load_input(schemas.RejectInput, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            self._programme(tx, tenant_id, programme_id)
+            matcher = Matcher(tx, actor=caller.actor)
+            replacement = matcher.reject(programme_id, pairing_id, data["reason"])
+            next_row = rm.pairing_row(tx.conn, tenant_id, replacement) if replacement else None
+            return self._pairing_result(tx, tenant_id, pairing_id, matcher,
+                                        next_proposal=pairing_view(next_row) if next_row else None)
+
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/pairings")
+    def assign(self, request, tenant_id, programme_id):
+        caller = self._caller(request, tenant_id)
+        data = schemas.load_input(schemas.AssignInput, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            self._programme(tx, tenant_id, programme_id)
+            matcher = Matcher(tx, actor=caller.actor)
+            pairing_id = matcher.assign(programme_id, data["mentor_id"], data["mentee_id"])
+            return 201, self._pairing_result(tx, tenant_id, pairing_id, matcher)
+
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/pairings/<pairing_id>/end")
+    def end(self, request, tenant_id, programme_id, pairing_id):
+        caller = self._caller(request, tenant_id)
+        data = schemas.load_input(schemas.EndInput, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            self._programme(tx, tenant_id, programme_id)
+            matcher = Matcher(tx, actor=caller.actor)
+            matcher.end(programme_id, pairing_id, data["reason"], rematch=data["rematch"])
+            return self._pairing_result(tx, tenant_id, pairing_id, matcher)
+
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/rounds")
+    def run_round(self, request, tenant_id, programme_id):
+        caller = self._caller(request, tenant_id)
+        schemas.load_input(schemas.EmptyInput, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            self._programme(tx, tenant_id, programme_id)
+            matcher = Matcher(tx, actor=caller.actor)
+            summary = matcher.run_round(programme_id)
+            rows = [rm.pairing_row(tx.conn, tenant_id, pid) for pid in summary["new_pairings"]]
+        summary["pairings"] = [pairing_view(r) for r in rows if r]
+        return 201, summary
+
+    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/reserve")
+    def reserve(self, request, tenant_id, programme_id):
+        """Who waits, and why: mentees (live reason, recorded reason, since when) and mentors
+        with free places (and what keeps them from being matched, if anything)."""
+        self._caller(request, tenant_id)
+        with self.store.transaction(tenant_id) as tx:
+            self._programme(tx, tenant_id, programme_id)
+            matcher = Matcher(tx)
+            state = matcher.state(programme_id)
+        mentees = []
+        for mentee in state.pool():
+            recorded = state.waiting.get(mentee.id) or {}
+            mentees.append({"id": mentee.id, "role": state.rows[mentee.id]["role"],
+                            "reason": matcher._live_reason(state, mentee),
+                            "recorded_reason": recorded.get("reason"),
+                            "since": recorded.get("since")})
+        mentors = []
+        for mentor in sorted(state.mentors.values(), key=lambda m: m.id):
+            room = mentor.room(state.rules)
+            if mentor.withdrawn or room <= 0:
+                continue
+            blocked = mentor_failures(state.rules, mentor, check_capacity=False)
+            mentors.append({"id": mentor.id, "capacity": mentor.capacity_in(state.rules),
+                            "load": mentor.current_load, "room": room,
+                            "reason": blocked[0] if blocked else "waiting_for_mentee",
+                            "failures": blocked})
+        return {"programme_id": programme_id, "mode": state.mode, "mentees": mentees,
+                "mentors": mentors}
+
+    # -- mentee chooses ---------------------------------------------------------------------------
+
+    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/mentees/<mentee_id>/shortlist")
+    def shortlist(self, request, tenant_id, programme_id, mentee_id):
+        """The mentee's shortlist (best first, with match percentages), their ranking and
+        where its requests stand."""
+        self._person_caller(request, tenant_id, mentee_id)
+        with self.store.transaction(tenant_id) as tx:
+            self._programme(tx, tenant_id, programme_id)
+            return Matcher(tx).shortlist_of(programme_id, mentee_id)
+
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/mentees/<mentee_id>/choices")
+    def choose(self, request, tenant_id, programme_id, mentee_id):
+        """The mentee ranks mentors of their shortlist; the first available one is asked."""
+        caller = self._person_caller(request, tenant_id, mentee_id)
+        data = schemas.load_input(schemas.ChoicesInput, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            self._programme(tx, tenant_id, programme_id)
+            matcher = Matcher(tx, actor=caller.actor)
+            request_id = matcher.choose(programme_id, mentee_id, data["mentor_ids"])
+            return 201, {"request": rm.request_view(tx.conn, tenant_id, request_id),
+                         **self._events_of(matcher),
+                         "shortlist": matcher.shortlist_of(programme_id, mentee_id)}
+
+    @staticmethod
+    def _events_of(matcher: Matcher) -> Dict[str, Any]:
+        return {"events": [e.event_type for e in matcher.appended
+                           if e.event_type not in schemas.GUARD_EVENTS]}
+
+    def _answer(self, request, tenant_id, programme_id, request_id, answer):
+        caller = self._caller(request, tenant_id, PARTICIPANT)
+        with self.store.transaction(tenant_id) as tx:
+            self._programme(tx, tenant_id, programme_id)
+            matcher = Matcher(tx, actor=caller.actor)
+            result = answer(matcher, caller.id)
+            return {"request": rm.request_view(tx.conn, tenant_id, request_id),
+                    **self._events_of(matcher), **result(tx)}
+
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/requests/<request_id>/accept")
+    def accept_request(self, request, tenant_id, programme_id, request_id):
+        """The mentor asked takes the mentee: the pair is confirmed."""
+        schemas.load_input(schemas.EmptyInput, read_json(request))
+
+        def answer(matcher, mentor_id):
+            pairing_id = matcher.accept(programme_id, request_id, mentor_id)
+            return lambda tx: {"pairing": pairing_view(rm.pairing_row(tx.conn, tenant_id, pairing_id))}
+        return self._answer(request, tenant_id, programme_id, request_id, answer)
+
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/requests/<request_id>/decline")
+    def decline_request(self, request, tenant_id, programme_id, request_id):
+        """The mentor asked says no: the mentee's next ranked mentor is asked."""
+        data = schemas.load_input(schemas.DeclineInput, read_json(request))
+
+        def answer(matcher, mentor_id):
+            following = matcher.decline(programme_id, request_id, mentor_id, data["reason"])
+            return lambda tx: {"next_request": rm.request_view(tx.conn, tenant_id, following)}
+        return self._answer(request, tenant_id, programme_id, request_id, answer)
+
+    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/requests")
+    def list_requests(self, request, tenant_id, programme_id):
+        """Every request to a mentor in the programme (the coordinator's view)."""
+        self._caller(request, tenant_id)
+        query = schemas.load_input(schemas.RequestListInput, dict(request.args.items()))
+        with self.store.transaction(tenant_id) as tx:
+            self._programme(tx, tenant_id, programme_id)
+            rows = rm.request_rows(tx.conn, tenant_id, programme_id=programme_id,
+                                   statuses=[query["status"]] if query.get("status") else None)
+        return {"programme_id": programme_id, "requests": [rm.request_json(r) for r in rows]}
+
+    # -- a person's own view ----------------------------------------------------------------------
+
+    def _person_rows(self, request, tenant_id, person_id, rows_of):
+        self._person_caller(request, tenant_id, person_id)
+        with self.store.transaction(tenant_id) as tx:
+            if not rm.programmes_of(tx.conn, tenant_id, person_id):
+                raise NotFound(f"person {person_id} not found")
+            return rows_of(tx.conn)
+
+    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/pairings")
+    def person_pairings(self, request, tenant_id, person_id):
+        """A mentor's or mentee's own pairings, in every programme (them or the coordinator)."""
+        rows = self._person_rows(request, tenant_id, person_id,
+                                 lambda conn: rm.pairings_of(conn, tenant_id, person_id))
+        return {"person_id": person_id, "pairings": [
+            {**pairing_view(r), "role": "mentor" if r["mentor_id"] == person_id else "mentee"}
+            for r in rows]}
+
+    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/requests")
+    def person_requests(self, request, tenant_id, person_id):
+        """Requests to a mentor (to answer) or of a mentee (to follow), in every programme."""
+        rows = self._person_rows(request, tenant_id, person_id,
+                                 lambda conn: rm.request_rows(conn, tenant_id, person_id=person_id))
+        return {"person_id": person_id, "requests": [rm.request_json(r) for r in rows]}
+
+    # -- coordinator assigns ----------------------------------------------------------------------
+
+    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/teams/<team_id>/candidates")
+    def team_candidates(self, request, tenant_id, programme_id, team_id):
+        """The mentors who know the team's need area and may take it, best first, with their
+        scores; the others with the rules they fail."""
+        self._caller(request, tenant_id)
+        with self.store.transaction(tenant_id) as tx:
+            self._programme(tx, tenant_id, programme_id)
+            rows = rm.participant_rows(tx.conn, tenant_id, programme_id, roles=("team",),
+                                       person_ids=[team_id])
+            if not rows or rows[0]["withdrawn"]:
+                raise NotFound(f"team {team_id} not found in programme {programme_id}")
+            return Matcher(tx).candidates(programme_id, team_id)

@@ -1,0 +1,655 @@
+"""``mentoring``: run the platform's services, rebuild read models, publish the event
+catalogue, re-drive dead letters, check the infrastructure.
+
+Commands
+    ``mentoring run [SERVICE ...]``
+        Runs the given services (none given: every available one), each in its own process
+        (``mentoring run-one SERVICE``). SIGINT/SIGTERM are forwarded to the children, which
+        stop gracefully; if a child dies, the others are stopped and ``run`` exits non-zero.
+    ``mentoring run-one SERVICE``
+        Runs one service in this process (eventlet is monkey-patched first) until
+        SIGTERM/SIGINT. This is what a container runs.
+    ``mentoring services``
+        Lists the registered services and whether they are available.
+    ``mentoring rebuild SERVICE [--projection NAME]``
+        Empties a service's read models and replays its events into them (stop the service,
+        or at least its writes, while it runs).
+    ``mentoring catalogue [--format markdown|json] [--output PATH]``
+        Prints (or writes) the published catalogue of events (``docs/events.md``).
+    ``mentoring dead-letters list QUEUE`` / ``mentoring dead-letters replay QUEUE``
+        Shows, or re-publishes to their original exchange and routing key, the messages of a
+        dead-letter queue (``<service>.<consumer>.dead-letter``).
+    ``mentoring check [SERVICE ...] [--http]``
+        Checks that RabbitMQ and each service's database are reachable (and, with ``--http``,
+        that each service answers ``GET /health``); exit status 1 if not. For healthchecks.
+
+Environment
+    =============================  ==========================================  =================================================
+    Variable                       Default                                     Meaning
+    =============================  ==========================================  =================================================
+    ``AMQP_URI``                   ``pyamqp://guest:guest@127.0.0.1:5672//``   RabbitMQ (events, RPC, dead letters)
+    ``<SERVICE>_DATABASE_URL``     ``sqlite:///<MENTORING_DATA_DIR>/           The service's own store: ``postgresql://user@host/db``
+                                   <service>.sqlite3``                         or ``sqlite:///path``. E.g. ``MATCHING_DATABASE_URL``
+    ``MENTORING_DATA_DIR``         ``./data``                                  Where the default SQLite files live
+    ``HTTP_HOST``                  ``127.0.0.1``                               Address the HTTP APIs listen on (``0.0.0.0`` in a container)
+    ``<SERVICE>_HTTP_PORT``        registration 8001, matching 8002,           HTTP port of the service (nameko ``WEB_SERVER_ADDRESS``)
+                                   sessions 8003, notifications 8004
+    ``<SERVICE>_METRICS_PORT``     registration 9101, matching 9102,           Port of ``/metrics`` (Prometheus); ``0`` picks a free port
+                                   sessions 9103, notifications 9104           (logged), ``off`` serves none
+    ``METRICS_PORT``               (unset)                                     Metrics port for every service of this process when
+                                                                               ``<SERVICE>_METRICS_PORT`` is unset. Two replicas on
+                                                                               one host must not share a port: give each its own, or 0
+    ``METRICS_ADDRESS``            ``0.0.0.0``                                 Address ``/metrics`` listens on
+    ``OPERATOR_TOKEN``             (unset: no operator access)                 Bearer token of the platform operator
+    ``PLATFORM_SECRET``            (unset: participant tokens refused)         Secret that signs participant tokens and codes; the same
+                                                                               in every service and replica
+    ``SMTP_HOST`` / ``SMTP_PORT``  ``127.0.0.1`` / ``25``                      Mail server of the notifications service
+    ``OUTBOX_POLL_SECONDS``        ``1``                                       Safety-net poll of the outbox relay
+    ``SCHEDULER_POLL_SECONDS``     ``1``                                       How often due scheduled jobs are looked for
+    ``SCHEDULER_MAX_ATTEMPTS``     ``5``                                       Attempts of a failing scheduled job before it is left failed
+    ``MENTORING_CLOCK``            ``system``                                  ``manual:<ISO datetime>`` (e.g. ``manual:2025-09-01T08:00:00+00:00``)
+                                                                               starts a clock that stands still: for demos
+    ``LOG_LEVEL``                  ``INFO``                                    ``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``
+    ``MENTORING_EXTRA_SERVICES``   (unset)                                     More services: ``name=module:Class,...``
+    =============================  ==========================================  =================================================
+
+Replicas of a service (``docker compose up --scale matching=3``) share the work: they consume
+from the same queues, so each message goes to one of them; one of them at a time publishes the
+outbox (a lease in the service's database); each scheduled job is claimed by one of them. They
+must share the service's database (PostgreSQL) and ``PLATFORM_SECRET``.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+
+def _running_a_service(argv) -> bool:
+    words = [word for word in argv[1:] if not word.startswith("-")]
+    return bool(words) and words[0] == "run-one"
+
+
+# ``run-one`` runs nameko: eventlet must patch the standard library before anything else
+# (click, logging handlers, kombu, SQLAlchemy) is imported.
+if _running_a_service(sys.argv):  # pragma: no cover - exercised through subprocesses
+    import eventlet
+
+    eventlet.monkey_patch()
+
+import json  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import time  # noqa: E402
+from datetime import datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Dict, List, Mapping, Optional  # noqa: E402
+
+import click  # noqa: E402
+
+from . import registry  # noqa: E402
+
+log = logging.getLogger("mentoring")
+
+DEFAULT_AMQP_URI = "pyamqp://guest:guest@127.0.0.1:5672//"
+STOP_TIMEOUT = 30.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration from the environment
+# ---------------------------------------------------------------------------------------------
+
+def database_url_for(service: str, environ: Mapping[str, str]) -> str:
+    url = environ.get(f"{registry.env_prefix(service)}_DATABASE_URL")
+    if url:
+        return url
+    data = Path(environ.get("MENTORING_DATA_DIR") or "data").resolve()
+    return f"sqlite:///{data / (service + '.sqlite3')}"
+
+
+def _port(value: str, variable: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise click.UsageError(f"{variable} must be a port number, not {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise click.UsageError(f"{variable} must be a port number (0-65535), not {value!r}")
+    return port
+
+
+def http_port_for(service: str, environ: Mapping[str, str]) -> int:
+    variable = f"{registry.env_prefix(service)}_HTTP_PORT"
+    value = environ.get(variable)
+    return _port(value, variable) if value else registry.HTTP_PORTS.get(service, 0)
+
+
+def metrics_port_for(service: str, environ: Mapping[str, str]):
+    """The metrics port (int), or None when metrics are switched off."""
+    for variable in (f"{registry.env_prefix(service)}_METRICS_PORT", "METRICS_PORT"):
+        value = (environ.get(variable) or "").strip()
+        if value:
+            return None if value.lower() == "off" else _port(value, variable)
+    return registry.METRICS_PORTS.get(service, 0)
+
+
+def clock_from_env(environ: Mapping[str, str]):
+    from .clock import ManualClock, SystemClock
+
+    value = (environ.get("MENTORING_CLOCK") or "system").strip()
+    if value == "system":
+        return SystemClock()
+    kind, _, start = value.partition(":")
+    if kind != "manual" or not start:
+        raise click.UsageError(f"MENTORING_CLOCK must be 'system' or 'manual:<ISO datetime>', not {value!r}")
+    try:
+        moment = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.UsageError(f"MENTORING_CLOCK: {start!r} is not an ISO datetime") from None
+    if moment.tzinfo is None:
+        raise click.UsageError("MENTORING_CLOCK: the datetime needs a UTC offset, e.g. +00:00")
+    return ManualClock(moment)
+
+
+def _number(value: str, variable: str):
+    try:
+        return int(value)
+    except ValueError:
+        try:
+            return float(value)
+        except ValueError:
+            raise click.UsageError(f"{variable} must be a number, not {value!r}") from None
+
+
+#: Optional numeric settings passed through to the config under the same name.
+NUMERIC_SETTINGS = ("OUTBOX_POLL_SECONDS", "OUTBOX_LEASE_SECONDS", "SCHEDULER_POLL_SECONDS",
+                    "SCHEDULER_MAX_ATTEMPTS", "SCHEDULER_CLAIM_SECONDS", "SCHEDULER_RETRY_SECONDS",
+                    "PARTICIPANT_TOKEN_MAX_AGE_DAYS")
+#: Optional text settings passed through to the config under the same name.
+TEXT_SETTINGS = ("OPERATOR_TOKEN", "PLATFORM_SECRET", "METRICS_ADDRESS", "OUTBOX_RELAY")
+
+
+def build_config(service: str, environ: Optional[Mapping[str, str]] = None) -> Dict:
+    """The nameko config dict of ``service``, from the environment."""
+    environ = os.environ if environ is None else environ
+    host = environ.get("HTTP_HOST") or "127.0.0.1"
+    services = set(registry.known_services(environ)) | {service}
+    config: Dict = {
+        "AMQP_URI": environ.get("AMQP_URI") or DEFAULT_AMQP_URI,
+        "WEB_SERVER_ADDRESS": f"{host}:{http_port_for(service, environ)}",
+        "DATABASES": {name: database_url_for(name, environ) for name in sorted(services)},
+        "SMTP_HOST": environ.get("SMTP_HOST") or "127.0.0.1",
+        "SMTP_PORT": _port(environ.get("SMTP_PORT") or "25", "SMTP_PORT"),
+        "CLOCK": clock_from_env(environ),
+    }
+    metrics_port = metrics_port_for(service, environ)
+    if metrics_port is not None:
+        config["METRICS_PORT"] = metrics_port
+    for name in TEXT_SETTINGS:
+        if environ.get(name):
+            config[name] = environ[name]
+    for name in NUMERIC_SETTINGS:
+        if environ.get(name):
+            config[name] = _number(environ[name], name)
+    return config
+
+
+def _setup_logging(service: Optional[str] = None) -> None:
+    level = (os.environ.get("LOG_LEVEL") or "INFO").upper()
+    prefix = f"[{service}] " if service else ""
+    logging.basicConfig(level=getattr(logging, level, logging.INFO),
+                        format=f"%(asctime)s %(levelname)s {prefix}%(name)s: %(message)s")
+
+
+def _hide_password(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+# ---------------------------------------------------------------------------------------------
+# The command group
+# ---------------------------------------------------------------------------------------------
+
+@click.group(help="The mentoring platform: run services and look after them.")
+def cli():
+    pass
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Entry point of the ``mentoring`` script."""
+    cli.main(args=argv, prog_name="mentoring")
+
+
+def _resolve_services(names) -> List[str]:
+    if names:
+        for name in names:
+            try:
+                registry.load_service(name)
+            except registry.ServiceUnavailable as exc:
+                raise click.ClickException(f"cannot run {name}: {exc}") from None
+        return list(names)
+    available = list(registry.available_services())
+    for name, why in registry.unavailable_services().items():
+        click.echo(f"skipping {name}: {why}", err=True)
+    if not available:
+        raise click.ClickException("no service is available to run")
+    return available
+
+
+@cli.command("services", help="List the registered services and whether they can run.")
+def services_command():
+    unavailable = registry.unavailable_services()
+    for name, target in registry.known_services().items():
+        state = "available" if name not in unavailable else f"unavailable ({unavailable[name]})"
+        click.echo(f"{name:<15} {target:<60} {state}")
+
+
+# -- run ---------------------------------------------------------------------------------------
+
+@cli.command("run", help="Run services (default: all available), each in its own process.")
+@click.argument("services", nargs=-1)
+def run_command(services):
+    _setup_logging()
+    names = _resolve_services(services)
+    children: Dict[str, "subprocess.Popen"] = {}
+    import subprocess
+
+    stopping = {"signal": None}
+
+    def forward(signum, _frame):
+        stopping["signal"] = signum
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    env = dict(os.environ, MENTORING_PARENT_PID=str(os.getpid()))
+    for name in names:
+        children[name] = subprocess.Popen(
+            [sys.executable, "-m", "services.platform_core.cli", "run-one", name], env=env,
+            start_new_session=True)  # the terminal's Ctrl-C reaches us only; we forward it once
+        click.echo(f"started {name} (pid {children[name].pid})", err=True)
+
+    exit_code = 0
+    while stopping["signal"] is None:
+        died = {name: child.returncode for name, child in children.items() if child.poll() is not None}
+        if died:
+            for name, code in died.items():
+                click.echo(f"{name} exited with status {code}; stopping the others", err=True)
+            exit_code = 1
+            break
+        time.sleep(0.2)
+    for name, child in children.items():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for name, child in children.items():
+        try:
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            click.echo(f"{name} did not stop within {STOP_TIMEOUT:.0f}s: killing it", err=True)
+            child.kill()
+            child.wait()
+            exit_code = 1
+        if child.returncode not in (0, -signal.SIGTERM) and exit_code == 0:
+            click.echo(f"{name} stopped with status {child.returncode}", err=True)
+            exit_code = 1
+    sys.exit(exit_code)
+
+
+@cli.command("run-one", help="Run one service in this process until SIGTERM/SIGINT.")
+@click.argument("service")
+def run_one_command(service):
+    import eventlet
+
+    if not eventlet.patcher.is_monkey_patched("socket"):  # imported some other way than the script
+        eventlet.monkey_patch()
+    _setup_logging(service)
+    try:
+        service_cls = registry.load_service(service)
+    except registry.ServiceUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    config = build_config(service)
+    _serve(service_cls, config)
+
+
+def _serve(service_cls, config: Dict) -> None:
+    import errno
+
+    import eventlet
+    from nameko.runners import ServiceRunner
+
+    runner = ServiceRunner(config)
+    runner.add_service(service_cls)
+    state = {"stopping": False, "started": False, "pending": None}
+
+    def shutdown(signum, _frame):
+        # signal handlers run in the hub's main loop: act in a green thread
+        if not state["started"]:
+            # stopping a container half-way through its start can hang: stop once started
+            state["pending"] = signum
+            return
+        if state["stopping"]:
+            log.warning("second signal: killing the service")
+            eventlet.spawn_n(runner.kill)
+            return
+        state["stopping"] = True
+        log.info("signal %s: stopping gracefully", signum)
+        eventlet.spawn_n(runner.stop)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    parent = os.environ.get("MENTORING_PARENT_PID")
+    if parent:  # started by ``mentoring run``: stop if it disappears
+        def watch_parent():
+            while os.getppid() == int(parent):
+                eventlet.sleep(1.0)
+            if not state["stopping"]:
+                log.warning("parent process %s is gone: stopping", parent)
+                state["stopping"] = True
+                runner.stop()
+
+        eventlet.spawn_n(watch_parent)
+
+    runner.start()
+    state["started"] = True
+    log.info("%s running: http on %s, metrics on %s", ", ".join(runner.service_names),
+             config.get("WEB_SERVER_ADDRESS"), _metrics_port() or "(off)")
+    if state["pending"] is not None:
+        shutdown(state["pending"], None)
+    waiting = eventlet.spawn(runner.wait)
+    while True:
+        try:
+            waiting.wait()
+            break
+        except OSError as exc:
+            if exc.errno == errno.EINTR:  # the signal interrupted a socket wait
+                continue
+            raise
+        except KeyboardInterrupt:
+            shutdown(signal.SIGINT, None)
+    log.info("stopped")
+
+
+def _metrics_port():
+    from . import metrics
+
+    return getattr(metrics, "_started_port", None)
+
+
+# -- rebuild ---------------------------------------------------------------------------------------
+
+@cli.command("rebuild", help="Rebuild a service's read models from its events.")
+@click.argument("service")
+@click.option("--projection", "projection_names", multiple=True,
+              help="Only this projection (repeatable); default: all of the service's.")
+def rebuild_command(service, projection_names):
+    _setup_logging()
+    from .db import make_engine
+    from .store import EventStore
+
+    try:
+        service_cls = registry.load_service(service)
+    except registry.ServiceUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    projections = registry.projections_of(service)
+    if not projections:
+        raise click.ClickException(f"{service} has no projections to rebuild")
+    if projection_names:
+        unknown = set(projection_names) - {p.name for p in projections}
+        if unknown:
+            raise click.ClickException(f"{service} has no projection {', '.join(sorted(unknown))}; it has: "
+                                       f"{', '.join(p.name for p in projections)}")
+        projections = [p for p in projections if p.name in projection_names]
+    config = build_config(service)
+    read_models, codec_factory = registry.store_spec(service_cls)
+    engine = make_engine(config["DATABASES"][service])
+    try:
+        store = EventStore(engine, service=service, clock=config["CLOCK"],
+                           codec=codec_factory() if codec_factory else None)
+        store.create_schema(read_models)
+        for projection in projections:
+            count = projection.rebuild(store)
+            click.echo(f"rebuilt {service}/{projection.name} from {count} events")
+    finally:
+        engine.dispose()
+
+
+# -- catalogue -------------------------------------------------------------------------------------
+
+@cli.command("catalogue", help="Print the published catalogue of events.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write it to this file (e.g. docs/events.md) instead of printing it.")
+@click.option("--all", "everything", is_flag=True,
+              help="Include event types of services that are not registered (plugins, tests).")
+def catalogue_command(fmt, output, everything):
+    from . import catalogue_doc
+
+    registry.import_schemas()
+    catalogue = catalogue_doc.build(None if everything else registry.known_services())
+    text = catalogue_doc.to_markdown(catalogue) if fmt == "markdown" else catalogue_doc.to_json(catalogue)
+    if output:
+        path = Path(output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(catalogue['events'])} event types to {path}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+# -- dead letters ------------------------------------------------------------------------------------
+
+@cli.group("dead-letters", help="Inspect and re-drive dead-letter queues (<service>.<consumer>.dead-letter).")
+@click.option("--amqp-uri", envvar="AMQP_URI", default=DEFAULT_AMQP_URI, show_default=True)
+@click.pass_context
+def dead_letters(ctx, amqp_uri):
+    ctx.obj = {"amqp_uri": amqp_uri}
+
+
+def _origin(message) -> tuple:
+    """(exchange, routing key) the message was first published to, or (None, None)."""
+    headers = dict(message.headers or {})
+    exchange, key = headers.get("x-original-exchange"), headers.get("x-original-routing-key")
+    if exchange is None or key is None:  # RabbitMQ's own dead-lettering records x-death
+        deaths = headers.get("x-death") or []
+        if deaths:
+            first = deaths[-1]
+            exchange = exchange if exchange is not None else first.get("exchange")
+            keys = first.get("routing-keys") or []
+            key = key if key is not None else (keys[0] if keys else None)
+    if isinstance(exchange, bytes):
+        exchange = exchange.decode()
+    if isinstance(key, bytes):
+        key = key.decode()
+    return exchange, key
+
+
+def _open_queue(connection, queue: str):
+    import amqp
+
+    channel = connection.channel()
+    try:
+        _name, count, _consumers = channel.queue_declare(queue, passive=True)
+    except amqp.exceptions.NotFound:
+        raise click.ClickException(f"there is no queue {queue!r} on {_hide_password(connection.as_uri())}") from None
+    return channel, count
+
+
+def _text(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
+
+
+@dead_letters.command("list", help="Show the messages waiting in a dead-letter queue (they stay there).")
+@click.argument("queue")
+@click.option("--limit", default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per message.")
+@click.pass_obj
+def dead_letters_list(obj, queue, limit, as_json):
+    from kombu import Connection
+
+    with Connection(obj["amqp_uri"], connect_timeout=10) as connection:
+        channel, count = _open_queue(connection, queue)
+        held = []
+        try:
+            while len(held) < limit:
+                message = channel.basic_get(queue, no_ack=False)
+                if message is None:
+                    break
+                held.append(message)
+                headers = dict(message.headers or {})
+                exchange, key = _origin(message)
+                body = _text(message.body)
+                entry = {"message_id": message.properties.get("message_id"),
+                         "type": message.properties.get("type") or headers.get("event_type"),
+                         "reason": _text(headers.get("x-dead-letter-reason")) or None,
+                         "original_exchange": exchange, "original_routing_key": key,
+                         "body": body if as_json else (body[:200] + ("…" if len(body) > 200 else ""))}
+                if as_json:
+                    click.echo(json.dumps(entry, sort_keys=True))
+                else:
+                    click.echo(f"{entry['message_id'] or '-'}  {entry['type'] or '-'}  "
+                               f"{exchange or '?'} {key or '?'}\n    reason: {entry['reason'] or '-'}\n"
+                               f"    body: {entry['body']}")
+        finally:
+            channel.close()  # unacknowledged: every message goes back to the queue
+    if not as_json:
+        click.echo(f"{count} message(s) in {queue}" + (f" (showed {len(held)})" if len(held) < count else ""),
+                   err=True)
+
+
+_DROPPED_HEADERS = ("x-dead-letter-reason", "x-death", "x-first-death-exchange", "x-first-death-queue",
+                    "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue",
+                    "x-last-death-reason")
+
+
+@dead_letters.command("replay", help="Re-publish dead letters to their original exchange and routing key.")
+@click.argument("queue")
+@click.option("--limit", default=0, help="At most this many (0: all that are there now).")
+@click.pass_obj
+def dead_letters_replay(obj, queue, limit):
+    import amqp
+    from kombu import Connection
+
+    replayed = skipped = 0
+    with Connection(obj["amqp_uri"], connect_timeout=10) as connection:
+        channel, count = _open_queue(connection, queue)
+        publisher = connection.channel()
+        publisher.confirm_select()
+        returned = []
+        publisher.events["basic_return"].add(lambda *args: returned.append(args))
+        wanted = count if not limit else min(limit, count)
+        try:
+            for _ in range(wanted):
+                message = channel.basic_get(queue, no_ack=False)
+                if message is None:
+                    break
+                exchange, key = _origin(message)
+                if exchange is None or key is None:
+                    click.echo(f"{message.properties.get('message_id') or '-'}: no original exchange/routing "
+                               f"key in its headers; left in the queue", err=True)
+                    skipped += 1
+                    continue  # stays unacknowledged: back in the queue when we close
+                headers = {k: v for k, v in dict(message.headers or {}).items() if k not in _DROPPED_HEADERS}
+                headers["x-replay-count"] = int(headers.get("x-replay-count") or 0) + 1
+                properties = {k: v for k, v in message.properties.items()
+                              if k not in ("application_headers", "delivery_mode")}
+                returned.clear()
+                republished = amqp.Message(message.body, application_headers=headers, delivery_mode=2,
+                                           **properties)
+                try:
+                    publisher.basic_publish_confirm(republished, exchange=exchange, routing_key=key,
+                                                    mandatory=True, confirm_timeout=30)
+                except amqp.exceptions.NotFound:
+                    raise click.ClickException(f"exchange {exchange!r} does not exist; nothing more replayed "
+                                               f"({replayed} done)") from None
+                if returned:
+                    click.echo(f"{message.properties.get('message_id') or '-'}: nothing is bound to "
+                               f"{exchange} {key}; left in the queue", err=True)
+                    skipped += 1
+                    continue
+                message.channel.basic_ack(message.delivery_tag)
+                replayed += 1
+        finally:
+            for chan in (channel, publisher):
+                try:
+                    chan.close()
+                except Exception:  # pragma: no cover - closed by a channel error already
+                    pass
+    click.echo(f"replayed {replayed} message(s) from {queue}" + (f", {skipped} left there" if skipped else ""))
+    if skipped:
+        sys.exit(1)
+
+
+# -- check -------------------------------------------------------------------------------------------
+
+@cli.command("check", help="Check that RabbitMQ and each service's database are reachable.")
+@click.argument("services", nargs=-1)
+@click.option("--http", "check_http", is_flag=True, help="Also GET /health of each service.")
+@click.option("--timeout", default=5.0, show_default=True)
+def check_command(services, check_http, timeout):
+    names = list(services) or list(registry.available_services())
+    unknown = [name for name in names if name not in registry.known_services()]
+    if unknown:
+        raise click.ClickException(f"unknown service(s): {', '.join(unknown)}")
+    environ = os.environ
+    failed = False
+
+    def report(ok: bool, what: str, detail: str) -> None:
+        nonlocal failed
+        failed = failed or not ok
+        click.echo(f"{'ok  ' if ok else 'FAIL'} {what}: {detail}")
+
+    amqp_uri = environ.get("AMQP_URI") or DEFAULT_AMQP_URI
+    try:
+        from kombu import Connection
+
+        with Connection(amqp_uri, connect_timeout=timeout) as connection:
+            connection.ensure_connection(max_retries=1)
+            connection.default_channel  # opens a channel: the vhost and permissions are right
+        report(True, "rabbitmq", _hide_password(amqp_uri))
+    except Exception as exc:
+        report(False, "rabbitmq", f"{_hide_password(amqp_uri)}: {exc}")
+
+    from sqlalchemy import create_engine, text
+
+    for name in names:
+        url = database_url_for(name, environ)
+        try:
+            if url.startswith("sqlite"):
+                from .db import make_engine
+
+                engine = make_engine(url)
+            else:
+                engine = create_engine(url, connect_args={"connect_timeout": int(max(timeout, 1))})
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            finally:
+                engine.dispose()
+            report(True, f"database {name}", _hide_password(url))
+        except Exception as exc:
+            report(False, f"database {name}", f"{_hide_password(url)}: {str(exc).splitlines()[0]}")
+        if check_http:
+            import urllib.request
+
+            host = environ.get("HTTP_HOST") or "127.0.0.1"
+            host = "127.0.0.1" if host == "0.0.0.0" else host
+            address = f"http://{host}:{http_port_for(name, environ)}/health"
+            try:
+                with urllib.request.urlopen(address, timeout=timeout) as response:
+                    report(response.status == 200, f"http {name}", address)
+            except Exception as exc:
+                report(False, f"http {name}", f"{address}: {exc}")
+    if failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,445 @@
+"""Consuming domain events: durable, idempotent, ordered per stream, with retries and a
+dead-letter queue.
+
+``@consume("MentorRegistered", "MenteeRegistered", source="registration")`` on a method
+``def on_registration(self, tx, event)`` of a nameko service makes it a consumer:
+
+- **Declared at start.** Its durable queue ``<service>.<method>`` and the bindings
+  ``<tenant>.<stream_type>.<EventType>`` (on the public or internal exchange, by the event
+  type's visibility) are declared when the service starts, before anything is consumed;
+  so is its retry queue ``….retry`` and its dead-letter queue ``….dead-letter``.
+- **Idempotent.** The handler runs inside a store transaction of the event's tenant (the
+  ``tx`` it receives) in which the event id is also recorded in the ``inbox``; both
+  commit together, so a redelivered event finds itself there and changes nothing.
+- **In stream order.** A cursor per upstream stream records the last position handled;
+  it is locked for the transaction, so events of one stream are handled one at a time even
+  across workers and replicas. An event further ahead than the next one is a gap: the
+  missing events are loaded from the producer's catch-up feed and handled first; an event
+  at or behind the cursor is a duplicate.
+- **Retried, then dead-lettered.** A failing handler's message goes to the retry queue,
+  whose TTL sends it back after the delay, up to ``max_retries`` times; then it goes to
+  the dead-letter queue with the reason in its headers, and the queue moves on. A message
+  that is not an event envelope at all goes to the dead-letter queue at once. Nothing is
+  acknowledged before its retry or dead-letter copy is confirmed by the broker.
+- **Caught up.** At start the consumer loads, from the producer's catch-up feed, every
+  event of its types after the last position it caught up to (the first time: all of
+  them), so a consumer that starts late misses nothing; duplicates are dropped as above.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timezone
+from typing import List, Optional
+
+import amqp
+import eventlet
+from eventlet.event import Event
+from eventlet.greenpool import GreenPool
+from kombu import Connection
+from nameko.extensions import Entrypoint, ProviderCollector, SharedExtension
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from .dependencies import store_engine_of
+from .envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, Envelope, MalformedEvent
+from .events import CATALOGUE, payload_problems
+from .metrics import (EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_RETRIED, FAILURES,
+                      HANDLER_SECONDS)
+from .outbox import ConfirmingPublisher, declare_exchanges
+from .store import (ALL_TENANTS, EventStore, StoreTransaction, catchup_positions_table,
+                    inbox_table, stream_cursors_table)
+
+log = logging.getLogger(__name__)
+
+RETRY_COUNT = "x-retry-count"
+REASON = "x-dead-letter-reason"
+ORIGINAL_KEY = "x-original-routing-key"
+ORIGINAL_EXCHANGE = "x-original-exchange"
+
+
+class HandlerFailed(Exception):
+    pass
+
+
+def _insert(store: EventStore):
+    return pg_insert if store.postgres else sqlite_insert
+
+
+class EventHub(SharedExtension, ProviderCollector):
+    """One AMQP connection per service container, consuming every ``@consume`` queue."""
+
+    def __init__(self):
+        super().__init__()
+        self._connection: Optional[Connection] = None
+        self._channel = None
+        self._running = False
+        self._write_lock = threading.Lock()
+        self._started = Event()
+        self.publisher: Optional[ConfirmingPublisher] = None
+        self._rpc = None
+        self._rpc_lock = threading.Lock()
+
+    @property
+    def amqp_uri(self) -> str:
+        return self.container.config["AMQP_URI"]
+
+    def setup(self):
+        self.publisher = ConfirmingPublisher(self.amqp_uri)
+        self.pool = GreenPool(int(self.container.config.get("max_workers", 10)))
+
+    def start(self):
+        # every queue and binding exists before the first message is taken
+        with Connection(self.amqp_uri) as connection:
+            channel = connection.channel()
+            declare_exchanges(channel)
+            for provider in self._providers:
+                provider.declare(channel)
+        self._running = True
+        self.container.spawn_managed_thread(self._consume_forever, identifier=f"{self.container.service_name}.events")
+        for provider in self._providers:
+            self.container.spawn_managed_thread(provider.catch_up, identifier=f"{provider.queue}.catch-up")
+
+    def stop_consuming(self):
+        """Take no more messages (unacknowledged ones go back to the queue)."""
+        if self._running:
+            self._running = False
+            self._close()
+
+    def stop(self):
+        self.stop_consuming()
+        self.pool.waitall()
+        self._close()
+        self.publisher.close()
+        if self._rpc is not None:
+            self._rpc.stop()
+            self._rpc = None
+        self.wait_for_providers()
+
+    def kill(self):
+        self._running = False
+        self._close()
+
+    def _close(self):
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:  # pragma: no cover - already gone
+                pass
+        self._connection = self._channel = None
+
+    # -- the consuming loop ---------------------------------------------------------------------
+    def _consume_forever(self):
+        backoff = 0.5
+        while self._running:
+            try:
+                self._connection = Connection(self.amqp_uri, heartbeat=0, connect_timeout=5)
+                self._connection.ensure_connection(max_retries=1)
+                channel = self._connection.channel()
+                prefetch = int(self.container.config.get("EVENT_PREFETCH", 20))
+                channel.basic_qos(0, prefetch, False)
+                self._channel = channel
+                for provider in self._providers:
+                    channel.basic_consume(provider.queue, callback=self._on_message(provider),
+                                          consumer_tag=f"{provider.queue}.{id(self)}")
+                self._started.send(True) if not self._started.ready() else None
+                backoff = 0.5
+                while self._running:
+                    try:
+                        self._connection.drain_events(timeout=1)
+                    except TimeoutError:
+                        continue
+            except Exception as exc:
+                if not self._running:
+                    break
+                FAILURES.labels(service=self.container.service_name, where="consumer_connection").inc()
+                log.warning("event consumer of %s lost its connection: %s", self.container.service_name, exc)
+                self._close()
+                eventlet.sleep(backoff)
+                backoff = min(backoff * 2, 10)
+
+    def _on_message(self, provider: "EventConsumer"):
+        channel = self._channel
+
+        def on_message(message: amqp.Message):
+            self.pool.spawn_n(provider.process, message, channel)
+
+        return on_message
+
+    def ack(self, message: amqp.Message, channel) -> None:
+        with self._write_lock:
+            channel.basic_ack(message.delivery_tag)
+
+    def wait_until_consuming(self, timeout: float = 10) -> None:
+        with eventlet.Timeout(timeout):
+            self._started.wait()
+
+    # -- calling the producers' catch-up feeds -------------------------------------------------------
+    def call(self, service: str, method: str, **kwargs):
+        from nameko.standalone.rpc import ClusterRpcProxy
+
+        with self._rpc_lock:
+            if self._rpc is None:
+                self._rpc = ClusterRpcProxy(self.container.config,
+                                            timeout=float(self.container.config.get("CATCHUP_TIMEOUT", 10)))
+                self._proxy = self._rpc.start()
+            try:
+                return getattr(getattr(self._proxy, service), method)(**kwargs)
+            except Exception:
+                self._rpc.stop()
+                self._rpc = None
+                raise
+
+
+class EventConsumer(Entrypoint):
+    hub = EventHub()
+
+    def __init__(self, *event_types: str, source: str, tenant: str = "*", max_retries: Optional[int] = None,
+                 retry_delay: Optional[float] = None, **kwargs):
+        if not event_types:
+            raise ValueError("@consume needs at least one event type")
+        self.event_types = tuple(event_types)
+        self.source = source
+        self.tenant = tenant
+        self._max_retries = max_retries
+        self._retry_delay = retry_delay
+        super().__init__(**kwargs)
+
+    # -- names and bindings ---------------------------------------------------------------------------
+    @property
+    def queue(self) -> str:
+        return f"{self.container.service_name}.{self.method_name}"
+
+    @property
+    def retry_queue(self) -> str:
+        return f"{self.queue}.retry"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.queue}.dead-letter"
+
+    @property
+    def max_retries(self) -> int:
+        if self._max_retries is not None:
+            return self._max_retries
+        return int(self.container.config.get("EVENT_MAX_RETRIES", 3))
+
+    @property
+    def retry_delay(self) -> float:
+        if self._retry_delay is not None:
+            return self._retry_delay
+        return float(self.container.config.get("EVENT_RETRY_DELAY_SECONDS", 2.0))
+
+    def bindings(self) -> List[tuple]:
+        result = []
+        for name in self.event_types:
+            registered = CATALOGUE.find(name)
+            stream_type = registered.stream_type if registered else "*"
+            exchange = INTERNAL_EXCHANGE if registered and registered.visibility == "internal" else EVENTS_EXCHANGE
+            result.append((exchange, f"{self.tenant}.{stream_type}.{name}"))
+        return result
+
+    def setup(self):
+        self.hub.register_provider(self)
+
+    def stop(self):
+        self.hub.stop_consuming()
+        self.hub.pool.waitall()
+        self.hub.unregister_provider(self)
+
+    def declare(self, channel) -> None:
+        channel.queue_declare(self.queue, durable=True, auto_delete=False)
+        for exchange, key in self.bindings():
+            channel.queue_bind(self.queue, exchange, key)
+        channel.queue_declare(self.retry_queue, durable=True, auto_delete=False, arguments={
+            "x-message-ttl": int(self.retry_delay * 1000),
+            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.queue})
+        channel.queue_declare(self.dead_letter_queue, durable=True, auto_delete=False)
+
+    @property
+    def store(self) -> EventStore:
+        return store_engine_of(self.container).store
+
+    @property
+    def consumer_name(self) -> str:
+        return self.queue
+
+    # -- one message ------------------------------------------------------------------------------------
+    def process(self, message: amqp.Message, channel) -> None:
+        service = self.container.service_name
+        headers = dict(message.properties.get("application_headers") or {})
+        try:
+            envelope = Envelope.from_message(message.body)
+        except MalformedEvent as exc:
+            self._give_up(message, channel, headers, f"malformed: {exc}", "malformed")
+            return
+        if envelope.event_type not in self.event_types:
+            self.hub.ack(message, channel)
+            return
+        problems = payload_problems(envelope.event_type, envelope.payload)
+        if problems:  # no retry will make a wrong payload right
+            self._give_up(message, channel, headers,
+                          f"malformed: the payload of {envelope.event_type} does not match its schema: "
+                          f"{problems}", "malformed")
+            return
+        started = time.perf_counter()
+        try:
+            outcome = self.deliver(envelope)
+        except Exception as exc:
+            attempts = int(headers.get(RETRY_COUNT, 0)) + 1
+            reason = f"{type(exc).__name__}: {exc}"
+            log.warning("%s failed on %s %s (attempt %d): %s", self.queue, envelope.event_type,
+                        envelope.event_id, attempts, reason)
+            if attempts <= self.max_retries:
+                self._retry(message, channel, headers, attempts, reason)
+            else:
+                self._give_up(message, channel, headers,
+                              f"handler failed {attempts} times; last error: {reason}", "handler_failed")
+            return
+        HANDLER_SECONDS.labels(service=service, consumer=self.method_name).observe(time.perf_counter() - started)
+        EVENTS_CONSUMED.labels(service=service, consumer=self.method_name, outcome=outcome).inc()
+        self.hub.ack(message, channel)
+
+    def _original(self, message: amqp.Message, headers: dict) -> dict:
+        return {ORIGINAL_KEY: headers.get(ORIGINAL_KEY, message.delivery_info.get("routing_key", "")),
+                ORIGINAL_EXCHANGE: headers.get(ORIGINAL_EXCHANGE, message.delivery_info.get("exchange", ""))}
+
+    def _copy(self, message: amqp.Message, headers: dict) -> amqp.Message:
+        properties = {k: v for k, v in message.properties.items() if k != "application_headers"}
+        properties["delivery_mode"] = 2
+        return amqp.Message(message.body, application_headers=headers, **properties)
+
+    def _retry(self, message, channel, headers, attempts, reason) -> None:
+        new_headers = {**headers, **self._original(message, headers), RETRY_COUNT: attempts,
+                       "x-last-error": reason[:1000]}
+        self.hub.publisher.publish_raw([("", self.retry_queue, self._copy(message, new_headers))])
+        EVENTS_RETRIED.labels(service=self.container.service_name, consumer=self.method_name).inc()
+        self.hub.ack(message, channel)
+
+    def _give_up(self, message, channel, headers, reason, kind) -> None:
+        new_headers = {**headers, **self._original(message, headers), REASON: reason[:4000],
+                       "x-consumer": self.queue, "x-dead-lettered-at": datetime.now(timezone.utc).isoformat()}
+        self.hub.publisher.publish_raw([("", self.dead_letter_queue, self._copy(message, new_headers))])
+        EVENTS_DEAD_LETTERED.labels(service=self.container.service_name, consumer=self.method_name,
+                                    reason=kind).inc()
+        log.error("%s dead-lettered a message: %s", self.queue, reason)
+        self.hub.ack(message, channel)
+
+    # -- delivering one event, exactly once and in stream order --------------------------------------------
+    def deliver(self, envelope: Envelope, *, from_feed: bool = False) -> str:
+        """Run the handler for ``envelope`` unless it was handled already; returns the outcome."""
+        store = self.store
+        with store.transaction(envelope.tenant_id) as tx:
+            cursor = self._lock_cursor(tx, envelope)
+            if envelope.stream_position <= cursor or self._seen(tx, envelope):
+                return "duplicate"
+            if envelope.stream_position > cursor + 1 and not from_feed:
+                for earlier in self._missing(envelope, cursor):
+                    if earlier.event_type in self.event_types and not self._seen(tx, earlier):
+                        self._run_handler(tx, earlier)
+                        self._record(tx, earlier)
+            self._run_handler(tx, envelope)
+            self._record(tx, envelope)
+            self._advance(tx, envelope)
+        return "handled"
+
+    def _lock_cursor(self, tx: StoreTransaction, envelope: Envelope) -> int:
+        table = stream_cursors_table
+        key = and_(table.c.consumer == self.consumer_name, table.c.stream_type == envelope.stream_type,
+                   table.c.stream_id == envelope.stream_id)
+        tx.conn.execute(_insert(tx.store)(table).values(
+            consumer=self.consumer_name, stream_type=envelope.stream_type, stream_id=envelope.stream_id,
+            tenant_id=envelope.tenant_id, position=0).on_conflict_do_nothing())
+        query = select(table.c.position).where(key)
+        if tx.store.postgres:
+            query = query.with_for_update()
+        return tx.conn.execute(query).scalar_one()
+
+    def _advance(self, tx: StoreTransaction, envelope: Envelope) -> None:
+        table = stream_cursors_table
+        tx.conn.execute(update(table).where(
+            table.c.consumer == self.consumer_name, table.c.stream_type == envelope.stream_type,
+            table.c.stream_id == envelope.stream_id).values(position=envelope.stream_position))
+
+    def _seen(self, tx: StoreTransaction, envelope: Envelope) -> bool:
+        return tx.conn.execute(select(inbox_table.c.event_id).where(
+            inbox_table.c.consumer == self.consumer_name,
+            inbox_table.c.event_id == envelope.event_id)).first() is not None
+
+    def _record(self, tx: StoreTransaction, envelope: Envelope) -> None:
+        tx.conn.execute(inbox_table.insert().values(
+            consumer=self.consumer_name, event_id=envelope.event_id, tenant_id=envelope.tenant_id,
+            handled_at=datetime.now(timezone.utc)))
+
+    def _missing(self, envelope: Envelope, cursor: int) -> List[Envelope]:
+        messages = self.hub.call(self.source, "stream_events", tenant_id=envelope.tenant_id,
+                                 stream_type=envelope.stream_type, stream_id=envelope.stream_id,
+                                 after=cursor, before=envelope.stream_position,
+                                 event_types=list(self.event_types))
+        return [Envelope.from_message(message) for message in messages]
+
+    def _run_handler(self, tx: StoreTransaction, envelope: Envelope) -> None:
+        done = Event()
+
+        def handle_result(worker_ctx, result, exc_info):
+            done.send((result, exc_info))
+            return result, exc_info
+
+        context = {"correlation_id": envelope.correlation_id, "causation_id": envelope.event_id}
+        self.container.spawn_worker(self, (tx, envelope), {}, context_data=context, handle_result=handle_result)
+        _result, exc_info = done.wait()
+        if exc_info is not None:
+            raise exc_info[1].with_traceback(exc_info[2])
+
+    # -- catching up at start -------------------------------------------------------------------------------
+    def catch_up(self, page_size: int = 500) -> int:
+        """Load every event of our types after our last caught-up position from the producer."""
+        handled, backoff = 0, 0.5
+        while True:
+            try:
+                position = self._catchup_position()
+                page = self.hub.call(self.source, "events_after", tenant_id=ALL_TENANTS if self.tenant == "*" else self.tenant,
+                                     after=position, limit=page_size, event_types=list(self.event_types))
+            except Exception as exc:
+                if not self.hub._running:
+                    return handled
+                log.info("%s cannot catch up from %s yet (%s); retrying", self.queue, self.source, exc)
+                eventlet.sleep(backoff)
+                backoff = min(backoff * 2, 30)
+                continue
+            for message in page["events"]:
+                envelope = Envelope.from_message(message)
+                try:
+                    if payload_problems(envelope.event_type, envelope.payload):
+                        raise HandlerFailed("its payload does not match its schema")
+                    if self.deliver(envelope, from_feed=True) == "handled":
+                        handled += 1
+                except Exception as exc:
+                    # hand it to the queue: the usual checks, retries and dead-letter queue apply
+                    log.warning("%s: %s during catch-up; handed to the queue", self.queue, exc)
+                    self.hub.publisher.publish_raw([("", self.queue, amqp.Message(
+                        envelope.to_json(), content_type="application/json", delivery_mode=2,
+                        message_id=envelope.event_id))])
+            self._save_catchup_position(page["next"])
+            if not page["more"]:
+                return handled
+
+    def _catchup_position(self) -> int:
+        with self.store.transaction() as tx:
+            value = tx.conn.execute(select(catchup_positions_table.c.position).where(
+                catchup_positions_table.c.consumer == self.consumer_name,
+                catchup_positions_table.c.source == self.source)).scalar()
+        return value or 0
+
+    def _save_catchup_position(self, position: int) -> None:
+        table = catchup_positions_table
+        with self.store.transaction() as tx:
+            stmt = _insert(self.store)(table).values(consumer=self.consumer_name, source=self.source,
+                                                     position=position)
+            tx.conn.execute(stmt.on_conflict_do_update(index_elements=["consumer", "source"],
+                                                       set_={"position": position}))
+
+
+consume = EventConsumer.decorator

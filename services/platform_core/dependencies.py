@@ -1,0 +1,100 @@
+"""nameko dependency providers that hand a service its store and its clock.
+
+Configuration (a nameko config dict, built from the environment by ``mentoring run``):
+
+- ``DATABASES``: ``{service_name: url}``; a service missing there gets a SQLite file in
+  ``MENTORING_DATA_DIR`` (``./data``).
+- ``CLOCK``: a :class:`~services.platform_core.clock.Clock` object (tests pass a
+  ``ManualClock``); absent means the system clock.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional, Sequence
+
+from nameko.extensions import DependencyProvider, SharedExtension
+from sqlalchemy import MetaData
+
+from .clock import Clock, SystemClock
+from .db import default_sqlite_url, make_engine
+from .metrics import MetricsServer
+from .store import EventStore, PayloadCodec
+
+
+def database_url(config: dict, service: str) -> str:
+    return (config.get("DATABASES") or {}).get(service) or default_sqlite_url(service)
+
+
+def clock_from(config: dict) -> Clock:
+    clock = config.get("CLOCK")
+    return clock if isinstance(clock, Clock) else SystemClock()
+
+
+class StoreEngine(SharedExtension):
+    """One engine and one :class:`EventStore` per service container (shared by its workers
+    and by the platform extensions: outbox relay, consumers, scheduler). Every service has
+    one, so it also brings the process's metrics endpoint along."""
+
+    metrics = MetricsServer()
+
+    def __init__(self, read_models: Sequence[MetaData] = (),
+                 codec_factory: Optional[Callable[[], PayloadCodec]] = None):
+        self.read_models = tuple(read_models)
+        self.codec_factory = codec_factory
+        self.store: Optional[EventStore] = None
+        self.relay = None
+
+    def setup(self):
+        if self.store is not None:
+            return
+        config = self.container.config
+        service = self.container.service_name
+        engine = make_engine(database_url(config, service))
+        codec = self.codec_factory() if self.codec_factory else None
+        self.store = EventStore(engine, service=service, clock=clock_from(config), codec=codec)
+        self.store.create_schema(self.read_models)
+
+    def start(self):
+        config = self.container.config
+        if config.get("AMQP_URI") and str(config.get("OUTBOX_RELAY", "on")).lower() not in ("off", "0", "false"):
+            from .outbox import OutboxRelay
+
+            self.relay = OutboxRelay(self.store, config["AMQP_URI"],
+                                     poll_interval=float(config.get("OUTBOX_POLL_SECONDS", 1.0)),
+                                     lease_seconds=float(config.get("OUTBOX_LEASE_SECONDS", 10.0)))
+            self.container.spawn_managed_thread(self.relay.run, identifier=f"{self.container.service_name}.outbox")
+
+    def stop(self):
+        if self.relay is not None:
+            self.relay.stop()
+            self.relay = None
+        if self.store is not None:
+            self.store.engine.dispose()
+
+    def kill(self):
+        if self.relay is not None:
+            self.relay.stop(release=False)
+            self.relay = None
+
+
+def store_engine_of(container) -> StoreEngine:
+    """The service's StoreEngine (the one its ``Store`` dependency declared)."""
+    for dependency in container.dependencies:
+        if isinstance(dependency, Store):
+            return dependency.engine
+    raise LookupError(f"service {container.service_name!r} declares no Store dependency")
+
+
+class Store(DependencyProvider):
+    """``store = Store(read_models=[metadata])`` gives each worker the service's EventStore."""
+
+    def __init__(self, read_models: Sequence[MetaData] = (),
+                 codec_factory: Optional[Callable[[], PayloadCodec]] = None):
+        self.engine = StoreEngine(read_models=read_models, codec_factory=codec_factory)
+
+    def get_dependency(self, worker_ctx):
+        return self.engine.store
+
+
+class ClockProvider(DependencyProvider):
+    def get_dependency(self, worker_ctx):
+        return clock_from(self.container.config)

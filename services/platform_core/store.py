@@ -1,0 +1,438 @@
+"""The event store: each service's own append-only history, on SQLAlchemy.
+
+One store per service, in that service's own database. Appending writes the events of one
+or more streams and queues the publishable ones in the outbox, in one transaction; each
+stream has an expected version, and one stale version fails the whole append with
+:class:`ConcurrencyConflict` and writes nothing.
+
+Global order is safe for readers: on PostgreSQL an append takes ``LOCK TABLE events IN
+EXCLUSIVE MODE`` (readers are not blocked, other appenders wait), so global positions
+become visible in the order they were assigned and a reader of "everything after N" can
+never skip an event whose transaction commits late (the approach of the ``eventsourcing``
+library's PostgreSQL recorder). On SQLite every write transaction is ``BEGIN IMMEDIATE``,
+which serialises writers in the same way.
+
+Row-level security on ``tenant_id`` is a second wall behind the application's own checks
+on PostgreSQL: every transaction runs as the ``mentoring_app`` role with the setting
+``app.tenant_id`` naming its tenant (``*`` for the platform's own cross-tenant work such as
+the outbox relay and rebuilds), and the policies only show rows of that tenant.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from sqlalchemy import (BigInteger, Column, Index, Integer, MetaData, String, Table,
+                        Text, UniqueConstraint, func, insert, select, text)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from .clock import Clock, SystemClock
+from .db import UtcDateTime, is_postgres
+from .envelope import (EVENTS_EXCHANGE, INTERNAL_EXCHANGE, SYSTEM, TENANT_ID, Actor, Envelope,
+                       new_id)
+from .events import CATALOGUE, DomainEvent
+from .metrics import EVENTS_APPENDED
+
+log = logging.getLogger(__name__)
+
+ALL_TENANTS = "*"
+APP_ROLE = "mentoring_app"
+
+metadata = MetaData()
+_BigId = BigInteger().with_variant(Integer, "sqlite")
+
+events_table = Table(
+    "events", metadata,
+    Column("global_position", _BigId, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("stream_type", String(40), nullable=False),
+    Column("stream_id", String(64), nullable=False),
+    Column("stream_position", Integer, nullable=False),
+    Column("event_type", String(80), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("actor_kind", String(20), nullable=False),
+    Column("actor_id", String(64)),
+    Column("correlation_id", String(64), nullable=False),
+    Column("causation_id", String(64)),
+    Column("source", String(40), nullable=False),
+    Column("payload", Text, nullable=False),
+    UniqueConstraint("stream_type", "stream_id", "stream_position", name="uq_events_stream_position"),
+    Index("ix_events_tenant_position", "tenant_id", "global_position"),
+)
+
+outbox_table = Table(
+    "outbox", metadata,
+    Column("global_position", _BigId, primary_key=True, autoincrement=False),
+    Column("tenant_id", String(64), nullable=False),
+    Column("exchange", String(64), nullable=False),
+    Column("enqueued_at", UtcDateTime(), nullable=False),
+)
+
+leases_table = Table(
+    "leases", metadata,
+    Column("name", String(120), primary_key=True),
+    Column("holder", String(120), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+inbox_table = Table(
+    "inbox", metadata,
+    Column("consumer", String(120), primary_key=True),
+    Column("event_id", String(36), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("handled_at", UtcDateTime(), nullable=False),
+)
+
+stream_cursors_table = Table(
+    "stream_cursors", metadata,
+    Column("consumer", String(120), primary_key=True),
+    Column("stream_type", String(40), primary_key=True),
+    Column("stream_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+catchup_positions_table = Table(
+    "catchup_positions", metadata,
+    Column("consumer", String(120), primary_key=True),
+    Column("source", String(40), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+scheduled_jobs_table = Table(
+    "scheduled_jobs", metadata,
+    Column("job_id", String(36), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("kind", String(80), nullable=False),
+    Column("job_key", String(200), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("claimed_by", String(120)),
+    Column("claimed_until", UtcDateTime()),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("done_at", UtcDateTime()),
+    UniqueConstraint("kind", "job_key", name="uq_scheduled_jobs_kind_key"),
+    Index("ix_scheduled_jobs_due", "done_at", "due_at"),
+)
+
+#: Tables whose rows belong to one tenant and are walled off by row-level security.
+TENANT_TABLES = ("events", "outbox", "inbox", "stream_cursors", "scheduled_jobs")
+
+
+class ConcurrencyConflict(Exception):
+    """A stream moved on since it was read: the whole append was refused."""
+
+    def __init__(self, stream_type: str, stream_id: str, expected: int, actual: Optional[int]):
+        self.stream_type, self.stream_id = stream_type, stream_id
+        self.expected, self.actual = expected, actual
+        found = "a concurrent writer" if actual is None else f"version {actual}"
+        super().__init__(f"stream {stream_type}/{stream_id} was expected at version {expected} "
+                         f"but is at {found}; nothing was written, read it again and retry")
+
+
+class TenantMismatch(Exception):
+    pass
+
+
+ANY = -1  #: expected version meaning "wherever the stream is now"
+
+
+@dataclass(frozen=True)
+class StreamKey:
+    stream_type: str
+    stream_id: str
+
+
+def _utcnow_from(clock: Clock) -> datetime:
+    return clock.now().astimezone(timezone.utc)
+
+
+class PayloadCodec:
+    """Turns a payload into what is stored and back. The default keeps JSON as it is;
+    the registration service plugs in one that encrypts personal data per person."""
+
+    def encode(self, tenant_id: str, stream_type: str, stream_id: str, payload: Dict,
+               conn: Optional[Connection] = None) -> Dict:
+        """``conn`` is the appending transaction's connection (a codec may keep keys there)."""
+        return payload
+
+    def decode(self, conn: Connection, envelope: Envelope) -> Envelope:
+        return envelope
+
+
+class EventStore:
+    def __init__(self, engine: Engine, service: str, clock: Optional[Clock] = None,
+                 codec: Optional[PayloadCodec] = None):
+        self.engine = engine
+        self.service = service
+        self.clock = clock or SystemClock()
+        self.codec = codec or PayloadCodec()
+        self.postgres = is_postgres(engine)
+        self._after_commit: List[Callable[[List[Envelope]], None]] = []
+        # SQLite blocks the whole OS thread while it waits for its write lock, which would
+        # freeze every green thread of the process: take turns in-process instead.
+        self._sqlite_turn = None if self.postgres else threading.RLock()
+
+    # -- schema ---------------------------------------------------------------------------
+    def create_schema(self, extra_metadata: Sequence[MetaData] = ()) -> None:
+        """Create the platform tables (and a service's read-model tables), idempotently."""
+        with self.engine.begin() as conn:
+            if self.postgres:
+                # CREATE TABLE IF NOT EXISTS races between processes starting at once.
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('mentoring-schema'))"))
+            metadata.create_all(conn)
+            for extra in extra_metadata:
+                extra.create_all(conn)
+            if self.postgres:
+                self._install_row_level_security(conn, extra_metadata)
+
+    def _install_row_level_security(self, conn: Connection, extra_metadata: Sequence[MetaData]) -> None:
+        conn.execute(text(
+            f"DO $$ BEGIN CREATE ROLE {APP_ROLE} NOLOGIN; "
+            f"EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"))
+        tables = list(TENANT_TABLES)
+        for extra in extra_metadata:
+            tables += [t.name for t in extra.sorted_tables if "tenant_id" in t.c]
+        all_tables = [t.name for t in metadata.sorted_tables]
+        for extra in extra_metadata:
+            all_tables += [t.name for t in extra.sorted_tables]
+        for name in all_tables:
+            conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO {APP_ROLE}"))
+        conn.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"))
+        # A replica starting beside running ones must not queue behind their table locks:
+        # only tables without the wall yet get the (ACCESS EXCLUSIVE) DDL below.
+        walled = set(conn.execute(text(
+            "SELECT c.relname FROM pg_class c JOIN pg_policies p ON p.tablename = c.relname "
+            "WHERE p.policyname = 'tenant_wall' AND c.relrowsecurity AND c.relforcerowsecurity"
+        )).scalars())
+        tables = [name for name in tables if name not in walled]
+        for name in tables:
+            conn.execute(text(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"))
+            conn.execute(text(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY"))
+            conn.execute(text(f"DROP POLICY IF EXISTS tenant_wall ON {name}"))
+            conn.execute(text(
+                f"CREATE POLICY tenant_wall ON {name} TO {APP_ROLE} "
+                f"USING (current_setting('app.tenant_id', true) = '*' "
+                f"OR tenant_id = current_setting('app.tenant_id', true)) "
+                f"WITH CHECK (current_setting('app.tenant_id', true) = '*' "
+                f"OR tenant_id = current_setting('app.tenant_id', true))"))
+
+    # -- transactions -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self, tenant_id: str = ALL_TENANTS) -> Iterator["StoreTransaction"]:
+        """A unit of work: everything done through it commits together or not at all."""
+        if tenant_id != ALL_TENANTS and not TENANT_ID.match(tenant_id or ""):
+            raise ValueError(f"not a tenant id: {tenant_id!r}")
+        with self._turn(), self.engine.connect() as conn:
+            with conn.begin():
+                if self.postgres:  # one round trip: the role and the tenant of this transaction
+                    conn.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}; "
+                                         f"SELECT set_config('app.tenant_id', %(t)s, true)", {"t": tenant_id})
+                tx = StoreTransaction(self, conn, tenant_id)
+                yield tx
+            appended = tx.appended
+        if appended:
+            for envelope in appended:
+                EVENTS_APPENDED.labels(service=self.service, event_type=envelope.event_type).inc()
+            for callback in list(self._after_commit):
+                try:
+                    callback(appended)
+                except Exception:  # a wake-up hint failing must never fail the command
+                    log.exception("after-commit callback failed")
+
+    def _turn(self):
+        return self._sqlite_turn if self._sqlite_turn is not None else contextlib.nullcontext()
+
+    def on_commit(self, callback: Callable[[List[Envelope]], None]) -> None:
+        """Call ``callback(envelopes)`` after every transaction that appended events."""
+        self._after_commit.append(callback)
+
+    # -- conveniences -------------------------------------------------------------------------
+    def append(self, tenant_id: str, events: Sequence[DomainEvent], **kwargs) -> List[Envelope]:
+        with self.transaction(tenant_id) as tx:
+            return tx.append(events, **kwargs)
+
+    def read_stream(self, tenant_id: str, stream_type: str, stream_id: str, after: int = 0) -> List[Envelope]:
+        with self.transaction(tenant_id) as tx:
+            return tx.read_stream(stream_type, stream_id, after=after)
+
+    def read_after(self, position: int, *, tenant_id: str = ALL_TENANTS, limit: int = 1000,
+                   event_types: Optional[Iterable[str]] = None) -> List[Envelope]:
+        with self.transaction(tenant_id) as tx:
+            return tx.read_after(position, limit=limit, event_types=event_types)
+
+    def max_position(self) -> int:
+        with self.transaction() as tx:
+            return tx.conn.execute(select(func.coalesce(func.max(events_table.c.global_position), 0))).scalar_one()
+
+
+class StoreTransaction:
+    """The store as seen from inside one transaction (one tenant, or all of them)."""
+
+    def __init__(self, store: EventStore, conn: Connection, tenant_id: str):
+        self.store = store
+        self.conn = conn
+        self.tenant_id = tenant_id
+        self.appended: List[Envelope] = []
+        self._locked = False
+
+    @property
+    def now(self) -> datetime:
+        return _utcnow_from(self.store.clock)
+
+    # -- reading ---------------------------------------------------------------------------------
+    def stream_version(self, stream_type: str, stream_id: str) -> int:
+        return self.conn.execute(
+            select(func.coalesce(func.max(events_table.c.stream_position), 0)).where(
+                events_table.c.stream_type == stream_type, events_table.c.stream_id == stream_id)
+        ).scalar_one()
+
+    def read_stream(self, stream_type: str, stream_id: str, after: int = 0,
+                    until: Optional[int] = None) -> List[Envelope]:
+        query = select(events_table).where(
+            events_table.c.stream_type == stream_type, events_table.c.stream_id == stream_id,
+            events_table.c.stream_position > after)
+        if until is not None:
+            query = query.where(events_table.c.stream_position <= until)
+        rows = self.conn.execute(query.order_by(events_table.c.stream_position)).mappings()
+        return [self._decode(row) for row in rows]
+
+    def read_after(self, position: int, *, limit: int = 1000,
+                   event_types: Optional[Iterable[str]] = None,
+                   tenant_id: Optional[str] = None) -> List[Envelope]:
+        query = select(events_table).where(events_table.c.global_position > position)
+        tenant = tenant_id or self.tenant_id
+        if tenant != ALL_TENANTS:
+            query = query.where(events_table.c.tenant_id == tenant)
+        if event_types is not None:
+            query = query.where(events_table.c.event_type.in_(list(event_types)))
+        rows = self.conn.execute(query.order_by(events_table.c.global_position).limit(limit)).mappings()
+        return [self._decode(row) for row in rows]
+
+    def read_positions(self, positions: Sequence[int]) -> List[Envelope]:
+        rows = self.conn.execute(select(events_table).where(
+            events_table.c.global_position.in_(list(positions))).order_by(
+            events_table.c.global_position)).mappings()
+        return [self._decode(row) for row in rows]
+
+    def _decode(self, row: Mapping) -> Envelope:
+        envelope = row_to_envelope(row)
+        return self.store.codec.decode(self.conn, envelope)
+
+    # -- appending ---------------------------------------------------------------------------------
+    def append(self, events: Sequence[DomainEvent], *, expected: Optional[Mapping[Tuple[str, str], int]] = None,
+               actor: Actor = SYSTEM, correlation_id: Optional[str] = None,
+               causation_id: Optional[str] = None, tenant_id: Optional[str] = None) -> List[Envelope]:
+        """Append ``events`` (of one or more streams) and queue the publishable ones.
+
+        ``expected`` maps ``(stream_type, stream_id)`` to the version the caller read (0 for
+        a new stream; :data:`ANY` to skip the check). A stream left out is checked against
+        nothing. One stale version raises :class:`ConcurrencyConflict`; the caller's
+        transaction then rolls back, so nothing is written.
+        """
+        if not events:
+            return []
+        tenant = tenant_id or self.tenant_id
+        if tenant == ALL_TENANTS or not TENANT_ID.match(tenant):
+            raise ValueError(f"events need the tenant they belong to, not {tenant!r}")
+        if self.tenant_id not in (ALL_TENANTS, tenant):
+            raise TenantMismatch(f"a transaction of tenant {self.tenant_id!r} cannot append to {tenant!r}")
+        self._lock_for_append()
+        expected = dict(expected or {})
+        versions = self._stream_versions({(e.stream_type, e.stream_id) for e in events})
+        for key, current in versions.items():
+            wanted = expected.get(key, ANY)
+            if wanted != ANY and wanted != current:
+                raise ConcurrencyConflict(key[0], key[1], wanted, current)
+        now = self.now
+        correlation_id = correlation_id or new_id()
+        rows = []
+        for event in events:
+            key = (event.stream_type, event.stream_id)
+            versions[key] += 1
+            registered = CATALOGUE.find(event.event_type)
+            payload = self.store.codec.encode(tenant, event.stream_type, event.stream_id,
+                                              dict(event.payload), conn=self.conn)
+            rows.append({
+                "event_id": new_id(), "tenant_id": tenant, "stream_type": event.stream_type,
+                "stream_id": event.stream_id, "stream_position": versions[key],
+                "event_type": event.event_type,
+                "schema_version": registered.version if registered else 1,
+                "occurred_at": now, "actor_kind": actor.kind, "actor_id": actor.id,
+                "correlation_id": correlation_id, "causation_id": causation_id,
+                "source": self.store.service, "payload": json.dumps(payload, sort_keys=True),
+                "_visibility": registered.visibility if registered else "public",
+                "_clear_payload": dict(event.payload),
+            })
+        try:
+            values = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
+            if len(values) == 1:
+                positions = [self.conn.execute(insert(events_table).values(**values[0]).returning(
+                    events_table.c.global_position)).scalar_one()]
+            else:  # one multi-row INSERT, positions handed back in the order of the rows
+                positions = list(self.conn.execute(insert(events_table).returning(
+                    events_table.c.global_position, sort_by_parameter_order=True), values).scalars())
+        except IntegrityError:
+            # Another writer took the same stream position between our read and our insert.
+            key = rows[0]["stream_type"], rows[0]["stream_id"]
+            raise ConcurrencyConflict(key[0], key[1], expected.get(key, ANY), None) from None
+        outbox_rows = [
+            {"global_position": position, "tenant_id": tenant, "enqueued_at": now,
+             "exchange": EVENTS_EXCHANGE if row["_visibility"] == "public" else INTERNAL_EXCHANGE}
+            for position, row in zip(positions, rows) if row["_visibility"] != "private"]
+        if outbox_rows:
+            self.conn.execute(insert(outbox_table), outbox_rows)
+        envelopes = [
+            Envelope(event_id=row["event_id"], event_type=row["event_type"],
+                     schema_version=row["schema_version"], tenant_id=tenant,
+                     stream_type=row["stream_type"], stream_id=row["stream_id"],
+                     stream_position=row["stream_position"], global_position=position,
+                     occurred_at=now, actor=actor, correlation_id=correlation_id,
+                     causation_id=causation_id, payload=row["_clear_payload"], source=self.store.service)
+            for position, row in zip(positions, rows)]
+        self.appended.extend(envelopes)
+        return envelopes
+
+    def _stream_versions(self, keys) -> Dict[Tuple[str, str], int]:
+        """The current version of each stream, in one query."""
+        versions = {key: 0 for key in keys}
+        by_type: Dict[str, List[str]] = {}
+        for stream_type, stream_id in keys:
+            by_type.setdefault(stream_type, []).append(stream_id)
+        for stream_type, ids in by_type.items():
+            rows = self.conn.execute(
+                select(events_table.c.stream_id, func.max(events_table.c.stream_position))
+                .where(events_table.c.stream_type == stream_type, events_table.c.stream_id.in_(ids))
+                .group_by(events_table.c.stream_id)).all()
+            for stream_id, version in rows:
+                versions[(stream_type, stream_id)] = version
+        return versions
+
+    def _lock_for_append(self) -> None:
+        if self.store.postgres and not self._locked:
+            # one round trip: the lock, and the relays' wake-up (delivered only on commit)
+            self.conn.exec_driver_sql("LOCK TABLE events IN EXCLUSIVE MODE; "
+                                      "SELECT pg_notify('mentoring_outbox', %(s)s)", {"s": self.store.service})
+        self._locked = True
+
+
+def row_to_envelope(row: Mapping) -> Envelope:
+    occurred = row["occurred_at"]
+    if occurred.tzinfo is None:  # SQLite hands back naive datetimes
+        occurred = occurred.replace(tzinfo=timezone.utc)
+    return Envelope(
+        event_id=row["event_id"], event_type=row["event_type"], schema_version=row["schema_version"],
+        tenant_id=row["tenant_id"], stream_type=row["stream_type"], stream_id=row["stream_id"],
+        stream_position=row["stream_position"], global_position=row["global_position"],
+        occurred_at=occurred.astimezone(timezone.utc), actor=Actor(row["actor_kind"], row["actor_id"]),
+        correlation_id=row["correlation_id"], causation_id=row["causation_id"],
+        payload=json.loads(row["payload"]), source=row["source"])

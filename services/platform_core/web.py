@@ -1,0 +1,186 @@
+"""JSON over HTTP for nameko services, with errors a person can read.
+
+``@api(method, url)`` is nameko's ``@http`` entrypoint with three differences: a handler
+returns plain data (dict or list; or ``(status, data)``) which is sent as JSON; every error
+is a JSON body ``{"error": ..., "message": ..., "details": ...}`` with the right status
+(400 bad input naming each field, 401, 404, 409, 422), never a stack trace; and request
+durations are measured.
+
+Domain exceptions stay free of HTTP: a service maps them with :func:`map_error`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from datetime import date, datetime
+from typing import Any, Callable, Dict, Optional, Type
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from .metrics import REQUEST_SECONDS
+from .store import ConcurrencyConflict
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    status = 400
+    error = "bad_request"
+
+    def __init__(self, message: str, details: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadRequest(ApiError):
+    """Input that is malformed or invalid; ``details`` maps each bad field to its reasons."""
+
+
+class Unauthorized(ApiError):
+    status, error = 401, "unauthorized"
+
+
+class Forbidden(ApiError):
+    status, error = 403, "forbidden"
+
+
+class NotFound(ApiError):
+    status, error = 404, "not_found"
+
+
+class Conflict(ApiError):
+    status, error = 409, "conflict"
+
+
+class Unprocessable(ApiError):
+    status, error = 422, "rule_broken"
+
+
+_ERROR_MAP: Dict[Type[BaseException], Callable[[BaseException], ApiError]] = {
+    ConcurrencyConflict: lambda exc: Conflict(str(exc)),
+}
+
+
+def map_error(exception_type: Type[BaseException], to: Callable[[BaseException], ApiError]) -> None:
+    """Declare how a domain exception reads over HTTP."""
+    _ERROR_MAP[exception_type] = to
+
+
+def _to_api_error(exc: BaseException) -> Optional[ApiError]:
+    if isinstance(exc, ApiError):
+        return exc
+    for kind in type(exc).__mro__:
+        if kind in _ERROR_MAP:
+            return _ERROR_MAP[kind](exc)
+    return None
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def json_response(data: Any, status: int = 200, headers: Optional[Dict[str, str]] = None) -> Response:
+    body = json.dumps(data, default=_default, ensure_ascii=False, sort_keys=True)
+    return Response(body, status=status, headers=headers, mimetype="application/json")
+
+
+def read_json(request) -> Dict[str, Any]:
+    """The request body as a JSON object, or a 400 that says what is wrong with it."""
+    raw = request.get_data(cache=True, as_text=True)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadRequest(f"the request body must be a JSON object, not {type(body).__name__}")
+    return body
+
+
+class JsonWsgiApp(WsgiApp):
+    """nameko's WSGI app, answering an unknown path or method in JSON too."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+        except HTTPException as exc:
+            headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
+            message = {404: f"there is no {request.path} here",
+                       405: f"{request.method} is not allowed on {request.path}"
+                            + (f"; use {headers['Allow']}" if "Allow" in headers else "")}.get(
+                exc.code, exc.description)
+            response = json_response({"error": exc.name.lower().replace(" ", "_"), "message": message},
+                                     status=exc.code or 400, headers=headers or None)
+            return response(environ, start_response)
+        request.path_values = values
+        return provider.handle_request(request)(environ, start_response)
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+
+class ApiEndpoint(HttpRequestHandler):
+    server = JsonWebServer()
+
+    def handle_request(self, request):
+        started = time.perf_counter()
+        response = super().handle_request(request)
+        REQUEST_SECONDS.labels(service=self.container.service_name, method=self.method,
+                               route=self.url, status=str(response.status_code)).observe(
+            time.perf_counter() - started)
+        return response
+
+    def response_from_result(self, result):
+        if isinstance(result, Response):
+            return result
+        if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], int):
+            status, data = result
+            return json_response(data, status=status)
+        return json_response(result)
+
+    def response_from_exception(self, exc):
+        if isinstance(exc, HTTPException):  # werkzeug's own (bad form data, 405...)
+            return json_response({"error": "bad_request", "message": exc.description},
+                                 status=exc.code or 400)
+        api_error = _to_api_error(exc)
+        if api_error is None:
+            reference = uuid.uuid4().hex[:12]
+            log.error("unexpected error in %s %s (reference %s)", self.method, self.url, reference,
+                      exc_info=(type(exc), exc, exc.__traceback__))
+            return json_response({"error": "internal_error", "reference": reference,
+                                  "message": "something went wrong on our side; nothing was "
+                                             "changed; quote the reference when reporting it"},
+                                 status=500)
+        body = {"error": api_error.error, "message": api_error.message}
+        if api_error.details is not None:
+            body["details"] = api_error.details
+        headers = {"WWW-Authenticate": "Bearer"} if api_error.status == 401 else None
+        return json_response(body, status=api_error.status, headers=headers)
+
+
+api = ApiEndpoint.decorator
+
+
+def bearer_token(request) -> Optional[str]:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()

@@ -1,0 +1,541 @@
+"""The registration service: tenants, programmes and the people who take part, over HTTP.
+
+Every command: authenticate (:mod:`services.platform_core.tenancy`), check the caller may
+reach the tenant and person, read the body with the strict input schemas, load the
+aggregate(s) from their streams inside ``store.transaction(tenant)``, call the domain, append
+its events with the expected version of every stream touched, and apply the read-model and
+credentials projections to the appended events in the same transaction. Nothing is written
+unless everything is; bad input is a 400 naming each field, a broken rule a 422, a stale
+version a 409, a missing (or another tenant's) resource a 404.
+
+Endpoints (who: O operator, C coordinator of the tenant, P the participant themself;
+errors: 400 bad input naming every field, 401 no/unknown/revoked credentials, 403 the right
+tenant but the wrong role, 404 missing or another tenant's, 409 stale version, 422 a rule):
+
+=======  =================================================  =====  ==================
+method   path                                               who    success
+=======  =================================================  =====  ==================
+GET      /health                                            -      200
+POST     /tenants                                           O      201 (+ first key)
+GET      /tenants/{t}                                       O, C   200
+POST     /tenants/{t}/keys/rotate                           O, C   201 (new key)
+POST     /tenants/{t}/programmes                            C      201
+GET      /tenants/{t}/programmes                            C      200
+GET      /tenants/{t}/programmes/{p}                        C      200 (signup_url)
+PATCH    /tenants/{t}/programmes/{p}                        C      200 (If-Match)
+POST     /tenants/{t}/programmes/{p}/clone                  C      201
+GET      /tenants/{t}/programmes/{p}/participants           C      200
+POST     /tenants/{t}/programmes/{p}/mentors|mentees|teams  C, P   201 (+ token)
+POST     /signup/{t}/{p}/mentor|mentee|team?code=...        code   201 (+ token)
+GET      /tenants/{t}/people/{id}                           C, P   200
+PATCH    /tenants/{t}/people/{id}                           C, P   200
+POST     /tenants/{t}/people/{id}/consent                   C, P   200
+POST     /tenants/{t}/people/{id}/consent/withdraw          C, P   200
+POST     /tenants/{t}/people/{id}/training                  C      200
+POST     /tenants/{t}/people/{id}/vetting                   C      200
+POST     /tenants/{t}/people/{id}/team-need                 C      200
+POST     /tenants/{t}/people/{id}/sensitive-needs           C, P   200
+POST     /tenants/{t}/people/{id}/withdraw                  C, P   200
+POST     /tenants/{t}/people/{id}/erase                     C, P   200
+GET      /tenants/{t}/people/{id}/export                    C, P   200
+=======  =================================================  =====  ==================
+
+Person and programme commands accept the version read as ``If-Match: "<version>"`` or
+``expected_version`` in the body (409 when stale). A command that changes nothing (a consent
+already given) answers 200 with ``"changed": false`` and writes no event.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from nameko.dependency_providers import Config
+
+from services.platform_core.catchup import CatchUpFeed
+from services.platform_core import tenancy
+from services.platform_core.dependencies import ClockProvider, Store
+from services.platform_core.envelope import Actor, Envelope
+from services.platform_core.store import ALL_TENANTS, ConcurrencyConflict, StoreTransaction
+from services.platform_core.tenancy import (COORDINATOR, OPERATOR, PARTICIPANT, Caller,
+                                            authenticate, issue_participant_token)
+from services.platform_core.web import (ApiError, BadRequest, Conflict, NotFound, Unprocessable,
+                                        api, bearer_token, map_error, read_json)
+from services.registration import schemas
+from services.registration import store as models
+from services.registration.domain import (MENTEE, MENTOR, TEAM, DomainError, Person, Programme,
+                                          RuleBroken, Tenant, ValidationFailed)
+
+map_error(ValidationFailed, lambda exc: BadRequest(
+    "the input is invalid: every bad field is named in details", details=exc.errors))
+map_error(RuleBroken, lambda exc: Unprocessable(exc.message, details=exc.as_dict()))
+
+ROLES_BY_PATH = {"mentors": MENTOR, "mentees": MENTEE, "teams": TEAM}
+REGISTER_INPUT = {MENTOR: schemas.RegisterMentorInput, MENTEE: schemas.RegisterMenteeInput,
+                  TEAM: schemas.RegisterTeamInput}
+ANYONE_IN_TENANT = (COORDINATOR, PARTICIPANT)
+#: Refusals a caller caused: logged by nameko as expected, not as errors of ours.
+EXPECTED = (ApiError, DomainError, ConcurrencyConflict)
+
+
+def endpoint(method: str, url: str):
+    return api(method, url, expected_exceptions=EXPECTED)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except (ValueError, AttributeError, TypeError):
+        return False
+
+
+def _expected_version(request, body: Dict[str, Any]) -> Optional[int]:
+    """The version the caller read: ``If-Match: "3"`` or ``expected_version`` in the body."""
+    given = body.pop("expected_version", None)
+    header = request.headers.get("If-Match")
+    if header is not None and given is None:
+        text = header.strip()
+        if text.startswith("W/"):
+            text = text[2:]
+        text = text.strip('"')
+        if not text.isdigit():
+            raise BadRequest("If-Match must be the version you read, e.g. \"3\"",
+                             details={"If-Match": ["must be a whole number (the version)"]})
+        return int(text)
+    if given is not None and (isinstance(given, bool) or not isinstance(given, int) or given < 0):
+        raise BadRequest("expected_version must be the version you read",
+                         details={"expected_version": ["must be a whole number, 0 or more"]})
+    return given
+
+
+def _check_version(stream_type: str, stream_id: str, expected: Optional[int], actual: int) -> None:
+    if expected is not None and expected != actual:
+        raise ConcurrencyConflict(stream_type, stream_id, expected, actual)
+
+
+def _date_text(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+class RegistrationService(CatchUpFeed):
+    name = "registration"
+
+    store = Store(read_models=[models.metadata, tenancy.metadata, models.keys_metadata],
+                  codec_factory=models.PersonalDataCodec)
+    clock = ClockProvider()
+    config = Config()
+
+    # ---------------------------------------------------------------------------------------
+    # Plumbing
+    # ---------------------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    def _caller(self, request, tenant_id: Optional[str] = None, *kinds: str) -> Caller:
+        with self.store.transaction(ALL_TENANTS) as tx:
+            caller = authenticate(tx.conn, self.config, bearer_token(request), self._now())
+        if tenant_id is not None:
+            caller.require_tenant(tenant_id)
+        if kinds:
+            caller.require_kind(*kinds)
+        return caller
+
+    def _append(self, tx: StoreTransaction, events, expected: Mapping[Tuple[str, str], int],
+                actor: Actor) -> List[Envelope]:
+        envelopes = tx.append(events, expected=dict(expected), actor=actor)
+        models.READ_MODELS.apply_all(tx.conn, envelopes)
+        tenancy.CREDENTIALS.apply_all(tx.conn, envelopes)
+        return envelopes
+
+    @staticmethod
+    def _stream(tx: StoreTransaction, stream_type: str, stream_id: str) -> List[Envelope]:
+        envelopes = tx.read_stream(stream_type, stream_id)
+        if any(envelope.tenant_id != tx.tenant_id for envelope in envelopes):
+            return []  # another tenant's stream reads as missing (SQLite has no row security)
+        return envelopes
+
+    def _tenant(self, tx: StoreTransaction, tenant_id: str) -> Tenant:
+        tenant = Tenant.from_events(self._stream(tx, "tenant", tenant_id), stream_id=tenant_id)
+        if not tenant.exists:
+            raise NotFound(f"tenant {tenant_id} not found")
+        return tenant
+
+    def _programme(self, tx: StoreTransaction, programme_id: Optional[str]) -> Programme:
+        if not programme_id or not _is_uuid(programme_id):
+            raise NotFound(f"programme {programme_id} not found")
+        programme = Programme.from_events(self._stream(tx, "programme", programme_id),
+                                          stream_id=programme_id)
+        if not programme.exists:
+            raise NotFound(f"programme {programme_id} not found")
+        return programme
+
+    def _person(self, tx: StoreTransaction, person_id: str) -> Person:
+        person = Person.from_events(self._stream(tx, "person", person_id), stream_id=person_id)
+        if not person.exists:
+            raise NotFound(f"person {person_id} not found")
+        return person
+
+    # views ----------------------------------------------------------------------------------
+
+    def _signup(self, tenant_id: str, programme_id: str) -> Dict[str, Any]:
+        code = tenancy.signed_code(self.config, "signup", tenant_id, programme_id)
+        base = f"/signup/{tenant_id}/{programme_id}"
+        return {"signup_code": code, "signup_url": f"{base}/{{role}}?code={code}",
+                "signup_urls": {role: f"{base}/{role}?code={code}" for role in (MENTOR, MENTEE, TEAM)}}
+
+    def _programme_view(self, conn, tenant_id: str, programme_id: str) -> Dict[str, Any]:
+        row = models.programme_row(conn, tenant_id, programme_id)
+        if row is None:
+            raise NotFound(f"programme {programme_id} not found")
+        view = {"id": row["programme_id"], "tenant_id": row["tenant_id"], "name": row["name"],
+                "time_zone": row["time_zone"], "settings": row["settings"],
+                "cloned_from": row["cloned_from"], "version": row["version"],
+                "created_at": row["created_at"], "updated_at": row["updated_at"]}
+        kind = row["settings"]["matching"]["participant_kind"]
+        signup = self._signup(tenant_id, programme_id)
+        signup["signup_urls"] = {role: url for role, url in signup["signup_urls"].items()
+                                 if role == MENTOR or (role == TEAM) == (kind == TEAM)}
+        view.update(signup)
+        return view
+
+    @staticmethod
+    def _person_view(conn, tenant_id: str, person_id: str) -> Dict[str, Any]:
+        row = models.person_row(conn, tenant_id, person_id)
+        if row is None:
+            raise NotFound(f"person {person_id} not found")
+        return {
+            "id": row["person_id"], "tenant_id": row["tenant_id"], "kind": row["kind"],
+            "personal": row["personal"], "sensitive_needs": row["sensitive_needs"],
+            "vetting": None if row["vetting_cleared"] is None else {
+                "cleared": row["vetting_cleared"], "checked_on": row["vetting_checked_on"],
+                "reference": row["vetting_reference"]},
+            "registered_at": row["registered_at"], "updated_at": row["updated_at"],
+            "erased": row["erased"], "erased_at": row["erased_at"], "version": row["version"],
+            "participations": [RegistrationService._participation_view(p) for p in
+                               models.participation_rows(conn, tenant_id, person_id=person_id)],
+            "consents": [{key: c[key] for key in ("valid_from", "valid_until", "programme_id",
+                                                   "given_by", "given_at", "withdrawn_on")}
+                         for c in models.consent_rows(conn, tenant_id, person_id)],
+        }
+
+    @staticmethod
+    def _participation_view(row: Dict[str, Any]) -> Dict[str, Any]:
+        view = {key: row[key] for key in (
+            "person_id", "programme_id", "role", "status", "registered_at", "withdrawn_at",
+            "age_at_start", "team_size", "profile", "consent_required", "consent_valid",
+            "training_completed_on", "vetting_cleared", "team_need")}
+        view["consent_ok"] = not row["consent_required"] or bool(row["consent_valid"])
+        if "name" in row:
+            view["name"] = row["name"]
+        return view
+
+    # ---------------------------------------------------------------------------------------
+    # Health
+    # ---------------------------------------------------------------------------------------
+
+    @endpoint("GET", "/health")
+    def health(self, request):
+        return {"status": "ok", "service": self.name}
+
+    # ---------------------------------------------------------------------------------------
+    # Tenants
+    # ---------------------------------------------------------------------------------------
+
+    @endpoint("POST", "/tenants")
+    def create_tenant(self, request):
+        caller = self._caller(request, None, OPERATOR)
+        data = schemas.load_input(schemas.CreateTenantInput, read_json(request))
+        slug, now = data.pop("slug"), self._now()
+        key_id, api_key = tenancy.new_api_key()
+        with self.store.transaction(slug) as tx:
+            tenant = Tenant.from_events(tx.read_stream("tenant", slug), stream_id=slug)
+            if tenant.exists:
+                raise Conflict(f"tenant {slug} already exists")
+            events = tenant.create(now=now, **data)
+            tenant.apply_all(events)
+            events += tenant.rotate_key(key_id=key_id, api_key=api_key, now=now)
+            self._append(tx, events, {("tenant", slug): 0}, caller.actor)
+            view = models.tenant_row(tx.conn, slug)
+        return 201, {"tenant": view, "key_id": key_id, "api_key": api_key,
+                     "note": "the API key is shown only this once; keep it safe"}
+
+    @endpoint("GET", "/tenants/<tenant_id>")
+    def get_tenant(self, request, tenant_id):
+        self._caller(request, tenant_id, OPERATOR, COORDINATOR)
+        with self.store.transaction(tenant_id) as tx:
+            view = models.tenant_row(tx.conn, tenant_id)
+        if view is None:
+            raise NotFound(f"tenant {tenant_id} not found")
+        return view
+
+    @endpoint("POST", "/tenants/<tenant_id>/keys/rotate")
+    def rotate_key(self, request, tenant_id):
+        caller = self._caller(request, tenant_id, OPERATOR, COORDINATOR)
+        body = read_json(request)
+        expected = _expected_version(request, body)
+        if body:
+            raise BadRequest("rotating a key takes no input",
+                             details={name: ["unknown field"] for name in body})
+        key_id, api_key = tenancy.new_api_key()
+        with self.store.transaction(tenant_id) as tx:
+            tenant = self._tenant(tx, tenant_id)
+            _check_version("tenant", tenant_id, expected, tenant.version)
+            events = tenant.rotate_key(key_id=key_id, api_key=api_key, now=self._now())
+            self._append(tx, events, {("tenant", tenant_id): tenant.version}, caller.actor)
+        return 201, {"tenant_id": tenant_id, "key_id": key_id, "api_key": api_key,
+                     "revoked_key_ids": events[0].payload["revoked_key_ids"],
+                     "note": "the API key is shown only this once; the previous key no longer works"}
+
+    # ---------------------------------------------------------------------------------------
+    # Programmes
+    # ---------------------------------------------------------------------------------------
+
+    @endpoint("POST", "/tenants/<tenant_id>/programmes")
+    def create_programme(self, request, tenant_id):
+        caller = self._caller(request, tenant_id, COORDINATOR)
+        settings = schemas.load_input(schemas.CreateProgrammeInput, read_json(request))
+        programme_id = str(uuid.uuid4())
+        with self.store.transaction(tenant_id) as tx:
+            tenant = self._tenant(tx, tenant_id)
+            events = Programme(programme_id).create(tenant=tenant, settings=settings, now=self._now())
+            self._append(tx, events, {("programme", programme_id): 0}, caller.actor)
+            view = self._programme_view(tx.conn, tenant_id, programme_id)
+        return 201, view
+
+    @endpoint("GET", "/tenants/<tenant_id>/programmes")
+    def list_programmes(self, request, tenant_id):
+        self._caller(request, tenant_id, COORDINATOR)
+        with self.store.transaction(tenant_id) as tx:
+            self._tenant(tx, tenant_id)
+            rows = models.programme_rows(tx.conn, tenant_id)
+            return {"programmes": [self._programme_view(tx.conn, tenant_id, row["programme_id"])
+                                   for row in rows]}
+
+    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>")
+    def get_programme(self, request, tenant_id, programme_id):
+        self._caller(request, tenant_id, COORDINATOR)
+        with self.store.transaction(tenant_id) as tx:
+            view = self._programme_view(tx.conn, tenant_id, programme_id)
+        return 200, view
+
+    @endpoint("PATCH", "/tenants/<tenant_id>/programmes/<programme_id>")
+    def update_programme(self, request, tenant_id, programme_id):
+        caller = self._caller(request, tenant_id, COORDINATOR)
+        body = read_json(request)
+        expected = _expected_version(request, body)
+        changes = schemas.load_input(schemas.UpdateProgrammeInput, body)
+        with self.store.transaction(tenant_id) as tx:
+            programme = self._programme(tx, programme_id)
+            _check_version("programme", programme_id, expected, programme.version)
+            events = programme.update(changes=changes, now=self._now())
+            self._append(tx, events, {("programme", programme_id): programme.version}, caller.actor)
+            view = self._programme_view(tx.conn, tenant_id, programme_id)
+        view["changed"] = events[0].payload["changed"] if events else []
+        return view
+
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/clone")
+    def clone_programme(self, request, tenant_id, programme_id):
+        caller = self._caller(request, tenant_id, COORDINATOR)
+        data = schemas.load_input(schemas.CloneProgrammeInput, read_json(request))
+        new_id = str(uuid.uuid4())
+        with self.store.transaction(tenant_id) as tx:
+            programme = self._programme(tx, programme_id)
+            events = programme.clone(new_programme_id=new_id, now=self._now(), **data)
+            self._append(tx, events, {("programme", new_id): 0}, caller.actor)
+            view = self._programme_view(tx.conn, tenant_id, new_id)
+        return 201, view
+
+    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/participants")
+    def list_participants(self, request, tenant_id, programme_id):
+        self._caller(request, tenant_id, COORDINATOR)
+        with self.store.transaction(tenant_id) as tx:
+            self._programme_view(tx.conn, tenant_id, programme_id)
+            rows = models.participants_of(tx.conn, tenant_id, programme_id)
+        return {"programme_id": programme_id,
+                "participants": [self._participation_view(row) for row in rows]}
+
+    # ---------------------------------------------------------------------------------------
+    # Registration
+    # ---------------------------------------------------------------------------------------
+
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/<any(mentors,mentees,teams):roles>")
+    def register(self, request, tenant_id, programme_id, roles):
+        """A coordinator registers someone (``person_id`` in the body: someone already known,
+        in another programme); a participant may register themself in another programme."""
+        caller = self._caller(request, tenant_id, *ANYONE_IN_TENANT)
+        body = read_json(request)
+        person_id = body.pop("person_id", None)
+        if caller.kind == PARTICIPANT:
+            person_id = person_id or caller.id
+            caller.require_person(person_id)
+        if person_id is not None and not _is_uuid(person_id if isinstance(person_id, str) else ""):
+            raise BadRequest("person_id must be a person id",
+                             details={"person_id": ["must be a person id (uuid)"]})
+        return self._register(tenant_id, programme_id, ROLES_BY_PATH[roles], body, caller.actor,
+                              person_id)
+
+    @endpoint("POST", "/signup/<tenant_id>/<programme_id>/<any(mentor,mentee,team):role>")
+    def sign_up(self, request, tenant_id, programme_id, role):
+        """Self-registration through the programme's public link: no credentials but the
+        link's code (``?code=`` or ``signup_code`` in the body)."""
+        body = read_json(request)
+        code = body.pop("signup_code", None) or request.args.get("code")
+        valid = (tenancy.TENANT_ID.match(tenant_id) and _is_uuid(programme_id) and tenancy.codes_match(
+            code, tenancy.signed_code(self.config, "signup", tenant_id, programme_id)))
+        if not valid:
+            raise NotFound("no such sign-up link (check the link you were given)")
+        person_id = str(uuid.uuid4())
+        return self._register(tenant_id, programme_id, role, body, Actor(PARTICIPANT, person_id),
+                              person_id, new=True)
+
+    def _register(self, tenant_id: str, programme_id: str, role: str, body: Dict[str, Any],
+                  actor: Actor, person_id: Optional[str], new: bool = False):
+        given = body.setdefault("programme_id", programme_id)
+        if given != programme_id:
+            raise BadRequest("programme_id must be the programme of the path",
+                             details={"programme_id": ["must match the programme in the path"]})
+        data = schemas.load_input(REGISTER_INPUT[role], body)
+        now = self._now()
+        with self.store.transaction(tenant_id) as tx:
+            programme = self._programme(tx, programme_id)
+            if person_id is None or new:
+                person_id = person_id or str(uuid.uuid4())
+                person = Person(person_id)
+            else:
+                person = self._person(tx, person_id)
+            events = person.register(programme=programme, role=role, profile=data["profile"],
+                                     personal=data.get("personal"),
+                                     sensitive_needs=data.get("sensitive_needs"), now=now)
+            actor = actor if actor.kind != PARTICIPANT else Actor(PARTICIPANT, person_id)
+            envelopes = self._append(tx, events, {("person", person_id): person.version}, actor)
+            view = self._person_view(tx.conn, tenant_id, person_id)
+        return 201, {"person_id": person_id, "role": role, "programme_id": programme_id,
+                     "participant_token": issue_participant_token(self.config, tenant_id,
+                                                                  person_id, now),
+                     "person": view, "events": [e.event_type for e in envelopes]}
+
+    # ---------------------------------------------------------------------------------------
+    # People
+    # ---------------------------------------------------------------------------------------
+
+    def _person_caller(self, request, tenant_id, person_id, *kinds) -> Caller:
+        caller = self._caller(request, tenant_id)
+        if not _is_uuid(person_id):
+            raise NotFound(f"person {person_id} not found")
+        caller.require_person(person_id)  # someone else's data: 404 before any role check
+        return caller.require_kind(*(kinds or ANYONE_IN_TENANT))
+
+    def _person_command(self, request, tenant_id: str, person_id: str, schema,
+                        command: Callable[[Person, Optional[Programme], Dict[str, Any], datetime], list],
+                        *kinds: str, after: Optional[Callable] = None):
+        caller = self._person_caller(request, tenant_id, person_id, *kinds)
+        body = read_json(request)
+        expected = _expected_version(request, body)
+        data = schemas.load_input(schema, body) if schema is not None else {}
+        if schema is None and body:
+            raise BadRequest("this command takes no input",
+                             details={name: ["unknown field"] for name in body})
+        with self.store.transaction(tenant_id) as tx:
+            person = self._person(tx, person_id)
+            _check_version("person", person_id, expected, person.version)
+            programme = self._programme(tx, data["programme_id"]) if data.get("programme_id") else None
+            events = command(person, programme, data, self._now())
+            envelopes = self._append(tx, events, {("person", person_id): person.version},
+                                     caller.actor)
+            if after is not None:
+                after(tx)
+            view = self._person_view(tx.conn, tenant_id, person_id)
+        return {"person": view, "events": [e.event_type for e in envelopes],
+                "changed": bool(envelopes)}
+
+    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>")
+    def get_person(self, request, tenant_id, person_id):
+        self._person_caller(request, tenant_id, person_id)
+        with self.store.transaction(tenant_id) as tx:
+            return self._person_view(tx.conn, tenant_id, person_id)
+
+    @endpoint("PATCH", "/tenants/<tenant_id>/people/<person_id>")
+    def update_person(self, request, tenant_id, person_id):
+        return self._person_command(
+            request, tenant_id, person_id, schemas.UpdateProfileInput,
+            lambda person, programme, data, now: person.update_profile(
+                now=now, programme=programme, profile=data.get("profile"),
+                personal=data.get("personal")))
+
+    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/consent")
+    def give_consent(self, request, tenant_id, person_id):
+        return self._person_command(
+            request, tenant_id, person_id, schemas.GiveConsentInput,
+            lambda person, programme, data, now: person.give_consent(
+                programme=programme, given_by=data["given_by"], now=now))
+
+    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/consent/withdraw")
+    def withdraw_consent(self, request, tenant_id, person_id):
+        return self._person_command(
+            request, tenant_id, person_id, schemas.WithdrawConsentInput,
+            lambda person, programme, data, now: person.withdraw_consent(
+                programme=programme, now=now))
+
+    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/training")
+    def complete_training(self, request, tenant_id, person_id):
+        return self._person_command(
+            request, tenant_id, person_id, schemas.CompleteTrainingInput,
+            lambda person, programme, data, now: person.complete_training(
+                programme=programme, completed_on=data["completed_on"], now=now), COORDINATOR)
+
+    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/vetting")
+    def record_vetting(self, request, tenant_id, person_id):
+        return self._person_command(
+            request, tenant_id, person_id, schemas.RecordVettingInput,
+            lambda person, programme, data, now: person.record_vetting(
+                programme=programme, cleared=data["cleared"], checked_on=data["checked_on"],
+                reference=data.get("reference"), now=now), COORDINATOR)
+
+    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/team-need")
+    def set_team_need(self, request, tenant_id, person_id):
+        return self._person_command(
+            request, tenant_id, person_id, schemas.SetTeamNeedInput,
+            lambda person, programme, data, now: person.set_team_need(
+                programme=programme, areas=data["areas"], note=data.get("note"), now=now),
+            COORDINATOR)
+
+    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/sensitive-needs")
+    def record_sensitive_needs(self, request, tenant_id, person_id):
+        return self._person_command(
+            request, tenant_id, person_id, schemas.RecordSensitiveNeedsInput,
+            lambda person, programme, data, now: person.record_sensitive_needs(
+                programme=programme, needs=data["needs"], now=now))
+
+    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/withdraw")
+    def withdraw(self, request, tenant_id, person_id):
+        return self._person_command(
+            request, tenant_id, person_id, schemas.WithdrawInput,
+            lambda person, programme, data, now: person.withdraw(
+                programme_id=programme.id, reason=data.get("reason"), now=now))
+
+    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/erase")
+    def erase(self, request, tenant_id, person_id):
+        """Erase on request (GDPR): PersonErased, the person's key deleted (their personal
+        data in every stored or published event becomes unreadable), read models cleared."""
+        return self._person_command(
+            request, tenant_id, person_id, None,
+            lambda person, programme, data, now: person.erase(now=now),
+            after=lambda tx: models.PersonalDataCodec.forget(tx.conn, person_id))
+
+    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/export")
+    def export(self, request, tenant_id, person_id):
+        """Everything held about the person (GDPR access): their decrypted event stream and
+        their read-model rows."""
+        self._person_caller(request, tenant_id, person_id)
+        with self.store.transaction(tenant_id) as tx:
+            envelopes = self._stream(tx, "person", person_id)
+            if not envelopes:
+                raise NotFound(f"person {person_id} not found")
+            return {
+                "person_id": person_id, "tenant_id": tenant_id,
+                "exported_at": self._now().isoformat(),
+                "person": self._person_view(tx.conn, tenant_id, person_id),
+                "events": [envelope.to_message() for envelope in envelopes],
+            }
+

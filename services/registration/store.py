@@ -1,0 +1,472 @@
+"""Registration's read models, and how personal data is kept (crypto-shredding).
+
+Personal data
+-------------
+The domain puts every piece of personal data (names, contacts, date of birth, guardian, team
+members, a withdrawal's free-text reason, a background check's reference, sensitive needs)
+under ``payload["personal"]`` of events of ``person`` streams, and nowhere else.
+:class:`PersonalDataCodec` is the store's payload codec: when an event of a person's stream is
+appended, ``personal`` is encrypted with that person's own key (Fernet: AES-128-CBC with an
+HMAC-SHA256, from ``cryptography``), so what is stored in ``events.payload`` and published
+carries only::
+
+    {"personal": {"encrypted": "<Fernet token>", "key_id": "<person id>"}, ...clear facts...}
+
+The key lives in the ``person_keys`` table of registration's own database, created inside
+the appending transaction the first time the person's data is written (the store hands the
+codec its connection). Reading a stream (commands, export, rebuilds) decrypts ``personal``
+while the key exists; without it ``personal`` reads as ``null``.
+
+Erasure (GDPR "right to be forgotten"): ``PersonErased`` is appended, and in the same
+transaction the person's key is deleted and the read models forget them (the ``people`` row
+keeps only a tombstone: id, kind, erased_at; their participations and consents are
+deleted; their participant token is revoked). The event history stays whole, so every
+projection can still be rebuilt, but no API, export, replay or published event can reveal
+their personal data any more: only undecryptable ciphertext remains, in the store and in
+whatever copies subscribers kept. Sensitive facts (disability, social risk, addiction ...) go
+only in the *private* ``SensitiveNeedsRecorded`` event, which is never published.
+
+Access on request (GDPR "right of access"): ``GET /tenants/{t}/people/{id}/export`` returns
+the person's decrypted stream and their read-model rows.
+
+Read models
+-----------
+``tenants``, ``programmes`` (settings as JSON), ``people`` (personal data decrypted for API
+reads, nulled on erasure), ``participations`` (person, programme, role, status, and the
+flags matching needs: consent, training, vetting) and ``consents``; all with ``tenant_id``
+(row-level security walls them per tenant on PostgreSQL). :data:`READ_MODELS` builds them
+from events and rebuilds them at any time (``READ_MODELS.rebuild(store)``); the tenants'
+credentials are the shared :data:`services.platform_core.tenancy.CREDENTIALS` projection.
+``person_keys`` is *not* a read model: a rebuild never touches it.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, Dict, List, Optional
+
+from cryptography.fernet import Fernet, InvalidToken
+from services.platform_core.db import UtcDateTime
+from sqlalchemy import (JSON, Boolean, Column, Integer, MetaData, String, Table, delete,
+                        insert, select, update)
+from sqlalchemy.engine import Connection
+
+from services.platform_core.envelope import Envelope
+from services.platform_core.projection import Projection
+from services.platform_core.store import PayloadCodec
+
+PERSON = "person"
+
+# ---------------------------------------------------------------------------------------------
+# Keys (not a read model: never emptied by a rebuild)
+# ---------------------------------------------------------------------------------------------
+
+keys_metadata = MetaData()
+
+person_keys = Table(
+    "person_keys", keys_metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("key", String(64), nullable=False),
+)
+
+
+class PersonalDataCodec(PayloadCodec):
+    """Encrypts ``payload["personal"]`` of person streams with a per-person key."""
+
+    def encode(self, tenant_id: str, stream_type: str, stream_id: str, payload: Dict,
+               conn: Optional[Connection] = None) -> Dict:
+        personal = payload.get("personal")
+        if stream_type != PERSON or personal is None:
+            return payload
+        if conn is None:
+            raise RuntimeError("encrypting personal data needs the appending transaction's connection")
+        key = self.key(conn, stream_id) or self._create_key(conn, tenant_id, stream_id)
+        token = Fernet(key.encode()).encrypt(json.dumps(personal, sort_keys=True).encode("utf-8"))
+        return {**payload, "personal": {"encrypted": token.decode("ascii"), "key_id": stream_id}}
+
+    def decode(self, conn: Connection, envelope: Envelope) -> Envelope:
+        personal = envelope.payload.get("personal")
+        if envelope.stream_type != PERSON or not isinstance(personal, dict) \
+                or "encrypted" not in personal:
+            return envelope
+        key = self.key(conn, personal.get("key_id") or envelope.stream_id)
+        clear = None
+        if key is not None:
+            try:
+                clear = json.loads(Fernet(key.encode()).decrypt(personal["encrypted"].encode()))
+            except (InvalidToken, ValueError):
+                clear = None
+        return envelope.with_payload({**envelope.payload, "personal": clear})
+
+    @staticmethod
+    def key(conn: Connection, person_id: str) -> Optional[str]:
+        return conn.execute(select(person_keys.c.key).where(
+            person_keys.c.person_id == person_id)).scalar()
+
+    @staticmethod
+    def _create_key(conn: Connection, tenant_id: str, person_id: str) -> str:
+        key = Fernet.generate_key().decode("ascii")
+        conn.execute(insert(person_keys).values(person_id=person_id, tenant_id=tenant_id, key=key))
+        return key
+
+    @staticmethod
+    def forget(conn: Connection, person_id: str) -> None:
+        """Crypto-shred: delete the person's key, so their personal data can't be read again."""
+        conn.execute(delete(person_keys).where(person_keys.c.person_id == person_id))
+
+
+# ---------------------------------------------------------------------------------------------
+# Read models
+# ---------------------------------------------------------------------------------------------
+
+metadata = MetaData()
+_When = UtcDateTime()
+
+tenants = Table(
+    "tenants", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("default_language", String(8), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("key_id", String(64)),
+    Column("created_at", _When, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+programmes = Table(
+    "programmes", metadata,
+    Column("programme_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("meetings_start", String(10), nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("cloned_from", String(64)),
+    Column("created_at", _When, nullable=False),
+    Column("updated_at", _When, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+people = Table(
+    "people", metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("name", String(200)),
+    Column("email", String(254)),
+    Column("phone", String(40)),
+    Column("date_of_birth", String(10)),
+    Column("personal", JSON),
+    Column("sensitive_needs", JSON),
+    Column("vetting_cleared", Boolean),
+    Column("vetting_checked_on", String(10)),
+    Column("vetting_reference", String(200)),
+    Column("registered_at", _When, nullable=False),
+    Column("updated_at", _When, nullable=False),
+    Column("erased", Boolean, nullable=False, default=False),
+    Column("erased_at", _When),
+    Column("version", Integer, nullable=False),
+)
+
+participations = Table(
+    "participations", metadata,
+    Column("tenant_id", String(64), nullable=False, index=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("programme_id", String(64), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("status", String(20), nullable=False),  # active | withdrawn
+    Column("registered_at", _When, nullable=False),
+    Column("withdrawn_at", _When),
+    Column("age_at_start", Integer),
+    Column("team_size", Integer),
+    Column("profile", JSON, nullable=False),
+    Column("consent_required", Boolean, nullable=False),
+    Column("consent_valid", Boolean, nullable=False),
+    Column("training_completed_on", String(10)),
+    Column("vetting_cleared", Boolean),
+    Column("team_need", JSON),
+)
+
+consents = Table(
+    "consents", metadata,
+    Column("tenant_id", String(64), nullable=False),
+    Column("person_id", String(64), primary_key=True),
+    Column("valid_from", String(10), primary_key=True),
+    Column("valid_until", String(10), nullable=False),
+    Column("programme_id", String(64), nullable=False),
+    Column("given_by", String(20), nullable=False),
+    Column("given_at", _When, nullable=False),
+    Column("withdrawn_on", String(10)),
+)
+
+READ_MODELS = Projection("registration", metadata)
+
+
+def _settings_name(settings: Dict[str, Any]) -> str:
+    return settings.get("name") or ""
+
+
+@READ_MODELS.handles("TenantCreated")
+def _tenant_created(conn: Connection, e: Envelope) -> None:
+    p = e.payload
+    conn.execute(insert(tenants).values(
+        tenant_id=e.stream_id, name=p["name"], kind=p["kind"],
+        default_language=p["default_language"], time_zone=p["time_zone"], key_id=None,
+        created_at=e.occurred_at, version=e.stream_position))
+
+
+@READ_MODELS.handles("TenantKeyRotated")
+def _tenant_key_rotated(conn: Connection, e: Envelope) -> None:
+    conn.execute(update(tenants).where(tenants.c.tenant_id == e.stream_id).values(
+        key_id=e.payload["key_id"], version=e.stream_position))
+
+
+@READ_MODELS.handles("ProgrammeCreated", "ProgrammeCloned")
+def _programme_created(conn: Connection, e: Envelope) -> None:
+    settings = e.payload["settings"]
+    conn.execute(insert(programmes).values(
+        programme_id=e.stream_id, tenant_id=e.tenant_id, name=_settings_name(settings),
+        time_zone=e.payload["time_zone"], meetings_start=settings["dates"]["meetings_start"],
+        settings=settings, cloned_from=e.payload.get("cloned_from"),
+        created_at=e.occurred_at, updated_at=e.occurred_at, version=e.stream_position))
+
+
+@READ_MODELS.handles("ProgrammeUpdated")
+def _programme_updated(conn: Connection, e: Envelope) -> None:
+    settings = e.payload["settings"]
+    conn.execute(update(programmes).where(programmes.c.programme_id == e.stream_id).values(
+        name=_settings_name(settings), meetings_start=settings["dates"]["meetings_start"],
+        settings=settings, updated_at=e.occurred_at, version=e.stream_position))
+    people_in = conn.execute(select(participations.c.person_id).where(
+        participations.c.programme_id == e.stream_id)).scalars().all()
+    for person_id in people_in:
+        _refresh_consent(conn, person_id)
+
+
+def _personal_columns(personal: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    personal = personal or {}
+    return {"name": personal.get("name"), "email": personal.get("email"),
+            "phone": personal.get("phone"), "date_of_birth": personal.get("date_of_birth"),
+            "personal": personal or None}
+
+
+def _touch_person(conn: Connection, e: Envelope, **values: Any) -> None:
+    conn.execute(update(people).where(people.c.person_id == e.stream_id).values(
+        updated_at=e.occurred_at, version=e.stream_position, **values))
+
+
+@READ_MODELS.handles("PersonRegistered")
+def _person_registered(conn: Connection, e: Envelope) -> None:
+    conn.execute(insert(people).values(
+        person_id=e.stream_id, tenant_id=e.tenant_id, kind=e.payload["kind"],
+        **_personal_columns(e.payload.get("personal")),
+        registered_at=e.occurred_at, updated_at=e.occurred_at, erased=False,
+        version=e.stream_position))
+
+
+def _role_of(event_type: str) -> str:
+    return event_type[:-len("Registered")].lower()
+
+
+@READ_MODELS.handles("MentorRegistered", "MenteeRegistered", "TeamRegistered")
+def _participant_registered(conn: Connection, e: Envelope) -> None:
+    p = e.payload
+    vetting = conn.execute(select(people.c.vetting_cleared).where(
+        people.c.person_id == e.stream_id)).scalar()
+    conn.execute(delete(participations).where(
+        participations.c.person_id == e.stream_id,
+        participations.c.programme_id == p["programme_id"]))
+    conn.execute(insert(participations).values(
+        tenant_id=e.tenant_id, person_id=e.stream_id, programme_id=p["programme_id"],
+        role=_role_of(e.event_type), status="active", registered_at=e.occurred_at,
+        age_at_start=p.get("age_at_start"), team_size=p.get("team_size"), profile=p["profile"],
+        consent_required=bool(p.get("consent_required")), consent_valid=False,
+        vetting_cleared=vetting))
+    _touch_person(conn, e)
+    _refresh_consent(conn, e.stream_id)
+
+
+@READ_MODELS.handles("ProfileUpdated")
+def _profile_updated(conn: Connection, e: Envelope) -> None:
+    p = e.payload
+    values: Dict[str, Any] = {}
+    if p.get("personal"):
+        current = conn.execute(select(people.c.personal).where(
+            people.c.person_id == e.stream_id)).scalar() or {}
+        values = _personal_columns({**current, **p["personal"]})
+    _touch_person(conn, e, **values)
+    if p.get("programme_id") and p.get("profile") is not None:
+        conn.execute(update(participations).where(
+            participations.c.person_id == e.stream_id,
+            participations.c.programme_id == p["programme_id"]).values(profile=p["profile"]))
+
+
+@READ_MODELS.handles("TeamNeedSet")
+def _team_need_set(conn: Connection, e: Envelope) -> None:
+    conn.execute(update(participations).where(
+        participations.c.person_id == e.stream_id,
+        participations.c.programme_id == e.payload["programme_id"]).values(
+        team_need={"areas": e.payload["areas"], "note": e.payload.get("note")}))
+    _touch_person(conn, e)
+
+
+@READ_MODELS.handles("ConsentGiven")
+def _consent_given(conn: Connection, e: Envelope) -> None:
+    p = e.payload
+    conn.execute(delete(consents).where(consents.c.person_id == e.stream_id,
+                                        consents.c.valid_from == p["valid_from"]))
+    conn.execute(insert(consents).values(
+        tenant_id=e.tenant_id, person_id=e.stream_id, valid_from=p["valid_from"],
+        valid_until=p["valid_until"], programme_id=p["programme_id"], given_by=p["given_by"],
+        given_at=e.occurred_at, withdrawn_on=None))
+    _touch_person(conn, e)
+    _refresh_consent(conn, e.stream_id)
+
+
+@READ_MODELS.handles("ConsentWithdrawn")
+def _consent_withdrawn(conn: Connection, e: Envelope) -> None:
+    conn.execute(update(consents).where(
+        consents.c.person_id == e.stream_id, consents.c.valid_from == e.payload["valid_from"],
+        consents.c.withdrawn_on.is_(None)).values(withdrawn_on=e.payload["withdrawn_on"]))
+    _touch_person(conn, e)
+    _refresh_consent(conn, e.stream_id)
+
+
+def _refresh_consent(conn: Connection, person_id: str) -> None:
+    """A participation's consent is valid when a consent that was not withdrawn covers the
+    day its programme starts (a consent covers one whole school year)."""
+    held = conn.execute(select(consents.c.valid_from, consents.c.valid_until).where(
+        consents.c.person_id == person_id, consents.c.withdrawn_on.is_(None))).all()
+    rows = conn.execute(select(participations.c.programme_id, programmes.c.meetings_start).join(
+        programmes, programmes.c.programme_id == participations.c.programme_id).where(
+        participations.c.person_id == person_id)).all()
+    for programme_id, start in rows:
+        valid = any(valid_from <= start <= valid_until for valid_from, valid_until in held)
+        conn.execute(update(participations).where(
+            participations.c.person_id == person_id,
+            participations.c.programme_id == programme_id).values(consent_valid=valid))
+
+
+@READ_MODELS.handles("TrainingCompleted")
+def _training_completed(conn: Connection, e: Envelope) -> None:
+    conn.execute(update(participations).where(
+        participations.c.person_id == e.stream_id,
+        participations.c.programme_id == e.payload["programme_id"]).values(
+        training_completed_on=e.payload["completed_on"]))
+    _touch_person(conn, e)
+
+
+@READ_MODELS.handles("VettingRecorded")
+def _vetting_recorded(conn: Connection, e: Envelope) -> None:
+    """A background check holds for the person, in every programme."""
+    cleared = bool(e.payload["cleared"])
+    _touch_person(conn, e, vetting_cleared=cleared, vetting_checked_on=e.payload["checked_on"],
+                  vetting_reference=(e.payload.get("personal") or {}).get("reference"))
+    conn.execute(update(participations).where(
+        participations.c.person_id == e.stream_id).values(vetting_cleared=cleared))
+
+
+@READ_MODELS.handles("SensitiveNeedsRecorded")
+def _sensitive_needs(conn: Connection, e: Envelope) -> None:
+    needs = (e.payload.get("personal") or {}).get("needs")
+    if needs is None:
+        _touch_person(conn, e)
+        return
+    current = conn.execute(select(people.c.sensitive_needs).where(
+        people.c.person_id == e.stream_id)).scalar() or {}
+    _touch_person(conn, e, sensitive_needs={**current, e.payload["programme_id"]: needs})
+
+
+@READ_MODELS.handles("ParticipantWithdrew")
+def _participant_withdrew(conn: Connection, e: Envelope) -> None:
+    conn.execute(update(participations).where(
+        participations.c.person_id == e.stream_id,
+        participations.c.programme_id == e.payload["programme_id"]).values(
+        status="withdrawn", withdrawn_at=e.occurred_at))
+    _touch_person(conn, e)
+
+
+@READ_MODELS.handles("PersonErased")
+def _person_erased(conn: Connection, e: Envelope) -> None:
+    """Forget the person: a tombstone without personal data is all that is left."""
+    conn.execute(delete(participations).where(participations.c.person_id == e.stream_id))
+    conn.execute(delete(consents).where(consents.c.person_id == e.stream_id))
+    _touch_person(conn, e, **_personal_columns(None), sensitive_needs=None,
+                  vetting_cleared=None, vetting_checked_on=None, vetting_reference=None,
+                  erased=True, erased_at=e.occurred_at)
+
+
+# ---------------------------------------------------------------------------------------------
+# Queries the API uses
+# ---------------------------------------------------------------------------------------------
+
+
+def _plain(row) -> Dict[str, Any]:
+    return {key: (value.isoformat() if isinstance(value, date) else value)
+            for key, value in dict(row).items()}
+
+
+def tenant_row(conn: Connection, tenant_id: str) -> Optional[Dict[str, Any]]:
+    row = conn.execute(select(tenants).where(tenants.c.tenant_id == tenant_id)).mappings().first()
+    return _plain(row) if row else None
+
+
+def programme_row(conn: Connection, tenant_id: str, programme_id: str) -> Optional[Dict[str, Any]]:
+    row = conn.execute(select(programmes).where(
+        programmes.c.tenant_id == tenant_id,
+        programmes.c.programme_id == programme_id)).mappings().first()
+    return _plain(row) if row else None
+
+
+def programme_rows(conn: Connection, tenant_id: str) -> List[Dict[str, Any]]:
+    return [_plain(row) for row in conn.execute(select(programmes).where(
+        programmes.c.tenant_id == tenant_id).order_by(programmes.c.created_at,
+                                                      programmes.c.programme_id)).mappings()]
+
+
+def person_row(conn: Connection, tenant_id: str, person_id: str) -> Optional[Dict[str, Any]]:
+    row = conn.execute(select(people).where(
+        people.c.tenant_id == tenant_id, people.c.person_id == person_id)).mappings().first()
+    return _plain(row) if row else None
+
+
+def participation_rows(conn: Connection, tenant_id: str, *, person_id: Optional[str] = None,
+                       programme_id: Optional[str] = None) -> List[Dict[str, Any]]:
+    query = select(participations).where(participations.c.tenant_id == tenant_id)
+    if person_id is not None:
+        query = query.where(participations.c.person_id == person_id)
+    if programme_id is not None:
+        query = query.where(participations.c.programme_id == programme_id)
+    query = query.order_by(participations.c.registered_at, participations.c.person_id,
+                           participations.c.programme_id)
+    return [_plain(row) for row in conn.execute(query).mappings()]
+
+
+def consent_rows(conn: Connection, tenant_id: str, person_id: str) -> List[Dict[str, Any]]:
+    return [_plain(row) for row in conn.execute(select(consents).where(
+        consents.c.tenant_id == tenant_id, consents.c.person_id == person_id).order_by(
+        consents.c.valid_from)).mappings()]
+
+
+def participants_of(conn: Connection, tenant_id: str, programme_id: str) -> List[Dict[str, Any]]:
+    query = select(participations, people.c.name, people.c.kind).join(
+        people, people.c.person_id == participations.c.person_id).where(
+        participations.c.tenant_id == tenant_id,
+        participations.c.programme_id == programme_id).order_by(
+        participations.c.registered_at, participations.c.person_id)
+    return [_plain(row) for row in conn.execute(query).mappings()]
+
+
+def snapshot(conn: Connection) -> Dict[str, List[Dict[str, Any]]]:
+    """Every read-model row, in a stable order (for comparing a rebuild with the original)."""
+    result = {}
+    for table in metadata.sorted_tables:
+        rows = conn.execute(select(table).order_by(*table.primary_key.columns)).mappings()
+        result[table.name] = [_plain(row) for row in rows]
+    return result
+
+
+__all__ = ["PersonalDataCodec", "READ_MODELS", "metadata", "keys_metadata", "person_keys",
+           "tenants", "programmes", "people", "participations", "consents"]
