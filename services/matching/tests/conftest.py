@@ -254,6 +254,18 @@ class Platform:
             return reserve if reserve is not None and predicate(reserve) else None
         return wait_for(check, timeout=timeout, message=message)
 
+    def wait_mentors_known(self, reg, programme_id, mentor_ids, timeout=15):
+        """Wait until matching has consumed these mentors' registrations.
+
+        Registrations of different people are separate streams, consumed concurrently: a
+        mentee registered right after two mentors may be placed before the second is known
+        (rolling placement takes the best mentor known at that moment). A test that asserts
+        which mentor is best waits for them all first."""
+        wanted = set(mentor_ids)
+        return self.wait_reserve(
+            reg, programme_id, lambda r: wanted <= {m["id"] for m in r["mentors"]},
+            timeout=timeout, message=f"matching to know mentors {sorted(wanted)}")
+
 
 @contextlib.contextmanager
 def running_platform(matching_database: Optional[str] = None, **overrides: Any) -> Iterator[Platform]:

@@ -69,7 +69,8 @@ def test_the_cascade_expires_declines_and_the_first_acceptance_wins(platform):
     best = reg.mentor(programme, areas=["education", "finance"])
     second = reg.mentor(programme, areas=["education"])
     third = reg.mentor(programme, areas=["education"], place="Cesis")
-    reg.mentor(programme, areas=["health"], place="Cesis")  # not suitable enough for the top 3
+    fourth = reg.mentor(programme, areas=["health"], place="Cesis")  # not suitable enough for the top 3
+    platform.wait_mentors_known(reg, programme.id, [best, second, third, fourth])
     mentee = reg.mentee(programme, areas=["education", "finance"])
 
     offer = shortlist(platform, reg, programme, mentee, count=3)
@@ -145,6 +146,7 @@ def test_a_mentor_who_fills_up_is_skipped_and_an_exhausted_list_waits(platform):
     programme = chooser_programme(reg)
     popular = reg.mentor(programme, areas=["education", "finance"])
     other = reg.mentor(programme, areas=["education"])
+    platform.wait_mentors_known(reg, programme.id, [popular, other])
     first = reg.mentee(programme, areas=["education"])
     second = reg.mentee(programme, areas=["education"])
     shortlist(platform, reg, programme, first, 2)

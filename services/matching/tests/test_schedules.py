@@ -57,6 +57,7 @@ def test_the_round_waits_for_its_date_and_runs_once_across_replicas(platform, se
     programme = round_programme(reg)
     m_finance = reg.mentor(programme, areas=["finance"])
     m_both = reg.mentor(programme, areas=["finance", "education"])
+    platform.wait_mentors_known(reg, programme.id, [m_finance, m_both])
     t_finance = reg.mentee(programme, areas=["finance"])
     t_education = reg.mentee(programme, areas=["education"])
     reserve = platform.wait_reserve(
@@ -86,7 +87,8 @@ def test_the_round_waits_for_its_date_and_runs_once_across_replicas(platform, se
     assert scheduler(platform.runner).run_due() == []
 
     # after the round, a late registrant is placed at once
-    reg.mentor(programme, areas=["health"])
+    health = reg.mentor(programme, areas=["health"])
+    platform.wait_mentors_known(reg, programme.id, [health])
     late = reg.mentee(programme, areas=["health"])
     rows = platform.wait_pairings(reg, programme.id, 3, "confirmed")
     assert [r["origin"] for r in rows if r["mentee_id"] == late] == ["placement"]

@@ -109,6 +109,7 @@ def test_coordinator_approves_and_rejects_proposals(platform):
     programme = reg.programme(programme_settings("coordinator_approves"))
     best = reg.mentor(programme, areas=["finance", "education"])
     good = reg.mentor(programme, areas=["finance"], place="Cesis")
+    platform.wait_mentors_known(reg, programme.id, [best, good])
     mentee = reg.mentee(programme, areas=["finance", "education"])
     [proposal] = platform.wait_pairings(reg, programme.id, 1, "proposed")
     assert (proposal["mentor_id"], proposal["mentee_id"]) == (best, mentee)
@@ -151,6 +152,7 @@ def test_a_round_proposes_the_optimal_pairs_in_coordinator_assigns_mode(platform
     programme = reg.programme(programme_settings("coordinator_assigns"))
     m_finance = reg.mentor(programme, areas=["finance"])
     m_both = reg.mentor(programme, areas=["finance", "education"])
+    platform.wait_mentors_known(reg, programme.id, [m_finance, m_both])
     t_finance = reg.mentee(programme, areas=["finance"])
     t_education = reg.mentee(programme, areas=["education"])
     platform.wait_reserve(reg, programme.id, lambda r: [m["recorded_reason"] for m in r["mentees"]]
