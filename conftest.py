@@ -3,7 +3,11 @@
 nameko 2.14.1's pytest plugin no longer monkey-patches eventlet, so we do it here, before
 anything imports socket or threading.
 """
+import os
 import warnings
+
+# every in-memory programme state matching hands out is compared with the read model
+os.environ.setdefault("MATCHING_VERIFY_STATE", "1")
 
 warnings.filterwarnings("ignore", message="\\s*Eventlet is deprecated")
 

@@ -23,9 +23,9 @@ back (a coordinator's ``rematch``, a mentor who left, a consent withdrawn do).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -38,16 +38,15 @@ from services.platform_core.scheduler import schedule as schedule_job
 from services.platform_core.store import StoreTransaction, events_table
 
 from . import store as rm
-from .domain import (MatchingRules, MenteeCandidate, MentorCandidate, MentorIndex, Waiting,
+from .domain import (MenteeCandidate, MentorCandidate, MentorIndex, Waiting,
                      assign_cohort, eligible, mentee_failures, place_one, score, shortlist,
                      take_from_reserve, waiting_reason)
 from .domain.eligibility import mentee_waiting_reason
-from .domain.pairing import (ACTIVE, CONFIRMED, MENTEE_GUARD, MENTOR_GUARD, PAIRING, PROPOSED,
+from .domain.pairing import (CONFIRMED, MENTEE_GUARD, MENTOR_GUARD, PAIRING, PROPOSED,
                              Pairing, pair, round_completed, waitlisted)
-from .domain.requests import (AWAITING_ANSWER, AWAITING_CHOICE, CLOSED_WITHOUT_PAIR,
-                              NO_MENTOR_ACCEPTED, OPEN, REQUEST, MentorRequest, mentors_chosen,
+from .domain.requests import (AWAITING_ANSWER, AWAITING_CHOICE, NO_MENTOR_ACCEPTED, OPEN, REQUEST, MentorRequest, mentors_chosen,
                               next_mentor, requested, shortlist_offered)
-from .domain.settings import rules_from_settings
+from .programme_state import ProgrammeState, day_of, states_of
 
 #: the scheduled job that expires an unanswered request to a mentor (key: the request id)
 REQUEST_EXPIRY = "matching-request-expires"
@@ -55,7 +54,6 @@ REQUEST_EXPIRY = "matching-request-expires"
 ROUND_JOB = "matching-round"
 #: before the programme's cohort round date, automatic and approving programmes wait for it
 AWAITING_ROUND = "awaiting_round"
-ROUND_MODES = ("automatic", "coordinator_approves")
 
 AWAITING = {"coordinator_assigns": "awaiting_coordinator",
             "mentee_chooses": "awaiting_mentee_choice"}
@@ -85,54 +83,6 @@ class BadChoice(Exception):
         self.message, self.problems = message, list(problems)
 
 
-@dataclass
-class ProgrammeState:
-    id: str
-    mode: str
-    rules: MatchingRules
-    today: date
-    start: Optional[date]
-    settings: Dict[str, Any]
-    mentors: Dict[str, MentorCandidate]
-    mentees: Dict[str, MenteeCandidate]
-    rows: Dict[str, Dict[str, Any]]
-    active: Dict[str, Dict[str, Any]]       # pairing_id -> row (proposed or confirmed)
-    placed: Dict[str, Dict[str, Any]]       # mentee_id -> its active pairing row
-    barred: Dict[str, Set[str]]             # mentee_id -> mentors never proposed again
-    ended: Set[str]                         # mentees with an ended pairing
-    waiting: Dict[str, Dict[str, Any]]      # mentee_id -> waiting row
-    round_day: Optional[date] = None        # the cohort round date (``dates.matching_round``)
-    # mentee chooses: shortlists offered, rankings, and requests still open (by mentee)
-    shortlists: Dict[str, Dict[str, Any]] = field(default_factory=dict)
-    choices: Dict[str, Dict[str, Any]] = field(default_factory=dict)
-    open_requests: Dict[str, Dict[str, Any]] = field(default_factory=dict)
-    asked: Dict[str, Set[str]] = field(default_factory=dict)  # mentee -> mentors of the choice
-
-    @property
-    def round_pending(self) -> bool:
-        return self.mode in ROUND_MODES and self.round_day is not None and self.today < self.round_day
-
-    @property
-    def answer_days(self) -> int:
-        return int((self.settings.get("matching") or {}).get("answer_days") or 7)
-
-    def in_pool(self, mentee_id: str) -> bool:
-        cand = self.mentees.get(mentee_id)
-        if cand is None or cand.withdrawn or mentee_id in self.placed:
-            return False
-        return mentee_id not in self.ended or mentee_id in self.waiting
-
-    def pool(self) -> List[MenteeCandidate]:
-        return [c for mid, c in sorted(self.mentees.items()) if self.in_pool(mid)]
-
-    def index(self) -> MentorIndex:
-        return MentorIndex(self.rules, self.mentors.values())
-
-
-def _day(value: Optional[str]) -> Optional[date]:
-    return date.fromisoformat(value) if value else None
-
-
 class Matcher:
     def __init__(self, tx: StoreTransaction, *, actor: Actor = SYSTEM,
                  correlation_id: Optional[str] = None, causation_id: Optional[str] = None):
@@ -143,6 +93,7 @@ class Matcher:
         self.correlation_id = correlation_id
         self.causation_id = causation_id
         self.appended: List[Envelope] = []
+        self.states = states_of(tx.store)
 
     # ---------------------------------------------------------------------------------------
     # Reading
@@ -169,84 +120,14 @@ class Matcher:
         return {}
 
     def state(self, programme_id: str) -> Optional[ProgrammeState]:
-        # Decisions read who is free and who waits, then write: without taking turns per
-        # programme, a mentor registering while another withdraws could each miss the other.
+        """The programme as decisions see it, after taking its turn (decisions read who is
+        free and who waits, then write: without turns, a mentor registering while another
+        withdraws could each miss the other). Kept in memory between decisions and brought
+        up to date from the read model's change log (:mod:`.programme_state`)."""
         programme = rm.programme_row(self.conn, self.tenant, programme_id, lock=True)
         if programme is None:
             return None
-        settings = programme["settings"]
-        rules = rules_from_settings(settings)
-        today = self.tx.now.astimezone(ZoneInfo(programme["time_zone"])).date()
-        start = _day((settings.get("dates") or {}).get("meetings_start"))
-        rows = {r["person_id"]: r for r in rm.participant_rows(self.conn, self.tenant, programme_id)}
-        pairings = rm.pairing_rows(self.conn, self.tenant, programme_id)
-        active = {p["pairing_id"]: p for p in pairings if p["status"] in ACTIVE}
-        placed = {p["mentee_id"]: p for p in active.values()}
-        load: Dict[str, int] = {}
-        for p in active.values():
-            load[p["mentor_id"]] = load.get(p["mentor_id"], 0) + 1
-        barred: Dict[str, Set[str]] = {}
-        ended: Set[str] = set()
-        for p in pairings:
-            if p["status"] == "rejected" and p["closed_by"] == "coordinator":
-                barred.setdefault(p["mentee_id"], set()).add(p["mentor_id"])
-            elif p["status"] == "ended":
-                barred.setdefault(p["mentee_id"], set()).add(p["mentor_id"])
-                ended.add(p["mentee_id"])
-        communities = set((settings.get("people") or {}).get("mentor_communities") or ())
-        consent_by_person = rm.consent_rows(self.conn, self.tenant,
-                                            [k for k, r in rows.items() if r["consent_required"]])
-        mentors, mentees = {}, {}
-        for pid, r in rows.items():
-            profile = r["profile"] or {}
-            gone = bool(r["withdrawn"] or r["erased"])
-            if r["role"] == "mentor":
-                mentors[pid] = MentorCandidate(
-                    id=pid, age=r["age"], languages=profile.get("languages") or (),
-                    areas=profile.get("areas") or (), place=profile.get("place"),
-                    remote=bool(profile.get("remote")), capacity=profile.get("capacity"),
-                    current_load=load.get(pid, 0),
-                    community_member=bool(set(profile.get("community") or ()) & communities)
-                    if communities else True,
-                    consent=True, training=bool(r["training"]), vetting=bool(r["vetting_cleared"]),
-                    withdrawn=gone, never_pair_with=profile.get("never_pair_with") or ())
-            else:
-                consent, valid_until = True, None
-                if r["consent_required"]:
-                    day = max(today, start) if start else today
-                    covering = [c for c in consent_by_person.get(pid, [])
-                                if _day(c["valid_from"]) <= day <= _day(c["valid_until"])
-                                and (c["withdrawn_on"] is None or day < _day(c["withdrawn_on"]))]
-                    consent = bool(covering)
-                    valid_until = max((_day(c["valid_until"]) for c in covering), default=None)
-                need = (r["team_need"] or {}).get("areas") or []
-                mentees[pid] = MenteeCandidate(
-                    id=pid, age=r["age"], languages=profile.get("languages") or (),
-                    areas=tuple(profile.get("areas") or ()), place=profile.get("place"),
-                    remote=bool(profile.get("remote")),
-                    preferred_mentor_ids=tuple(profile.get("preferred_mentors") or ()),
-                    excluded_mentor_ids=frozenset(profile.get("excluded_mentors") or ()),
-                    never_pair_with=profile.get("never_pair_with") or (),
-                    consent=consent, consent_valid_until=valid_until, training=True,
-                    withdrawn=gone, need_area=need[0] if need else None)
-        state = ProgrammeState(
-            id=programme_id, mode=programme["mode"], rules=rules, today=today, start=start,
-            settings=settings, mentors=mentors, mentees=mentees, rows=rows, active=active,
-            placed=placed, barred=barred, ended=ended,
-            waiting=rm.waiting_rows(self.conn, self.tenant, programme_id),
-            round_day=_day((settings.get("dates") or {}).get("matching_round")))
-        if state.mode == "mentee_chooses":
-            state.shortlists = rm.shortlist_rows(self.conn, self.tenant, programme_id)
-            state.choices = rm.choice_rows(self.conn, self.tenant, programme_id)
-            for row in rm.request_rows(self.conn, self.tenant, programme_id=programme_id):
-                choice = state.choices.get(row["mentee_id"])
-                if choice is not None and choice["choice_id"] == row["choice_id"]:
-                    state.asked.setdefault(row["mentee_id"], set()).add(row["mentor_id"])
-                if row["status"] == OPEN:
-                    state.open_requests[row["mentee_id"]] = row
-                elif row["status"] in CLOSED_WITHOUT_PAIR:  # not offered to them again
-                    state.barred.setdefault(row["mentee_id"], set()).add(row["mentor_id"])
-        return state
+        return self.states.state(self.tx, programme)
 
     @staticmethod
     def with_bars(state: ProgrammeState, mentee: MenteeCandidate) -> MenteeCandidate:
@@ -268,10 +149,16 @@ class Matcher:
             unread = [stream_id for stream_type, stream_id in touched
                       if stream_type == guard and (guard, stream_id) not in expected]
             expected.update({(guard, k): v for k, v in self._versions(guard, unread).items()})
+        changed = {programme: people for programme, people in rm.people_changed_by(events).items()
+                   if people}
+        for programme_id, people in changed.items():
+            self.states.note_people(self.tx, programme_id, people)
         envelopes = self.tx.append(events, expected=expected,
                                    actor=self.actor, correlation_id=self.correlation_id,
                                    causation_id=self.causation_id)
         rm.PAIRINGS.apply_all(self.conn, envelopes)
+        for programme_id, people in sorted(changed.items()):
+            rm.record_changes(self.conn, self.tenant, programme_id, people)
         self.appended.extend(envelopes)
         return envelopes
 
@@ -822,7 +709,7 @@ class Matcher:
         programme = rm.programme_row(self.conn, self.tenant, programme_id)
         if programme is None:
             return None
-        day = _day((programme["settings"].get("dates") or {}).get("matching_round"))
+        day = day_of((programme["settings"].get("dates") or {}).get("matching_round"))
         key = f"{programme_id}@{day.isoformat()}" if day else None
         for job in list_jobs(self.tx, kind=ROUND_JOB, pending_only=True):
             if job.key.startswith(f"{programme_id}@") and job.key != key:

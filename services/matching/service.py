@@ -181,7 +181,7 @@ class MatchingService(CatchUpFeed):
     @consume(*REGISTRATION_EVENTS, source="registration")
     def on_registration(self, tx: StoreTransaction, event: Envelope) -> None:
         tenancy.CREDENTIALS.apply(tx.conn, event)
-        rm.PARTICIPANTS.apply(tx.conn, event)
+        rm.consume_registration(tx.conn, event)
         react(Matcher(tx, actor=SYSTEM, correlation_id=event.correlation_id,
                       causation_id=event.event_id), event)
 

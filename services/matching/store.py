@@ -17,10 +17,13 @@ confirmed, so the two projections can never disagree about it.
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any, Dict, Iterable, List, Optional
 
 from sqlalchemy import (JSON, Boolean, Column, Float, Index, Integer, MetaData, String, Table,
                         and_, delete, func, insert, select, update)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from services.platform_core.envelope import Envelope
@@ -38,6 +41,30 @@ programmes = Table(
     Column("settings", JSON, nullable=False),
     Column("mode", String(40), nullable=False),
     Column("updated_at", String(40), nullable=False),
+)
+
+#: each programme's change counter, and a token unique to the transaction that last moved
+#: it (see :data:`changes` and :mod:`.programme_state`). A table of its own, written with an
+#: upsert, so that writers serialise on it even while the programme's row is not there yet
+#: (a registration consumed before its programme).
+revisions = Table(
+    "match_revisions", metadata,
+    Column("programme_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("token", String(32), nullable=False),
+)
+
+#: who changed in a programme at each revision: the in-memory programme states of the
+#: matching processes (:mod:`.programme_state`) reload only those people. ``*``: everyone
+#: (settings changed, a projection rebuilt).
+changes = Table(
+    "match_changes", metadata,
+    Column("programme_id", String(64), primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("token", String(32), nullable=False),
 )
 
 participants = Table(
@@ -197,7 +224,7 @@ PROJECTIONS = [PARTICIPANTS, PAIRINGS]
 
 PARTICIPANTS.metadata = MetaData()  # each projection empties only its own tables on rebuild
 PAIRINGS.metadata = MetaData()
-for _table in (programmes, participants, people, consents):
+for _table in (programmes, participants, people, consents, revisions, changes):
     _table.to_metadata(PARTICIPANTS.metadata)
 for _table in (pairings, waiting, rounds, shortlists, choices, mentor_requests):
     _table.to_metadata(PAIRINGS.metadata)
@@ -421,6 +448,102 @@ def _request_closed(conn: Connection, envelope: Envelope) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The change log: who changed in which programme
+# ---------------------------------------------------------------------------------------------
+
+EVERYONE = "*"
+#: change rows kept per programme (a process further behind reloads the whole programme)
+CHANGES_KEPT = 4096
+#: registration events about a person that matter in every programme they take part in
+PERSON_WIDE = ("VettingRecorded", "ConsentGiven", "ConsentWithdrawn", "PersonErased")
+#: own streams whose id is a person (the other events name mentor_id and mentee_id)
+PERSON_STREAMS = ("matchmentor", "matchmentee")
+
+
+def record_changes(conn: Connection, tenant_id: str, programme_id: str,
+                   person_ids: Iterable[str]) -> Optional[int]:
+    """Move the programme to its next revision, naming who changed (none: everyone).
+
+    First the programme's turn (its row, when there is one: the same lock decisions take
+    first, so the two never wait for each other in opposite orders), then the revision row,
+    whose lock holds until commit: revisions of one programme commit in order. Returns the
+    new revision."""
+    programme_row(conn, tenant_id, programme_id, lock=True)
+    token = uuid.uuid4().hex
+    upsert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(revisions).values(
+        programme_id=programme_id, tenant_id=tenant_id, revision=1, token=token)
+    revision = conn.execute(upsert.on_conflict_do_update(
+        index_elements=[revisions.c.programme_id],
+        set_={"revision": revisions.c.revision + 1, "token": token}).returning(revisions.c.revision)).scalar_one()
+    people_changed = sorted(set(person_ids)) or [EVERYONE]
+    conn.execute(insert(changes), [{"programme_id": programme_id, "revision": revision,
+                                    "person_id": person, "tenant_id": tenant_id, "token": token}
+                                   for person in people_changed])
+    if revision % 256 == 0:
+        conn.execute(delete(changes).where(changes.c.programme_id == programme_id,
+                                           changes.c.revision <= revision - CHANGES_KEPT))
+    return revision
+
+
+def people_changed_by(envelopes: Iterable[Envelope]) -> Dict[str, set]:
+    """Programme id -> the people the service's own events changed there."""
+    out: Dict[str, set] = {}
+    for envelope in envelopes:
+        p = envelope.payload
+        programme_id = p.get("programme_id")
+        if not programme_id:
+            continue
+        people_here = out.setdefault(programme_id, set())
+        people_here.update(v for v in (p.get("mentor_id"), p.get("mentee_id")) if v)
+        if envelope.stream_type in PERSON_STREAMS:
+            people_here.add(envelope.stream_id)
+    return out
+
+
+def registration_changes(conn: Connection, envelope: Envelope) -> Dict[str, set]:
+    """Programme id -> the people a registration event changed there (empty set: everyone)."""
+    kind, p, person = envelope.event_type, envelope.payload, envelope.stream_id
+    if kind in ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated"):
+        return {person: set()}
+    if kind in PERSON_WIDE:
+        return {row["programme_id"]: {person} for row in programmes_of(conn, envelope.tenant_id, person)}
+    if p.get("programme_id") and kind in PARTICIPANTS.handlers:
+        return {p["programme_id"]: {person}}
+    return {}
+
+
+def consume_registration(conn: Connection, envelope: Envelope) -> None:
+    """A registration event into the read model, with the change log it moves."""
+    PARTICIPANTS.apply(conn, envelope)
+    for programme_id, people_here in registration_changes(conn, envelope).items():
+        record_changes(conn, envelope.tenant_id, programme_id, people_here)
+
+
+def revision_of(conn: Connection, tenant_id: str, programme_id: str):
+    """``(revision, token)`` of a programme; ``(0, None)`` before its first change."""
+    row = conn.execute(select(revisions.c.revision, revisions.c.token).where(
+        revisions.c.tenant_id == tenant_id, revisions.c.programme_id == programme_id)).first()
+    return (row.revision, row.token) if row else (0, None)
+
+
+def change_rows(conn: Connection, tenant_id: str, programme_id: str, since: int) -> List[Dict[str, Any]]:
+    return [dict(r) for r in conn.execute(select(changes).where(
+        changes.c.tenant_id == tenant_id, changes.c.programme_id == programme_id,
+        changes.c.revision >= since).order_by(changes.c.revision)).mappings()]
+
+
+def _everyone_changed(conn: Connection) -> None:
+    """After a rebuild, every process reloads every programme."""
+    for tenant_id, programme_id in conn.execute(select(programmes.c.tenant_id,
+                                                       programmes.c.programme_id)).all():
+        record_changes(conn, tenant_id, programme_id, ())
+
+
+PARTICIPANTS.after_rebuild = _everyone_changed
+PAIRINGS.after_rebuild = _everyone_changed
+
+
+# ---------------------------------------------------------------------------------------------
 # Queries
 # ---------------------------------------------------------------------------------------------
 
@@ -468,9 +591,14 @@ def consent_rows(conn: Connection, tenant_id: str, person_ids: Iterable[str]) ->
 
 def pairing_rows(conn: Connection, tenant_id: str, programme_id: str,
                  statuses: Optional[Iterable[str]] = None, *, mentor_id: Optional[str] = None,
-                 mentee_id: Optional[str] = None) -> List[Dict[str, Any]]:
+                 mentee_id: Optional[str] = None,
+                 person_ids: Optional[Iterable[str]] = None) -> List[Dict[str, Any]]:
+    """A programme's pairings (``person_ids``: those of these people, as mentor or mentee)."""
     query = select(pairings).where(pairings.c.tenant_id == tenant_id,
                                    pairings.c.programme_id == programme_id)
+    if person_ids is not None:
+        ids = list(person_ids)
+        query = query.where(pairings.c.mentor_id.in_(ids) | pairings.c.mentee_id.in_(ids))
     if statuses is not None:
         query = query.where(pairings.c.status.in_(list(statuses)))
     if mentor_id is not None:
@@ -494,9 +622,17 @@ def loads(conn: Connection, tenant_id: str, programme_id: str) -> Dict[str, int]
     return {mentor: int(count) for mentor, count in rows}
 
 
-def waiting_rows(conn: Connection, tenant_id: str, programme_id: str) -> Dict[str, Dict[str, Any]]:
-    return {row["mentee_id"]: dict(row) for row in conn.execute(select(waiting).where(
-        waiting.c.tenant_id == tenant_id, waiting.c.programme_id == programme_id)).mappings()}
+def _of_mentees(table: Table, tenant_id: str, programme_id: str, mentee_ids: Optional[Iterable[str]]):
+    query = select(table).where(table.c.tenant_id == tenant_id, table.c.programme_id == programme_id)
+    if mentee_ids is not None:
+        query = query.where(table.c.mentee_id.in_(list(mentee_ids)))
+    return query
+
+
+def waiting_rows(conn: Connection, tenant_id: str, programme_id: str,
+                 mentee_ids: Optional[Iterable[str]] = None) -> Dict[str, Dict[str, Any]]:
+    return {row["mentee_id"]: dict(row) for row in conn.execute(
+        _of_mentees(waiting, tenant_id, programme_id, mentee_ids)).mappings()}
 
 
 def round_rows(conn: Connection, tenant_id: str, programme_id: str) -> List[Dict[str, Any]]:
@@ -505,18 +641,20 @@ def round_rows(conn: Connection, tenant_id: str, programme_id: str) -> List[Dict
         .order_by(rounds.c.completed_at)).mappings()]
 
 
-def shortlist_rows(conn: Connection, tenant_id: str, programme_id: str) -> Dict[str, Dict[str, Any]]:
-    return {row["mentee_id"]: dict(row) for row in conn.execute(select(shortlists).where(
-        shortlists.c.tenant_id == tenant_id, shortlists.c.programme_id == programme_id)).mappings()}
+def shortlist_rows(conn: Connection, tenant_id: str, programme_id: str,
+                   mentee_ids: Optional[Iterable[str]] = None) -> Dict[str, Dict[str, Any]]:
+    return {row["mentee_id"]: dict(row) for row in conn.execute(
+        _of_mentees(shortlists, tenant_id, programme_id, mentee_ids)).mappings()}
 
 
-def choice_rows(conn: Connection, tenant_id: str, programme_id: str) -> Dict[str, Dict[str, Any]]:
-    return {row["mentee_id"]: dict(row) for row in conn.execute(select(choices).where(
-        choices.c.tenant_id == tenant_id, choices.c.programme_id == programme_id)).mappings()}
+def choice_rows(conn: Connection, tenant_id: str, programme_id: str,
+                mentee_ids: Optional[Iterable[str]] = None) -> Dict[str, Dict[str, Any]]:
+    return {row["mentee_id"]: dict(row) for row in conn.execute(
+        _of_mentees(choices, tenant_id, programme_id, mentee_ids)).mappings()}
 
 
 def request_rows(conn: Connection, tenant_id: str, *, programme_id: Optional[str] = None,
-                 person_id: Optional[str] = None,
+                 person_id: Optional[str] = None, person_ids: Optional[Iterable[str]] = None,
                  statuses: Optional[Iterable[str]] = None) -> List[Dict[str, Any]]:
     """Requests to mentors of a programme, or of a person (as mentor or mentee)."""
     query = select(mentor_requests).where(mentor_requests.c.tenant_id == tenant_id)
@@ -524,6 +662,9 @@ def request_rows(conn: Connection, tenant_id: str, *, programme_id: Optional[str
         query = query.where(mentor_requests.c.programme_id == programme_id)
     if person_id is not None:
         query = query.where((mentor_requests.c.mentor_id == person_id) | (mentor_requests.c.mentee_id == person_id))
+    if person_ids is not None:
+        ids = list(person_ids)
+        query = query.where(mentor_requests.c.mentor_id.in_(ids) | mentor_requests.c.mentee_id.in_(ids))
     if statuses is not None:
         query = query.where(mentor_requests.c.status.in_(list(statuses)))
     order = (mentor_requests.c.requested_at, mentor_requests.c.mentee_id, mentor_requests.c.rank,

@@ -27,6 +27,8 @@ class Projection:
         self.name = name
         self.metadata = metadata
         self.handlers: Dict[str, Handler] = {}
+        #: called with the connection once a rebuild has replayed everything (in its transaction)
+        self.after_rebuild: Optional[Callable[[Connection], None]] = None
 
     def handles(self, *event_types: str):
         """Decorator: ``@projection.handles("MentorRegistered")`` on ``fn(conn, envelope)``."""
@@ -72,5 +74,7 @@ class Projection:
                     self.apply(tx.conn, envelope)
                     count += 1
                 position = page[-1].global_position
+            if self.after_rebuild is not None:
+                self.after_rebuild(tx.conn)
         log.info("rebuilt %s from %d events", self.name, count)
         return count

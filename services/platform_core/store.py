@@ -25,7 +25,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from sqlalchemy import (BigInteger, Column, Index, Integer, MetaData, String, Table,
                         Text, UniqueConstraint, func, insert, select, text)
@@ -233,12 +233,18 @@ class EventStore:
         if tenant_id != ALL_TENANTS and not TENANT_ID.match(tenant_id or ""):
             raise ValueError(f"not a tenant id: {tenant_id!r}")
         with self._turn(), self.engine.connect() as conn:
-            with conn.begin():
-                if self.postgres:  # one round trip: the role and the tenant of this transaction
-                    conn.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}; "
-                                         f"SELECT set_config('app.tenant_id', %(t)s, true)", {"t": tenant_id})
-                tx = StoreTransaction(self, conn, tenant_id)
-                yield tx
+            tx = None
+            try:
+                with conn.begin():
+                    if self.postgres:  # one round trip: the role and the tenant of this transaction
+                        conn.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}; "
+                                             f"SELECT set_config('app.tenant_id', %(t)s, true)", {"t": tenant_id})
+                    tx = StoreTransaction(self, conn, tenant_id)
+                    yield tx
+            except BaseException:
+                if tx is not None:
+                    tx.rolled_back()
+                raise
             appended = tx.appended
         if appended:
             for envelope in appended:
@@ -284,6 +290,22 @@ class StoreTransaction:
         self.tenant_id = tenant_id
         self.appended: List[Envelope] = []
         self._locked = False
+        #: what adapters keep for the length of this transaction (e.g. a cache's undo notes)
+        self.context: Dict[str, Any] = {}
+        self._on_rollback: List[Callable[[], None]] = []
+
+    def on_rollback(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` if this transaction does not commit (an in-memory cache that
+        followed the transaction's writes forgets them)."""
+        self._on_rollback.append(callback)
+
+    def rolled_back(self) -> None:
+        for callback in self._on_rollback:
+            try:
+                callback()
+            except Exception:
+                log.exception("rollback callback failed")
+        self._on_rollback.clear()
 
     @property
     def now(self) -> datetime:

@@ -48,7 +48,8 @@ def test_a_decision_that_waited_for_the_programme_lock_does_not_conflict():
             reg.mentor(programme, capacity=2)
             first, second = reg.mentee(programme), reg.mentee(programme)
             with matching.transaction(reg.slug) as tx:  # the read model, as the consumer builds it
-                rm.PARTICIPANTS.apply_all(tx.conn, reg.envelopes)
+                for envelope in reg.envelopes:
+                    rm.consume_registration(tx.conn, envelope)
 
             outcome = {}
 

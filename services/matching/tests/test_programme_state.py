@@ -1,0 +1,175 @@
+"""The programme state a matching process keeps in memory between decisions.
+
+Each test drives the matcher as the service does (registration events into the read model,
+decisions in store transactions on PostgreSQL) and compares the kept state with one loaded
+whole from the read model: they must never differ, whatever rolls back, whoever else writes.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator, List
+
+import pytest
+
+from services.matching import store as rm
+from services.matching.matcher import Matcher
+from services.matching.programme_state import ProgrammeStates, _verify, load_whole, states_of, today_in
+from services.platform_core import tenancy
+from services.platform_core.clock import ManualClock
+from services.platform_core.db import make_engine
+from services.platform_core.store import EventStore
+from services.platform_core.testing import temporary_database
+
+from .conftest import MATCHING_NOW, Registration, programme_settings
+
+pytestmark = pytest.mark.integration
+
+
+class Setting:
+    def __init__(self, producer: EventStore, matching_url: str):
+        self.producer = producer
+        self.matching_url = matching_url
+        self.reg = Registration(producer, amqp_uri="unused")
+        self.programme = self.reg.programme(programme_settings("automatic"))
+        self.consumed = 0
+        self.processes: List[EventStore] = []
+
+    def process(self) -> EventStore:
+        """A matching process of its own (its own store object, so its own kept states)."""
+        store = EventStore(make_engine(self.matching_url), service="matching", clock=ManualClock(MATCHING_NOW))
+        store.create_schema([rm.metadata, tenancy.metadata])
+        self.processes.append(store)
+        return store
+
+    def consume(self, store: EventStore) -> None:
+        """The registration events not consumed yet, as the consumer applies them."""
+        with store.transaction(self.reg.slug) as tx:
+            for envelope in self.reg.envelopes[self.consumed:]:
+                rm.consume_registration(tx.conn, envelope)
+        self.consumed = len(self.reg.envelopes)
+
+    def check(self, store: EventStore) -> None:
+        """The kept state equals the read model loaded whole."""
+        with store.transaction(self.reg.slug) as tx:
+            programme = rm.programme_row(tx.conn, self.reg.slug, self.programme.id, lock=True)
+            kept = states_of(store).state(tx, programme)
+            _verify(kept, load_whole(tx.conn, self.reg.slug, programme, today_in(tx, programme)))
+
+
+@contextlib.contextmanager
+def setting() -> Iterator[Setting]:
+    with temporary_database() as producer_url, temporary_database() as matching_url:
+        producer = EventStore(make_engine(producer_url), service="registration")
+        producer.create_schema()
+        value = Setting(producer, matching_url)
+        try:
+            yield value
+        finally:
+            producer.engine.dispose()
+            for store in value.processes:
+                store.engine.dispose()
+
+
+def place(store: EventStore, s: Setting, mentee_id: str):
+    with store.transaction(s.reg.slug) as tx:
+        return Matcher(tx).place(s.programme.id, mentee_id)
+
+
+def test_a_decision_reloads_only_the_people_who_changed():
+    with setting() as s:
+        store = s.process()
+        for n in range(30):
+            s.reg.mentor(s.programme, languages=["ru"], place="Cesis" if n % 2 else "Riga")
+        best = s.reg.mentor(s.programme, areas=["education", "finance"])
+        first = s.reg.mentee(s.programme, areas=["education"])
+        s.consume(store)
+        assert place(store, s, first)
+        states: ProgrammeStates = states_of(store)
+        assert states.loads_whole == 1
+
+        second = s.reg.mentee(s.programme, areas=["finance"])
+        s.consume(store)
+        before = states.reloaded_people
+        assert place(store, s, second) is None  # the only Latvian speaker's place is taken
+        # the programme is not loaded again: only the newcomer and the pair just made
+        assert states.loads_whole == 1
+        assert 1 <= states.reloaded_people - before <= 3
+        with store.transaction(s.reg.slug) as tx:
+            state = Matcher(tx).state(s.programme.id)
+            assert state.mentors[best].current_load == 1
+            assert state.placed[first]["mentor_id"] == best
+            assert state.waiting[second]["reason"] == "no_capacity"
+        s.check(store)
+
+
+def test_a_decision_that_rolls_back_leaves_nothing_in_the_kept_state():
+    with setting() as s:
+        store = s.process()
+        mentor = s.reg.mentor(s.programme)
+        mentee = s.reg.mentee(s.programme)
+        s.consume(store)
+        with store.transaction(s.reg.slug) as tx:  # the programme is kept from here on
+            assert Matcher(tx).state(s.programme.id).mentors[mentor].current_load == 0
+
+        with pytest.raises(RuntimeError):
+            with store.transaction(s.reg.slug) as tx:
+                matcher = Matcher(tx)
+                assert matcher.place(s.programme.id, mentee)
+                state = matcher.state(s.programme.id)  # the state followed the placement
+                assert state.mentors[mentor].current_load == 1 and mentee in state.placed
+                raise RuntimeError("the transaction fails after the decision")
+
+        with store.transaction(s.reg.slug) as tx:
+            state = Matcher(tx).state(s.programme.id)
+            assert state.mentors[mentor].current_load == 0
+            assert mentee not in state.placed and state.active == {}
+        assert states_of(store).loads_whole == 1  # undone person by person, not reloaded whole
+        s.check(store)
+        assert place(store, s, mentee)  # and the mentee can still be placed
+        s.check(store)
+
+
+def test_what_another_process_decides_reaches_the_state_kept_here():
+    with setting() as s:
+        here, there = s.process(), s.process()
+        mentor = s.reg.mentor(s.programme)
+        first, second = s.reg.mentee(s.programme), s.reg.mentee(s.programme)
+        s.consume(here)
+        s.check(here)
+        s.check(there)
+        assert place(there, s, first)      # the other process takes the mentor's only place
+        assert place(here, s, second) is None  # so here the mentor is full
+        with here.transaction(s.reg.slug) as tx:
+            state = Matcher(tx).state(s.programme.id)
+            assert state.placed[first]["mentor_id"] == mentor
+            assert state.waiting[second]["reason"] == "no_capacity"
+        s.check(here)
+        s.check(there)
+
+
+def test_a_rebuilt_read_model_is_loaded_whole():
+    with setting() as s:
+        store = s.process()
+        s.reg.mentor(s.programme)
+        mentee = s.reg.mentee(s.programme)
+        s.consume(store)
+        assert place(store, s, mentee)
+        loads = states_of(store).loads_whole
+        rm.PAIRINGS.rebuild(store)
+        s.check(store)
+        assert states_of(store).loads_whole == loads + 1
+
+
+def test_new_settings_reload_the_programme():
+    with setting() as s:
+        store = s.process()
+        mentor = s.reg.mentor(s.programme)
+        s.consume(store)
+        s.check(store)
+        loads = states_of(store).loads_whole
+        s.reg.update_programme(s.programme, {"people": {"mentor_capacity": {"min": 1, "max": 3, "default": 2}}})
+        s.consume(store)
+        with store.transaction(s.reg.slug) as tx:
+            state = Matcher(tx).state(s.programme.id)
+            assert state.rules.mentor_capacity == 2 and mentor in state.mentors
+        assert states_of(store).loads_whole == loads + 1
