@@ -475,15 +475,23 @@ class Matcher:
         cancel_job(self.tx, REQUEST_EXPIRY, request_id)
         state.open_requests.pop(request.mentee_id, None)
         state.placed[request.mentee_id] = {"pairing_id": pairing_id}
-        mentor = state.mentors[mentor.id] = replace(mentor, current_load=mentor.current_load + 1)
-        if mentor.room(state.rules) <= 0:
-            for row in list(state.open_requests.values()):
-                if row["mentor_id"] == mentor.id:
-                    other = self._request(programme_id, row["request_id"])
-                    self._close_request(state, other, other.cancel(reason="mentor_full", now=self.tx.now),
-                                        events, expected, advance=True)
+        self._took_a_place(state, mentor.id, events, expected)
         self.append(events, expected)
         return pairing_id
+
+    def _took_a_place(self, state: ProgrammeState, mentor_id: str, events: List[DomainEvent],
+                      expected: Dict[Tuple[str, str], int]) -> None:
+        """A mentor took one more mentee (their answer, or a coordinator's assignment): once
+        full, their other open requests are cancelled and those mentees' next mentors asked."""
+        mentor = state.mentors[mentor_id] = replace(state.mentors[mentor_id],
+                                                    current_load=state.mentors[mentor_id].current_load + 1)
+        if mentor.room(state.rules) > 0:
+            return
+        for row in list(state.open_requests.values()):
+            if row["mentor_id"] == mentor_id:
+                other = self._request(state.id, row["request_id"])
+                self._close_request(state, other, other.cancel(reason="mentor_full", now=self.tx.now),
+                                    events, expected, advance=True)
 
     def cancel_requests(self, programme_id: str, person_id: str, reason: str) -> None:
         """Someone left: their open requests are cancelled; a mentee whose mentor left has
@@ -617,6 +625,8 @@ class Matcher:
             request = self._request(programme_id, open_request["request_id"])
             self._close_request(state, request, request.cancel(reason="mentee_paired", now=self.tx.now),
                                 events, expected, advance=False)
+        state.placed[mentee_id] = {"pairing_id": pairing_id}
+        self._took_a_place(state, mentor_id, new, expected)
         self.append(events + new, expected)
         return pairing_id
 

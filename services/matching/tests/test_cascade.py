@@ -3,6 +3,7 @@ expired or cancelled, over the real broker and database, time driven by the Manu
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 from kombu import Connection
@@ -187,7 +188,7 @@ def test_a_mentor_who_fills_up_is_skipped_and_an_exhausted_list_waits(platform):
     assert again.json()["request"]["mentor_id"] == newcomer
 
 
-def test_an_acceptance_a_rule_now_refuses_is_422(platform):
+def test_a_mentor_the_coordinator_fills_has_their_open_requests_cancelled(platform):
     reg = platform.tenant()
     programme = chooser_programme(reg)
     mentor = reg.mentor(programme)
@@ -200,9 +201,30 @@ def test_an_acceptance_a_rule_now_refuses_is_422(platform):
     made = platform.api.post(f"/tenants/{reg.slug}/programmes/{programme.id}/pairings", reg.api_key,
                              {"mentor_id": mentor, "mentee_id": other})
     assert made.status_code == 201, made.text
+    # the chooser is not left waiting days for an answer that can only be no
+    mine = platform.api.get(f"/tenants/{reg.slug}/programmes/{programme.id}/mentees/{chooser}/shortlist",
+                            token(reg, chooser)).json()
+    assert [(r["id"], r["status"], r["close_reason"]) for r in mine["requests"]] == [
+        (request["id"], "cancelled", "mentor_full")]
+    assert mine["status"] == "no_mentor_accepted"
+    late = answer(platform, reg, programme, request["id"], mentor, "accept")
+    assert late.status_code == 409, late.text
+    cancelled = wait_for(lambda: published(platform, reg, "MentorRequestCancelled"), message="published")
+    assert [e["payload"]["reason"] for e in cancelled] == ["mentor_full"]
+
+
+def test_an_acceptance_a_rule_now_refuses_is_422(platform):
+    reg = platform.tenant()
+    programme = chooser_programme(reg)
+    platform.clock.set(datetime(2026, 2, 26, 9, 0, tzinfo=timezone.utc))  # the window closes 28 Feb
+    mentor = reg.mentor(programme)
+    chooser = reg.mentee(programme, born="2000-05-01", consent=False)  # an adult: no consent needed
+    shortlist(platform, reg, programme, chooser)
+    request = choose(platform, reg, programme, chooser, [mentor]).json()["request"]
+    platform.clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))  # answered after it closed
     refused = answer(platform, reg, programme, request["id"], mentor, "accept")
     assert refused.status_code == 422, refused.text
-    assert refused.json()["details"]["failures"] == ["mentor_at_capacity"]
+    assert refused.json()["details"]["failures"] == ["outside_matching_window"]
 
 
 def test_bad_input_and_wrong_credentials(platform):
