@@ -749,11 +749,13 @@ class MatchingRules:
     shortlist_size: int = 3
     #: days a mentor has to accept or decline a proposal
     answer_days: int = 7
+    #: face-to-face programmes across towns: pair only people of the same place
+    same_place_required: bool = False
 
     def to_dict(self) -> Dict[str, Any]:
         return {"mode": self.mode, "participant_kind": self.participant_kind,
                 "weights": dict(self.weights), "shortlist_size": self.shortlist_size,
-                "answer_days": self.answer_days}
+                "answer_days": self.answer_days, "same_place_required": self.same_place_required}
 
 
 @dataclass(frozen=True)
@@ -940,6 +942,7 @@ def _read_matching(reader: _Reader) -> MatchingRules:
         weights=weights,
         shortlist_size=reader.integer("shortlist_size", default=3, minimum=1, maximum=20),
         answer_days=reader.integer("answer_days", default=7, minimum=1, maximum=60),
+        same_place_required=reader.flag("same_place_required"),
     )
 
 

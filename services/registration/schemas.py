@@ -166,7 +166,7 @@ def _settings_schemas(base: Type[Schema], day: Type[fields.Field], prefix: str) 
         participant_kind=fields.String(validate=validate.OneOf(domain.PARTICIPANT_KINDS)),
         weights=fields.Dict(keys=fields.String(validate=validate.OneOf(domain.SCORE_WEIGHTS)),
                             values=Int(0, 100)),
-        shortlist_size=Int(1, 20), answer_days=Int(1, 60))
+        shortlist_size=Int(1, 20), answer_days=Int(1, 60), same_place_required=fields.Boolean())
     settings = schema(
         "Settings", __doc__="A programme's settings: dates, people, rules, content, matching.",
         name=fields.String(required=True, validate=validate.Length(min=1, max=200)),

@@ -9,6 +9,8 @@ integer :class:`ScoreWeights` (the defaults give the domain's defaults exactly).
 * the matching window runs from ``dates.matching_opens`` (if set) to ``dates.meetings_end``;
 * training ``before_matching`` applies to mentors (registration records mentors' training);
 * ``people.mentor_communities`` set: a mentor must belong to one of them;
+* ``matching.same_place_required`` (face-to-face programmes across towns): only people of the
+  same place are paired (someone without a place is paired with nobody);
 * ``coordinator_assigns`` (a fourth mode of registration) is not placed automatically; to the
   domain it reads as ``coordinator_approves`` (proposals from a round).
 """
@@ -75,4 +77,5 @@ def rules_from_settings(settings: Mapping[str, Any]) -> MatchingRules:
         mode="coordinator_approves" if mode == "coordinator_assigns" else mode,
         weights=weights_from(matching.get("weights")),
         shortlist_size=int(matching.get("shortlist_size") or 5),
+        same_place_required=bool(matching.get("same_place_required")),
     )

@@ -15,7 +15,7 @@ import pytest
 from services.matching.domain.model import MatchingRules, ScoreWeights
 from services.matching.domain.settings import (DEFAULT_WEIGHTS, programme_mode, rules_from_settings,
                                                weights_from)
-from services.registration.domain import Programme
+from services.registration.domain import Programme, ValidationFailed
 from services.registration.tests import builders
 
 
@@ -120,6 +120,17 @@ def test_dates_consent_and_shortlist_details():
     assert (rules.age_of_majority, rules.mentor_capacity, rules.shortlist_size) == (16, 3, 7)
     assert rules.community_required is False
     assert rules_from_settings({"dates": {"matching_opens": "2025-03-01"}}).window_opens == date(2025, 3, 1)
+
+
+def test_a_face_to_face_programme_across_towns_can_require_the_same_place():
+    settings = builders.youth_mentoring_settings()
+    assert rules_from_settings(published(settings)).same_place_required is False
+    settings["matching"] = {**settings["matching"], "same_place_required": True}
+    assert rules_from_settings(published(settings)).same_place_required is True
+    settings["matching"]["same_place_required"] = "yes"
+    with pytest.raises(ValidationFailed) as refused:
+        published(settings)
+    assert refused.value.errors == {"matching.same_place_required": ["must be true or false"]}
 
 
 def test_refused_settings_are_refused_by_the_rules():
