@@ -166,10 +166,12 @@ class ProgrammeState:
                 self.mentor_index.upsert(mentor)
             return
         consent, valid_until = self._consent(person_id) if row["consent_required"] else (True, None)
-        need = (row["team_need"] or {}).get("areas") or []
+        # a team's need (seed 003): the mentor must know its first area; the need's areas rank
+        # first among the team's areas, so the others are scored too
+        need = list((row["team_need"] or {}).get("areas") or [])
         self.mentees[person_id] = MenteeCandidate(
             id=person_id, age=row["age"], languages=profile.get("languages") or (),
-            areas=tuple(profile.get("areas") or ()), place=profile.get("place"),
+            areas=tuple(dict.fromkeys(need + list(profile.get("areas") or ()))), place=profile.get("place"),
             remote=bool(profile.get("remote")),
             preferred_mentor_ids=tuple(profile.get("preferred_mentors") or ()),
             excluded_mentor_ids=frozenset(profile.get("excluded_mentors") or ()),

@@ -18,7 +18,8 @@ A pair is eligible when :func:`eligible` returns no failure. The rules, in order
 * never a related pair (either side's ``never_pair_with`` names the other);
 * not excluded by the mentee;
 * the mentor has room (``current_load < capacity``);
-* teams: the mentor knows the team's need area; face-to-face programmes: the same place.
+* teams: the mentor knows the team's need area (the first of its need, the most important);
+  programmes that require it (``same_place_required``): the same place.
 
 The mentor-only and mentee-only rules are split out (:func:`mentor_failures`,
 :func:`mentee_failures`) so that the vectorised cohort code can apply them once per person.

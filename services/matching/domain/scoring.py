@@ -7,7 +7,8 @@ part           value
 =============  ===========================================================================
 ``areas``      sum over the mentee's areas (most wanted first) that the mentor knows of
                ``weights.area_ranks[rank]`` (default 12, 8, 5, 3, 2, 1; later ranks weigh as
-               the last entry). Not scored in ``group`` programmes (e-courses).
+               the last entry). Not scored in ``group`` programmes (e-courses). A team's
+               need areas rank first among its areas (the service builds it so).
 ``place``      ``weights.same_place`` (6) when both give the same place, otherwise
                ``weights.both_remote`` (4) when both accept remote mentoring, otherwise 0.
 ``preferred``  ``weights.preferred`` (10) when the mentee named this mentor.

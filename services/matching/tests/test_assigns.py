@@ -20,7 +20,8 @@ def team(reg, programme, **profile):
     reg.people[person.id] = person
     reg._person_command(person, person.register(
         programme=programme, role="team", personal=builders.team_personal(),
-        profile=mentee_profile(languages=["lt"], areas=["fundraising"], place="Vilnius", **profile),
+        profile=mentee_profile(**{"languages": ["lt"], "areas": ["fundraising"], "place": "Vilnius",
+                                  **profile}),
         now=REGISTERED_AT))
     return person.id
 
@@ -113,3 +114,19 @@ def test_candidates_credentials_and_unknown_teams(platform, ngo):
     assert candidates(platform, reg, programme, "not-an-id").status_code == 404
     assert platform.api.get(f"/tenants/{reg.slug}/programmes/{uuid.uuid4()}/teams/{other_team}/candidates",
                             reg.api_key).status_code == 404
+
+
+def test_a_need_of_several_areas_requires_the_first_and_scores_the_others(platform, ngo):
+    reg, programme = ngo
+    only_first = mentor(reg, programme, "strategy")
+    both = mentor(reg, programme, "strategy", "governance")
+    only_second = mentor(reg, programme, "governance")
+    board = team(reg, programme, areas=["communication"])
+    set_need(reg, programme, board, "strategy", "governance")
+    platform.wait_reserve(reg, programme.id, lambda r: (board, "awaiting_coordinator") in
+                          [(m["id"], m["reason"]) for m in r["mentees"]], message="the team's need known")
+    body = candidates(platform, reg, programme, board).json()
+    ranked = [c for c in body["candidates"] if c["mentor_id"] in (only_first, both)]
+    assert [c["mentor_id"] for c in ranked] == [both, only_first]
+    assert [c["score"]["parts"]["areas"] for c in ranked] == [12 + 8, 12]  # need areas rank first
+    assert {"mentor_id": only_second, "failures": ["mentor_lacks_team_need_area"]} in body["unsuitable"]
