@@ -20,17 +20,20 @@ Figures (milliseconds, ``time.perf_counter``):
    memory between decisions (``services.matching.programme_state``);
 3. the baseline, measured in the same run: the same decision loading the programme whole
    each time, as every decision did before the state was kept;
-4. ``place_one`` alone on the kept index (the domain function, no database).
+4. ``place_one`` alone on the kept index (the domain function, no database);
+5. the memory a kept programme state holds (``tracemalloc`` around a whole load).
 
 It only prints.
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
 import time
+import tracemalloc
 import uuid
 
 import numpy as np
@@ -195,9 +198,14 @@ def run(args, producer: EventStore, store: EventStore) -> None:
     line("3. baseline: the same, programme loaded whole (ms)", summary(whole))
     line("   baseline / kept state (medians)", f"{statistics.median(whole) / statistics.median(kept):.0f}x")
 
+    states.forget(reg.slug, programme.id)
+    gc.collect()
+    tracemalloc.start()
     with store.transaction(reg.slug) as tx:
         row = rm.programme_row(tx.conn, reg.slug, programme.id)
         state = load_whole(tx.conn, reg.slug, row, today_in(tx, row))
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
     index = state.index()
     domain = []
     for mentee_id in list(state.mentees)[:200]:
@@ -206,6 +214,8 @@ def run(args, producer: EventStore, store: EventStore) -> None:
         place_one(state.rules, index, mentee, state.today)
         domain.append(time.perf_counter() - t)
     line("4. place_one alone on the kept index (ms)", summary(domain))
+    line("5. memory of the kept state (MB, tracemalloc)", f"{held / 2**20:.0f}  "
+         f"({held / max(1, len(state.rows)):.0f} bytes a person)")
 
 
 if __name__ == "__main__":
