@@ -41,7 +41,8 @@ from . import store as rm
 from .domain import (MenteeCandidate, MentorCandidate, MentorIndex, Waiting,
                      assign_cohort, eligible, mentee_failures, place_one, score, shortlist,
                      take_from_reserve, waiting_reason)
-from .domain.eligibility import mentee_waiting_reason
+from .domain.eligibility import mentee_waiting_reason, pair_failures
+from .domain.model import Failure
 from .domain.pairing import (CONFIRMED, MENTEE_GUARD, MENTOR_GUARD, PAIRING, PROPOSED,
                              Pairing, pair, round_completed, waitlisted)
 from .domain.requests import (AWAITING_ANSWER, AWAITING_CHOICE, NO_MENTOR_ACCEPTED, OPEN, REQUEST, MentorRequest, mentors_chosen,
@@ -52,6 +53,8 @@ from .programme_state import ProgrammeState, day_of, states_of
 REQUEST_EXPIRY = "matching-request-expires"
 #: the scheduled cohort round of a programme (key: ``<programme id>@<date>``)
 ROUND_JOB = "matching-round"
+#: the day a programme's matching window opens (key: ``<programme id>@<date>``)
+OPENING_JOB = "matching-opens"
 #: before the programme's cohort round date, automatic and approving programmes wait for it
 AWAITING_ROUND = "awaiting_round"
 
@@ -485,6 +488,7 @@ class Matcher:
         full, their other open requests are cancelled and those mentees' next mentors asked."""
         mentor = state.mentors[mentor_id] = replace(state.mentors[mentor_id],
                                                     current_load=state.mentors[mentor_id].current_load + 1)
+        state.index().upsert(mentor)  # shortlists offered from here on see the mentor's new load
         if mentor.room(state.rules) > 0:
             return
         for row in list(state.open_requests.values()):
@@ -536,6 +540,7 @@ class Matcher:
             pairing = Pairing.from_events(row["pairing_id"], stream)
             expected[(PAIRING, pairing.id)] = pairing.version
             events += pairing.release(reason=reason, by_role=by_role, now=self.tx.now)
+        leaving_mentor = person_id in state.mentors and not mentees_only
         self.append(events, expected)
         freed_mentors = sorted({p["mentor_id"] for p in mine if p["mentee_id"] == person_id})
         freed_mentees = sorted({p["mentee_id"] for p in mine if p["mentor_id"] == person_id})
@@ -545,6 +550,44 @@ class Matcher:
             self.place(programme_id, person_id, force=True)  # waits for a new consent
         if freed_mentors:
             self.refill(programme_id, freed_mentors)
+        if leaving_mentor and state.mode == "mentee_chooses":
+            self.refill(programme_id)  # shortlists that named the mentor are offered afresh
+
+    def recheck(self, programme_id: str, person_id: str) -> None:
+        """A profile changed: a pair of theirs that its rules now refuse does not go on. A
+        proposal is dropped (rejected by the system, the rule as reason) and both sides are
+        matched again; a confirmed pair ends only for safeguarding (the two are related:
+        ``related_pair``), other changes to a running pair are the coordinator's call."""
+        self.guard_versions(programme_id)
+        state = self.state(programme_id)
+        if state is None:
+            return
+        events: List[DomainEvent] = []
+        expected: Dict[Tuple[str, str], int] = {}
+        freed_mentors, freed_mentees = set(), set()
+        for row in sorted(state.active.values(), key=lambda r: r["pairing_id"]):
+            if person_id not in (row["mentor_id"], row["mentee_id"]):
+                continue
+            mentor, mentee = state.mentors.get(row["mentor_id"]), state.mentees.get(row["mentee_id"])
+            if mentor is None or mentee is None:
+                continue
+            failures = pair_failures(state.rules, mentor, mentee)
+            pairing = Pairing.from_events(row["pairing_id"], self.tx.read_stream(PAIRING, row["pairing_id"]))
+            if pairing.status == PROPOSED and failures:
+                events += pairing.reject(by="system", reason=failures[0], now=self.tx.now)
+            elif pairing.status == CONFIRMED and Failure.RELATED in failures:
+                events += pairing.end(reason="related_pair", ended_by="system", now=self.tx.now)
+            else:
+                continue
+            expected[(PAIRING, pairing.id)] = pairing.version
+            freed_mentors.add(pairing.mentor_id)
+            freed_mentees.add(pairing.mentee_id)
+        if not events:
+            return
+        self.append(events, expected)
+        for mentee_id in sorted(freed_mentees):
+            self.place(programme_id, mentee_id, force=True)
+        self.refill(programme_id, sorted(freed_mentors))
 
     # ---------------------------------------------------------------------------------------
     # Coordinator commands
@@ -559,26 +602,50 @@ class Matcher:
         stream = [e for e in self.tx.read_stream(stream_type, aggregate_id) if e.tenant_id == self.tenant]
         return aggregate.from_events(aggregate_id, stream)
 
-    def _pairing(self, programme_id: str, pairing_id: str) -> Pairing:
+    def _pairing(self, programme_id: str, pairing_id: str, version: Optional[int] = None) -> Pairing:
+        """The pairing (404 if not of this programme); ``version``: the one the coordinator
+        read, a conflict (409) if it changed since."""
         pairing = self._load(PAIRING, Pairing, pairing_id)
         if not pairing.exists or pairing.programme_id != programme_id:
             raise NotFoundError(f"pairing {pairing_id} not found in programme {programme_id}")
+        if version is not None and version != pairing.version:
+            raise StateConflict(f"pairing {pairing_id} changed since you read it (your version "
+                                f"{version}, now {pairing.version}, {pairing.status}): read it again")
         return pairing
 
-    def approve(self, programme_id: str, pairing_id: str) -> None:
-        pairing = self._pairing(programme_id, pairing_id)
+    def approve(self, programme_id: str, pairing_id: str, version: Optional[int] = None) -> None:
+        """A coordinator confirms a proposal, unless a hard rule now refuses the pair (422:
+        the mentee excluded the mentor meanwhile, the matching window closed ...)."""
+        self.guard_versions(programme_id)
+        pairing = self._pairing(programme_id, pairing_id, version)
+        if pairing.status == PROPOSED:
+            state = self.state(programme_id)
+            mentor, mentee = state.mentors.get(pairing.mentor_id), state.mentees.get(pairing.mentee_id)
+            if mentor is None or mentee is None:
+                raise RuleFailed("the mentor or the mentee no longer takes part", ["not_taking_part"])
+            # the proposal holds its place already: capacity is checked without it
+            holding = replace(mentor, current_load=max(0, mentor.current_load - 1))
+            failures = eligible(state.rules, holding, self.with_bars(state, mentee), state.today)
+            if failures:
+                raise RuleFailed("the pair breaks the programme's rules now: " + ", ".join(failures)
+                                 + "; reject the proposal", failures)
         self.append(pairing.approve(now=self.tx.now), {(PAIRING, pairing_id): pairing.version})
 
-    def reject(self, programme_id: str, pairing_id: str, reason: str) -> Optional[str]:
+    def reject(self, programme_id: str, pairing_id: str, reason: str,
+               version: Optional[int] = None) -> Optional[str]:
         """The pair is never proposed again; the mentee is placed anew (the next best mentor,
-        or the reserve). Returns the new pairing's id, if any."""
-        pairing = self._pairing(programme_id, pairing_id)
+        or the reserve) and the mentor's place goes to someone waiting. Returns the mentee's
+        new pairing's id, if any."""
+        pairing = self._pairing(programme_id, pairing_id, version)
         events = pairing.reject(by="coordinator", reason=reason, now=self.tx.now)
         self.append(events, {(PAIRING, pairing_id): pairing.version})
-        return self.place(programme_id, pairing.mentee_id, force=True)
+        replacement = self.place(programme_id, pairing.mentee_id, force=True)
+        self.refill(programme_id, [pairing.mentor_id])
+        return replacement
 
-    def end(self, programme_id: str, pairing_id: str, reason: str, *, rematch: bool) -> None:
-        pairing = self._pairing(programme_id, pairing_id)
+    def end(self, programme_id: str, pairing_id: str, reason: str, *, rematch: bool,
+            version: Optional[int] = None) -> None:
+        pairing = self._pairing(programme_id, pairing_id, version)
         self.append(pairing.end(reason=reason, ended_by="coordinator", now=self.tx.now),
                     {(PAIRING, pairing_id): pairing.version})
         if rematch:
@@ -603,6 +670,7 @@ class Matcher:
         events: List[DomainEvent] = []
         expected = dict(versions)
         mentor = state.mentors[mentor_id]
+        freed: Optional[str] = None
         if current is not None:
             if current["status"] == CONFIRMED:
                 raise StateConflict(f"mentee {mentee_id} is already paired (pairing "
@@ -613,6 +681,7 @@ class Matcher:
             old = self._pairing(programme_id, current["pairing_id"])
             expected[(PAIRING, old.id)] = old.version
             events += old.reject(by="system", reason="superseded", now=self.tx.now)
+            freed = old.mentor_id
         failures = eligible(state.rules, mentor, state.mentees[mentee_id], state.today)
         if failures:
             raise RuleFailed("the pair breaks the programme's rules: " + ", ".join(failures), failures)
@@ -628,6 +697,8 @@ class Matcher:
         state.placed[mentee_id] = {"pairing_id": pairing_id}
         self._took_a_place(state, mentor_id, new, expected)
         self.append(events + new, expected)
+        if freed is not None and freed != mentor_id:  # the replaced proposal's mentor has room again
+            self.refill(programme_id, [freed])
         return pairing_id
 
     def run_round(self, programme_id: str) -> Dict[str, Any]:
@@ -712,24 +783,39 @@ class Matcher:
     # The scheduled cohort round
     # ---------------------------------------------------------------------------------------
 
-    def schedule_round(self, programme_id: str) -> Optional[datetime]:
-        """Keep the programme's round job in step with its settings (created, updated,
-        cloned): due at the start of ``dates.matching_round`` in the programme's time zone;
-        a job of another date that has not run is cancelled. Returns the due time."""
+    def schedule_dates(self, programme_id: str) -> Dict[str, Optional[datetime]]:
+        """Keep the programme's dated jobs in step with its settings (created, updated,
+        cloned): the cohort round at the start of ``dates.matching_round`` and the opening of
+        matching at the start of ``dates.matching_opens``, in the programme's time zone; a
+        job of another date that has not run is cancelled. Returns the due times by job."""
         programme = rm.programme_row(self.conn, self.tenant, programme_id)
         if programme is None:
-            return None
-        day = day_of((programme["settings"].get("dates") or {}).get("matching_round"))
+            return {}
+        dates = programme["settings"].get("dates") or {}
+        return {kind: self._schedule_on(programme, kind, dates.get(setting))
+                for kind, setting in ((ROUND_JOB, "matching_round"), (OPENING_JOB, "matching_opens"))}
+
+    def _schedule_on(self, programme: Dict[str, Any], kind: str, value: Optional[str]) -> Optional[datetime]:
+        programme_id = programme["programme_id"]
+        day = day_of(value)
         key = f"{programme_id}@{day.isoformat()}" if day else None
-        for job in list_jobs(self.tx, kind=ROUND_JOB, pending_only=True):
+        for job in list_jobs(self.tx, kind=kind, pending_only=True):
             if job.key.startswith(f"{programme_id}@") and job.key != key:
-                cancel_job(self.tx, ROUND_JOB, job.key)
+                cancel_job(self.tx, kind, job.key)
         if day is None:
             return None
         due = datetime.combine(day, time(0), ZoneInfo(programme["time_zone"]))
-        schedule_job(self.tx, kind=ROUND_JOB, key=key, due_at=due,
+        schedule_job(self.tx, kind=kind, key=key, due_at=due,
                      payload={"programme_id": programme_id, "date": day.isoformat()})
         return due
+
+    def matching_opened(self, programme_id: str, day: str) -> None:
+        """The opening job: the matching window opens today; those who waited for it are
+        matched (in mentee-chooses mode, offered their shortlists), unless the date moved."""
+        programme = rm.programme_row(self.conn, self.tenant, programme_id)
+        if programme is None or (programme["settings"].get("dates") or {}).get("matching_opens") != day:
+            return
+        self.refill(programme_id)
 
     def scheduled_round(self, programme_id: str, day: str) -> Optional[Dict[str, Any]]:
         """The round job: the cohort round of the programme (in mentee-chooses mode, fresh

@@ -289,13 +289,23 @@ class ProgrammeState:
                 "index": {m.id: m for m in index.mentors()}}
 
 
+class SettingsUnusable(Exception):
+    """A programme's settings cannot be read as matching rules (registration should have
+    refused them): its decisions stop with this, and say why."""
+
+
 def load_whole(conn: Connection, tenant_id: str, programme: Dict[str, Any], today: date) -> ProgrammeState:
     revision, token = rm.revision_of(conn, tenant_id, programme["programme_id"])
     settings = programme["settings"]
     dates = settings.get("dates") or {}
+    try:
+        rules = rules_from_settings(settings)
+    except (ValueError, TypeError) as exc:
+        raise SettingsUnusable(f"programme {programme['programme_id']}'s settings cannot be "
+                               f"matched: {exc}") from None
     state = ProgrammeState(
         id=programme["programme_id"], tenant_id=tenant_id, mode=programme["mode"],
-        rules=rules_from_settings(settings), today=today, start=day_of(dates.get("meetings_start")),
+        rules=rules, today=today, start=day_of(dates.get("meetings_start")),
         settings=settings, round_day=day_of(dates.get("matching_round")),
         updated_at=programme["updated_at"], revision=revision, token=token)
     everyone = state._take(conn, None) | set(state.rows)

@@ -262,9 +262,11 @@ class EmptyInput(InputSchema):
 
 
 class RejectInput(InputSchema):
-    reason = fields.String(load_default="rejected_by_coordinator",
-                           validate=validate.Regexp(CODE, error="Not a code (lower-case letters, "
-                                                                 "digits, '_' or '-')."))
+    reason = fields.String(load_default="rejected_by_coordinator", validate=[
+        validate.Length(max=40),
+        validate.Regexp(CODE, error="Not a code (lower-case letters, digits, '_' or '-').")])
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={
+        "description": "the pairing's version you read: 409 if it changed since"})
 
 
 class AssignInput(InputSchema):
@@ -272,10 +274,19 @@ class AssignInput(InputSchema):
     mentee_id = Id(required=True)
 
 
+class VersionInput(InputSchema):
+    """Approve: optionally the version read, so a change meanwhile is a conflict (409)."""
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={
+        "description": "the pairing's version you read: 409 if it changed since"})
+
+
 class EndInput(InputSchema):
     reason = fields.String(required=True, validate=validate.OneOf(COORDINATOR_END_REASONS))
-    rematch = fields.Boolean(load_default=False, metadata={
-        "description": "put the mentee back in the reserve register to be matched again"})
+    rematch = fields.Boolean(load_default=None, metadata={
+        "description": "put the mentee back in the reserve register to be matched again "
+                       "(default: yes, unless the pairing is completed)"})
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={
+        "description": "the pairing's version you read: 409 if it changed since"})
 
 
 class ChoicesInput(InputSchema):

@@ -42,7 +42,7 @@ GET      /tenants/{t}/programmes/{p}/proposals                           200
 POST     /tenants/{t}/programmes/{p}/proposals/{id}/approve              200
 POST     /tenants/{t}/programmes/{p}/proposals/{id}/reject  {reason?}    200
 POST     /tenants/{t}/programmes/{p}/pairings  {mentor_id, mentee_id}    201
-POST     /tenants/{t}/programmes/{p}/pairings/{id}/end  {reason, rematch?}  200
+POST     /tenants/{t}/programmes/{p}/pairings/{id}/end  {reason, rematch?, version?}  200
 POST     /tenants/{t}/programmes/{p}/rounds                              201
 GET      /tenants/{t}/programmes/{p}/reserve                             200
 GET      /tenants/{t}/programmes/{p}/requests[?status=...]               200
@@ -71,7 +71,8 @@ from services.matching import schemas
 from services.matching import store as rm
 from services.matching.domain import mentor_failures
 from services.matching.domain.pairing import ACTIVE, PairingRuleBroken
-from services.matching.matcher import (REQUEST_EXPIRY, ROUND_JOB, BadChoice, Matcher,
+from services.matching.programme_state import SettingsUnusable
+from services.matching.matcher import (OPENING_JOB, REQUEST_EXPIRY, ROUND_JOB, BadChoice, Matcher,
                                        NotFoundError, RuleFailed, StateConflict)
 from services.platform_core import tenancy
 from services.platform_core.catchup import CatchUpFeed
@@ -89,8 +90,9 @@ map_error(StateConflict, lambda exc: Conflict(str(exc)))
 map_error(NotFoundError, lambda exc: NotFound(str(exc)))
 map_error(RuleFailed, lambda exc: Unprocessable(exc.message, details={"failures": exc.failures}))
 map_error(BadChoice, lambda exc: BadRequest(exc.message, details={"mentor_ids": exc.problems}))
+map_error(SettingsUnusable, lambda exc: Unprocessable(str(exc), details={"failures": ["programme_settings_unusable"]}))
 
-EXPECTED = (ApiError, PairingRuleBroken, StateConflict, NotFoundError, RuleFailed,
+EXPECTED = (ApiError, PairingRuleBroken, StateConflict, NotFoundError, RuleFailed, SettingsUnusable,
             ConcurrencyConflict, BadChoice)
 
 #: the registration events matching reads
@@ -111,13 +113,14 @@ def react(matcher: Matcher, event: Envelope) -> None:
     """What matching does about one registration event (after the read model has it)."""
     kind, payload, person = event.event_type, event.payload, event.stream_id
     if kind in ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated"):
-        matcher.schedule_round(event.stream_id)
+        matcher.schedule_dates(event.stream_id)
         matcher.refill(event.stream_id)
     elif kind in ("MentorRegistered", "TrainingCompleted"):
         matcher.refill(payload["programme_id"], [person])
     elif kind in ("MenteeRegistered", "TeamRegistered", "TeamNeedSet"):
         matcher.place(payload["programme_id"], person)
     elif kind == "ProfileUpdated" and payload.get("programme_id") and payload.get("profile"):
+        matcher.recheck(payload["programme_id"], person)  # a pair the new profile refuses ends
         _for_roles(matcher, person, [payload["programme_id"]])
     elif kind == "VettingRecorded" and not payload.get("cleared"):
         # safeguarding: where a programme requires a background check, a mentor who fails it
@@ -133,9 +136,14 @@ def react(matcher: Matcher, event: Envelope) -> None:
             if row["role"] != "mentor" and not row["withdrawn"]:
                 state = matcher.state(row["programme_id"])
                 mentee = state.mentees.get(person) if state else None
-                if mentee is not None and not mentee.consent and person in state.placed:
+                if mentee is None or mentee.consent:
+                    continue
+                if person in state.placed:
                     matcher.release(row["programme_id"], person, reason="consent_withdrawn",
                                     by_role="mentee", mentees_only=True)
+                elif person in state.open_requests:  # no mentor can take them now: don't ask
+                    matcher.cancel_requests(row["programme_id"], person, "consent_withdrawn")
+                    matcher.place(row["programme_id"], person, force=True)
     elif kind == "ParticipantWithdrew":
         role = "mentor" if payload.get("role") == "mentor" else "mentee"
         matcher.release(payload["programme_id"], person, reason="withdrew", by_role=role)
@@ -191,6 +199,11 @@ class MatchingService(CatchUpFeed):
     def expire_request(self, tx: StoreTransaction, job: Job) -> None:
         """A mentor did not answer a mentee's request in time: the next mentor is asked."""
         Matcher(tx).expire(job.payload["programme_id"], job.payload["request_id"])
+
+    @scheduled(OPENING_JOB)
+    def matching_opens(self, tx: StoreTransaction, job: Job) -> None:
+        """The programme's matching window opens: those who waited for it are matched."""
+        Matcher(tx).matching_opened(job.payload["programme_id"], job.payload["date"])
 
     @scheduled(ROUND_JOB)
     def matching_round(self, tx: StoreTransaction, job: Job) -> None:
@@ -255,11 +268,11 @@ class MatchingService(CatchUpFeed):
     @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/proposals/<pairing_id>/approve")
     def approve(self, request, tenant_id, programme_id, pairing_id):
         caller = self._caller(request, tenant_id)
-        schemas.load_input(schemas.EmptyInput, read_json(request))
+        data = schemas.load_input(schemas.VersionInput, read_json(request))
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
             matcher = Matcher(tx, actor=caller.actor)
-            matcher.approve(programme_id, pairing_id)
+            matcher.approve(programme_id, pairing_id, version=data["version"])
             return self._pairing_result(tx, tenant_id, pairing_id, matcher)
 
     @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/proposals/<pairing_id>/reject")
@@ -269,7 +282,7 @@ class MatchingService(CatchUpFeed):
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
             matcher = Matcher(tx, actor=caller.actor)
-            replacement = matcher.reject(programme_id, pairing_id, data["reason"])
+            replacement = matcher.reject(programme_id, pairing_id, data["reason"], version=data["version"])
             next_row = rm.pairing_row(tx.conn, tenant_id, replacement) if replacement else None
             return self._pairing_result(tx, tenant_id, pairing_id, matcher,
                                         next_proposal=pairing_view(next_row) if next_row else None)
@@ -291,7 +304,8 @@ class MatchingService(CatchUpFeed):
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
             matcher = Matcher(tx, actor=caller.actor)
-            matcher.end(programme_id, pairing_id, data["reason"], rematch=data["rematch"])
+            rematch = data["rematch"] if data["rematch"] is not None else data["reason"] != "completed"
+            matcher.end(programme_id, pairing_id, data["reason"], rematch=rematch, version=data["version"])
             return self._pairing_result(tx, tenant_id, pairing_id, matcher)
 
     @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/rounds")

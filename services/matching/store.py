@@ -183,7 +183,7 @@ mentor_requests = Table(
     Column("requested_at", String(40), nullable=False),
     Column("answer_by", String(40), nullable=False),
     Column("closed_at", String(40)),
-    Column("close_reason", String(40)),
+    Column("close_reason", String(500)),  # a mentor's own words when they decline
     Column("pairing_id", String(64)),
     Column("version", Integer, nullable=False),
     Index("ix_match_requests_programme", "programme_id", "status"),

@@ -107,7 +107,27 @@ def read_json(request) -> Dict[str, Any]:
         raise BadRequest(f"the request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise BadRequest(f"the request body must be a JSON object, not {type(body).__name__}")
+    with_nul = sorted(_nul_fields(body))
+    if with_nul:  # no database stores it, and no person typed it
+        raise BadRequest("the request body has NUL characters",
+                         {field: ["contains a NUL character"] for field in with_nul})
     return body
+
+
+def _nul_fields(value: Any, path: str = ""):
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path or "(body)"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                yield here
+            else:
+                yield from _nul_fields(item, here)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_fields(item, f"{path}.{index}" if path else str(index))
 
 
 class JsonWsgiApp(WsgiApp):
@@ -115,6 +135,10 @@ class JsonWsgiApp(WsgiApp):
 
     def __call__(self, environ, start_response):
         request = Request(environ, shallow=True)
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+            return json_response({"error": "bad_request", "message": "the address has a NUL character "
+                                  "(%00); no identifier or parameter contains one"},
+                                 status=400)(environ, start_response)
         adapter = self.url_map.bind_to_environ(environ)
         try:
             provider, values = adapter.match()

@@ -830,6 +830,7 @@ def _read_dates(reader: _Reader) -> ProgrammeDates:
     _not_before(reader, days, "meetings_start", "meetings_end")
     _not_before(reader, days, "meetings_start", "closing_event")
     _not_before(reader, days, "matching_opens", "matching_round")
+    _not_before(reader, days, "matching_opens", "meetings_end")  # matching runs until the end
     _not_before(reader, days, "mentor_registration_closes", "matching_round")
     _not_before(reader, days, "mentee_registration_closes", "matching_round")
     for role in (MENTOR, MENTEE):

@@ -38,11 +38,13 @@ def mentor_failures(rules: MatchingRules, mentor: MentorCandidate, *,
     out: List[str] = []
     if mentor.withdrawn:
         out.append(Failure.MENTOR_WITHDRAWN)
-    if rules.mentor_min_age is not None:
+    if rules.mentor_min_age is not None or rules.mentor_max_age is not None:
         if mentor.age is None:
             out.append(Failure.MENTOR_AGE_UNKNOWN)
-        elif mentor.age < rules.mentor_min_age:
+        elif rules.mentor_min_age is not None and mentor.age < rules.mentor_min_age:
             out.append(Failure.MENTOR_TOO_YOUNG)
+        elif rules.mentor_max_age is not None and mentor.age > rules.mentor_max_age:
+            out.append(Failure.MENTOR_TOO_OLD)
     if rules.mentor_agreement_required and not mentor.consent:
         out.append(Failure.MENTOR_NO_AGREEMENT)
     if rules.mentors_need_training() and not mentor.training:

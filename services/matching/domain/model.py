@@ -24,6 +24,7 @@ class Failure:
     MENTOR_WITHDRAWN = "mentor_withdrawn"
     MENTEE_WITHDRAWN = "mentee_withdrawn"
     MENTOR_TOO_YOUNG = "mentor_too_young"
+    MENTOR_TOO_OLD = "mentor_too_old"
     MENTOR_AGE_UNKNOWN = "mentor_age_unknown"
     MENTEE_TOO_YOUNG = "mentee_too_young"
     MENTEE_TOO_OLD = "mentee_too_old"
@@ -92,6 +93,7 @@ class MatchingRules:
 
     mentor_capacity: int = 1
     mentor_min_age: Optional[int] = None
+    mentor_max_age: Optional[int] = None
     mentee_min_age: Optional[int] = None
     mentee_max_age: Optional[int] = None
     consent: str = "guardian_for_minors"

@@ -31,7 +31,8 @@ PROPOSED, CONFIRMED, REJECTED, ENDED = "proposed", "confirmed", "rejected", "end
 ACTIVE = (PROPOSED, CONFIRMED)
 
 #: why a confirmed pair ended
-END_REASONS = ("completed", "withdrew", "closed_early", "erased", "consent_withdrawn", "vetting_failed")
+END_REASONS = ("completed", "withdrew", "closed_early", "erased", "consent_withdrawn", "vetting_failed",
+               "related_pair")
 #: what a coordinator may give as the reason when they end a pair
 COORDINATOR_END_REASONS = ("completed", "withdrew", "closed_early")
 #: how a pairing came about

@@ -63,6 +63,7 @@ def rules_from_settings(settings: Mapping[str, Any]) -> MatchingRules:
     return MatchingRules(
         mentor_capacity=int(capacity.get("default") or 1),
         mentor_min_age=people.get("mentor_min_age"),
+        mentor_max_age=people.get("mentor_max_age"),
         mentee_min_age=people.get("mentee_min_age"),
         mentee_max_age=people.get("mentee_max_age"),
         consent=consent.get("rule") or "none",

@@ -148,6 +148,11 @@ class Registration:
         self._person_command(person, person.record_vetting(
             programme=programme, cleared=cleared, checked_on=date(2025, 1, 10), now=REGISTERED_AT))
 
+    def update_profile(self, programme: Programme, person_id: str, **profile: Any) -> None:
+        person = self.people[person_id]
+        self._person_command(person, person.update_profile(programme=programme, profile=profile,
+                                                           now=REGISTERED_AT))
+
     def withdraw(self, programme: Programme, person_id: str) -> None:
         person = self.people[person_id]
         self._person_command(person, person.withdraw(programme_id=programme.id, now=REGISTERED_AT))

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from services.matching.domain.settings import rules_from_settings
 from services.matching.domain import Failure, MatchingRules, Waiting, eligible, waiting_reason
 
 from .helpers import TODAY, mentee, mentor, rules
@@ -30,6 +31,13 @@ def test_mentor_minimum_age():
     assert eligible(r, mentor(age=20), mentee(), TODAY) == []
     assert Failure.MENTOR_TOO_YOUNG in eligible(r, mentor(age=19), mentee(), TODAY)
     assert Failure.MENTOR_AGE_UNKNOWN in eligible(r, mentor(age=None), mentee(), TODAY)
+
+
+def test_mentor_maximum_age_from_the_settings():
+    r = rules_from_settings({"people": {"mentor_min_age": 20, "mentor_max_age": 30}})
+    assert eligible(r, mentor(age=30), mentee(), TODAY) == []
+    assert eligible(r, mentor(age=31), mentee(), TODAY) == [Failure.MENTOR_TOO_OLD]
+    assert eligible(rules(mentor_max_age=30), mentor(age=None), mentee(), TODAY) == [Failure.MENTOR_AGE_UNKNOWN]
 
 
 def test_mentee_age_range():

@@ -126,3 +126,21 @@ def test_a_new_round_date_moves_the_job(platform):
     wait_for(lambda: round_job_day() == ["2025-02-27"], message="a job for the new date")
     reg.update_programme(programme, {"dates": {"matching_round": None}})
     wait_for(lambda: round_job_day() == [], message="the job cancelled")
+
+
+def test_those_who_waited_for_the_matching_window_are_matched_when_it_opens(platform):
+    reg = platform.tenant()
+    settings = programme_settings("automatic")
+    settings["dates"]["matching_opens"] = "2025-02-14"
+    programme = reg.programme(settings)
+    mentor = reg.mentor(programme)
+    platform.wait_mentors_known(reg, programme.id, [mentor])
+    mentee = reg.mentee(programme)
+    platform.wait_reserve(reg, programme.id, lambda r: [m["reason"] for m in r["mentees"]]
+                          == ["outside_matching_window"], message="the mentee waiting for the window")
+    assert [job for job in scheduler(platform.runner).run_due() if job[0] == "matching-opens"] == []
+    platform.clock.set(datetime(2025, 2, 13, 22, 0, tzinfo=timezone.utc))  # midnight in Riga
+    opened = [(kind, outcome) for kind, _, outcome in scheduler(platform.runner).run_due()]
+    assert opened == [("matching-opens", "done")]
+    [pairing] = platform.wait_pairings(reg, programme.id, 1, "confirmed")
+    assert (pairing["mentor_id"], pairing["mentee_id"]) == (mentor, mentee)

@@ -83,6 +83,13 @@ def test_registration_must_close_after_it_opens_and_before_the_round():
         "must not be before mentor_registration_closes (2025-02-07)"]
 
 
+def test_matching_cannot_open_after_the_meetings_end():
+    settings = school_settings()
+    settings["dates"].update(matching_opens="2025-05-02", matching_round=None)
+    assert errors_of(settings)["dates.meetings_end"] == [
+        "must not be before matching_opens (2025-05-02)"]
+
+
 def test_meetings_must_last_at_least_the_minimum_duration():
     settings = organisational_settings()
     settings["dates"]["meetings_end"] = "2025-08-30"
