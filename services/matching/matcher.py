@@ -304,10 +304,12 @@ class Matcher:
                     (proposals or reasons[mentee.id] in (NO_MENTOR_ACCEPTED, Waiting.NO_CAPACITY,
                                                          Waiting.NO_SUITABLE_MENTOR)):
                 event = shortlist_offered(state.id, mentee.id, proposals, self.tx.now)
+                state.mark(mentee.id)
                 state.shortlists[mentee.id] = event.payload
                 events.append(event)
         events += self._waitlist_events(state, reasons)
         for mentee_id, reason in reasons.items():
+            state.mark(mentee_id)
             state.waiting[mentee_id] = {**(state.waiting.get(mentee_id) or {}), "reason": reason}
         return events
 
@@ -358,6 +360,7 @@ class Matcher:
             raise BadChoice("choose mentors of the shortlist, each once", problems)
         choice_id = str(uuid.uuid4())
         events = [mentors_chosen(programme_id, mentee_id, choice_id, mentor_ids, self.tx.now)]
+        state.mark(mentee_id)
         state.choices[mentee_id] = {"choice_id": choice_id, "mentor_ids": list(mentor_ids)}
         state.asked[mentee_id] = set()
         if (state.waiting.get(mentee_id) or {}).get("reason") == NO_MENTOR_ACCEPTED:
@@ -380,6 +383,7 @@ class Matcher:
 
         mentor_id, rank, skipped = next_mentor(choice["mentor_ids"], state.asked.get(mentee_id, ()),
                                                available)
+        state.mark(mentee_id)
         state.open_requests.pop(mentee_id, None)
         if mentor_id is None:
             events.append(waitlisted(state.id, mentee_id, NO_MENTOR_ACCEPTED, self.tx.now))
@@ -419,6 +423,7 @@ class Matcher:
         events += closing
         expected[(REQUEST, request.id)] = request.version
         cancel_job(self.tx, REQUEST_EXPIRY, request.id)
+        state.mark(request.mentee_id)
         state.open_requests.pop(request.mentee_id, None)
         if closing and closing[0].event_type in ("MentorRequestDeclined", "MentorRequestExpired"):
             state.barred.setdefault(request.mentee_id, set()).add(request.mentor_id)
@@ -476,6 +481,7 @@ class Matcher:
                                  now=self.tx.now)
         expected = {**versions, (REQUEST, request_id): request.version, (PAIRING, pairing_id): 0}
         cancel_job(self.tx, REQUEST_EXPIRY, request_id)
+        state.mark(request.mentee_id)
         state.open_requests.pop(request.mentee_id, None)
         state.placed[request.mentee_id] = {"pairing_id": pairing_id}
         self._took_a_place(state, mentor.id, events, expected)
@@ -486,6 +492,7 @@ class Matcher:
                       expected: Dict[Tuple[str, str], int]) -> None:
         """A mentor took one more mentee (their answer, or a coordinator's assignment): once
         full, their other open requests are cancelled and those mentees' next mentors asked."""
+        state.mark(mentor_id)
         mentor = state.mentors[mentor_id] = replace(state.mentors[mentor_id],
                                                     current_load=state.mentors[mentor_id].current_load + 1)
         state.index().upsert(mentor)  # shortlists offered from here on see the mentor's new load
@@ -636,6 +643,7 @@ class Matcher:
         """The pair is never proposed again; the mentee is placed anew (the next best mentor,
         or the reserve) and the mentor's place goes to someone waiting. Returns the mentee's
         new pairing's id, if any."""
+        self.guard_versions(programme_id)  # the programme's turn before the store's lock
         pairing = self._pairing(programme_id, pairing_id, version)
         events = pairing.reject(by="coordinator", reason=reason, now=self.tx.now)
         self.append(events, {(PAIRING, pairing_id): pairing.version})
@@ -645,6 +653,7 @@ class Matcher:
 
     def end(self, programme_id: str, pairing_id: str, reason: str, *, rematch: bool,
             version: Optional[int] = None) -> None:
+        self.guard_versions(programme_id)  # the programme's turn before the store's lock
         pairing = self._pairing(programme_id, pairing_id, version)
         self.append(pairing.end(reason=reason, ended_by="coordinator", now=self.tx.now),
                     {(PAIRING, pairing_id): pairing.version})
@@ -694,6 +703,7 @@ class Matcher:
             request = self._request(programme_id, open_request["request_id"])
             self._close_request(state, request, request.cancel(reason="mentee_paired", now=self.tx.now),
                                 events, expected, advance=False)
+        state.mark(mentee_id)
         state.placed[mentee_id] = {"pairing_id": pairing_id}
         self._took_a_place(state, mentor_id, new, expected)
         self.append(events + new, expected)

@@ -92,6 +92,12 @@ class ProgrammeState:
     revision: int = 0
     token: Optional[str] = None
     pending: Set[str] = field(default_factory=set)  # to reload (a transaction rolled back)
+    touched: Set[str] = field(default_factory=set)  # changed in memory by the current transaction
+
+    def mark(self, *person_ids: str) -> None:
+        """A decision is about to change what the state says of these people in memory: if
+        its transaction does not commit, they are reloaded."""
+        self.touched.update(person_ids)
 
     # -- what decisions ask ---------------------------------------------------------------------
 
@@ -388,6 +394,9 @@ class ProgrammeStates:
             base = {r["token"] for r in rows if r["revision"] == state.revision}
             if base != {state.token}:
                 return None  # that revision rolled back, was pruned, or the model was rebuilt
+        if {r["revision"] for r in rows if r["revision"] > state.revision} != \
+                set(range(state.revision + 1, revision + 1)):
+            return None  # the log no longer reaches back to the state's revision
         people = {r["person_id"] for r in rows if r["revision"] > state.revision}
         if rm.EVERYONE in people or len(people) > max(RELOAD_AT, len(state.rows) // 10):
             return None
@@ -402,6 +411,7 @@ class ProgrammeStates:
         if not notes:
             tx.on_rollback(lambda: self._roll_back(notes))
         undo = notes[key] = _Undo(state, state.revision, state.token, fresh)
+        state.touched = set()  # the transaction before has ended: its changes are committed
         return undo
 
     def _roll_back(self, notes: Dict[Tuple[str, str], _Undo]) -> None:
@@ -414,7 +424,8 @@ class ProgrammeStates:
                 self._states.pop(key, None)
                 continue
             undo.state.revision, undo.state.token = undo.revision, undo.token
-            undo.state.pending |= undo.people
+            undo.state.pending |= undo.people | undo.state.touched
+            undo.state.touched = set()
 
     def note_people(self, tx: StoreTransaction, programme_id: str, people: Iterable[str]) -> None:
         """A decision is about to change these people (and may have updated the state in

@@ -249,10 +249,12 @@ def _programme(conn: Connection, envelope: Envelope) -> None:
     existing = conn.execute(select(programmes.c.time_zone).where(
         programmes.c.programme_id == pid)).scalar()
     time_zone = payload.get("time_zone") or existing or "UTC"
-    conn.execute(delete(programmes).where(programmes.c.programme_id == pid))
-    conn.execute(insert(programmes).values(programme_id=pid, tenant_id=envelope.tenant_id,
-                                           time_zone=time_zone, settings=settings, mode=mode,
-                                           updated_at=_when(envelope)))
+    values = {"tenant_id": envelope.tenant_id, "time_zone": time_zone, "settings": settings,
+              "mode": mode, "updated_at": _when(envelope)}
+    if existing is None:
+        conn.execute(insert(programmes).values(programme_id=pid, **values))
+    else:  # in place: a decision waiting for the row's lock must find it afterwards
+        conn.execute(update(programmes).where(programmes.c.programme_id == pid).values(**values))
 
 
 def _person(conn: Connection, envelope: Envelope, **values) -> None:
@@ -452,8 +454,10 @@ def _request_closed(conn: Connection, envelope: Envelope) -> None:
 # ---------------------------------------------------------------------------------------------
 
 EVERYONE = "*"
-#: change rows kept per programme (a process further behind reloads the whole programme)
+#: change rows kept per programme (a process further behind reloads the whole programme),
+#: pruned every PRUNE_EVERY revisions
 CHANGES_KEPT = 4096
+PRUNE_EVERY = 256
 #: registration events about a person that matter in every programme they take part in
 PERSON_WIDE = ("VettingRecorded", "ConsentGiven", "ConsentWithdrawn", "PersonErased")
 #: own streams whose id is a person (the other events name mentor_id and mentee_id)
@@ -479,7 +483,7 @@ def record_changes(conn: Connection, tenant_id: str, programme_id: str,
     conn.execute(insert(changes), [{"programme_id": programme_id, "revision": revision,
                                     "person_id": person, "tenant_id": tenant_id, "token": token}
                                    for person in people_changed])
-    if revision % 256 == 0:
+    if revision % PRUNE_EVERY == 0:
         conn.execute(delete(changes).where(changes.c.programme_id == programme_id,
                                            changes.c.revision <= revision - CHANGES_KEPT))
     return revision
@@ -505,7 +509,7 @@ def registration_changes(conn: Connection, envelope: Envelope) -> Dict[str, set]
     kind, p, person = envelope.event_type, envelope.payload, envelope.stream_id
     if kind in ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated"):
         return {person: set()}
-    if kind in PERSON_WIDE:
+    if kind in PERSON_WIDE:  # in programme order, as every writer locks programmes
         return {row["programme_id"]: {person} for row in programmes_of(conn, envelope.tenant_id, person)}
     if p.get("programme_id") and kind in PARTICIPANTS.handlers:
         return {p["programme_id"]: {person}}
@@ -515,7 +519,7 @@ def registration_changes(conn: Connection, envelope: Envelope) -> Dict[str, set]
 def consume_registration(conn: Connection, envelope: Envelope) -> None:
     """A registration event into the read model, with the change log it moves."""
     PARTICIPANTS.apply(conn, envelope)
-    for programme_id, people_here in registration_changes(conn, envelope).items():
+    for programme_id, people_here in sorted(registration_changes(conn, envelope).items()):
         record_changes(conn, envelope.tenant_id, programme_id, people_here)
 
 
@@ -573,9 +577,11 @@ def participant_rows(conn: Connection, tenant_id: str, programme_id: str,
 
 
 def programmes_of(conn: Connection, tenant_id: str, person_id: str) -> List[Dict[str, Any]]:
-    """The person's participations (every programme, withdrawn ones too)."""
+    """The person's participations (every programme, withdrawn ones too), in programme order
+    (the order in which a transaction takes their turns, so two never wait for each other)."""
     return [dict(r) for r in conn.execute(select(participants).where(
-        participants.c.tenant_id == tenant_id, participants.c.person_id == person_id)).mappings()]
+        participants.c.tenant_id == tenant_id, participants.c.person_id == person_id)
+        .order_by(participants.c.programme_id)).mappings()]
 
 
 def consent_rows(conn: Connection, tenant_id: str, person_ids: Iterable[str]) -> Dict[str, List[Dict[str, Any]]]:

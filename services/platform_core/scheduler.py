@@ -151,9 +151,13 @@ def schedule(tx: StoreTransaction, *, kind: str, key: str, due_at: datetime,
 
 
 def cancel(tx: StoreTransaction, kind: str, key: str) -> bool:
-    """Delete job ``(kind, key)`` if it has not run; True if there was one to cancel."""
-    return bool(tx.conn.execute(delete(jobs).where(
-        jobs.c.kind == kind, jobs.c.job_key == key, jobs.c.done_at.is_(None))).rowcount)
+    """Delete job ``(kind, key)`` if it has not run; True if there was one to cancel. The job
+    this transaction is running is not cancelled: it completes."""
+    query = delete(jobs).where(jobs.c.kind == kind, jobs.c.job_key == key, jobs.c.done_at.is_(None))
+    running = tx.context.get(RUNNING_JOB)
+    if running is not None:
+        query = query.where(jobs.c.job_id != running)
+    return bool(tx.conn.execute(query).rowcount)
 
 
 def get_job(tx: StoreTransaction, kind: str, key: str) -> Optional[Job]:
@@ -172,11 +176,20 @@ def list_jobs(tx: StoreTransaction, *, kind: Optional[str] = None, pending_only:
 
 # -- the runner ------------------------------------------------------------------------------------
 
+#: ``tx.context`` key: the job a transaction is running (it does not cancel itself)
+RUNNING_JOB = "scheduler.running_job"
+
+
+class _ClaimLost(Exception):
+    """The job is no longer this runner's to complete: its effects roll back."""
+
+
 class JobRunner:
     """Claims due jobs of the kinds it has handlers for and runs them; no nameko needed.
 
-    ``run(job, tx)`` is called for each claimed job inside the job's tenant transaction in
-    which the job has already been marked done; raising rolls both back.
+    ``run(job, tx)`` is called for each claimed job inside the job's tenant transaction, which
+    then marks the job done (if it is still this runner's: else everything rolls back);
+    raising rolls both back.
     """
 
     def __init__(self, store: EventStore, clock, *, holder: Optional[str] = None,
@@ -221,15 +234,21 @@ class JobRunner:
         """Run a claimed job: effects and completion commit together. Returns the outcome."""
         try:
             with self.store.transaction(job.tenant_id) as tx:
+                # the handler first, the job's row last: a handler takes its own locks (a
+                # programme's turn) in the order the service's commands take them, and a
+                # command holding one may cancel this job meanwhile without a deadlock
+                tx.context[RUNNING_JOB] = job.job_id
+                run(job, tx)
                 still_ours = tx.conn.execute(update(jobs).where(
                     jobs.c.job_id == job.job_id, jobs.c.claimed_by == self.holder,
                     jobs.c.done_at.is_(None),
                 ).values(done_at=tx.now, claimed_until=None, last_error=None)).rowcount
                 if not still_ours:
-                    log.info("scheduled job %s/%s: claim lost (rescheduled, or taken over "
-                             "after the claim expired); not run here", job.kind, job.key)
-                    return LOST
-                run(job, tx)
+                    raise _ClaimLost()
+        except _ClaimLost:
+            log.info("scheduled job %s/%s: claim lost (cancelled, rescheduled, or taken over "
+                     "after the claim expired); what it did here is rolled back", job.kind, job.key)
+            return LOST
         except Exception as exc:
             return self._failed(job, exc)
         SCHEDULED_JOBS.labels(service=self.store.service, kind=job.kind, outcome=DONE).inc()

@@ -173,3 +173,49 @@ def test_new_settings_reload_the_programme():
             state = Matcher(tx).state(s.programme.id)
             assert state.rules.mentor_capacity == 2 and mentor in state.mentors
         assert states_of(store).loads_whole == loads + 1
+
+
+def test_a_decision_failing_before_its_append_leaves_nothing_in_the_kept_state(monkeypatch):
+    with setting() as s:
+        store = s.process()
+        mentor = s.reg.mentor(s.programme)
+        mentee = s.reg.mentee(s.programme)
+        s.consume(store)
+        s.check(store)
+
+        def broken(self, stream_type, ids):
+            raise RuntimeError("the database went away mid-decision")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(Matcher, "_versions", broken)
+            with pytest.raises(RuntimeError):
+                with store.transaction(s.reg.slug) as tx:
+                    Matcher(tx).assign(s.programme.id, mentor, mentee)  # changes the state, then fails
+        s.check(store)
+        with store.transaction(s.reg.slug) as tx:
+            state = Matcher(tx).state(s.programme.id)
+            assert mentee not in state.placed and state.mentors[mentor].current_load == 0
+
+
+def test_a_state_the_pruned_change_log_no_longer_reaches_is_loaded_whole(monkeypatch):
+    monkeypatch.setattr(rm, "PRUNE_EVERY", 4)
+    monkeypatch.setattr(rm, "CHANGES_KEPT", 2)
+    with setting() as s:
+        store = s.process()
+        mentor = s.reg.mentor(s.programme, areas=["education"])
+        s.consume(store)
+        with store.transaction(s.reg.slug) as tx:  # a read model from before the change log
+            tx.conn.execute(rm.revisions.delete())
+            tx.conn.execute(rm.changes.delete())
+        s.check(store)  # kept at revision 0
+        loads = states_of(store).loads_whole
+        s.reg.update_profile(s.programme, mentor, areas=["finance"])  # a change the pruning drops
+        for _ in range(8):
+            s.reg.mentee(s.programme, consent=False)
+        s.consume(store)  # many revisions, pruned on the way
+        with store.transaction(s.reg.slug) as tx:
+            assert rm.change_rows(tx.conn, s.reg.slug, s.programme.id, 0)[0]["revision"] > 2
+            state = Matcher(tx).state(s.programme.id)
+            assert state.mentors[mentor].areas == frozenset({"finance"})
+        assert states_of(store).loads_whole == loads + 1
+        s.check(store)
