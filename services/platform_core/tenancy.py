@@ -64,7 +64,7 @@ from sqlalchemy.engine import Connection
 from .db import UtcDateTime
 from .envelope import TENANT_ID, Actor, Envelope
 from .projection import Projection
-from .web import Forbidden, NotFound, Unauthorized
+from .web import Forbidden, NotFound, ServiceUnavailable, Unauthorized
 
 OPERATOR, COORDINATOR, PARTICIPANT = "operator", "coordinator", "participant"
 KEY_PREFIX, TOKEN_PREFIX = "mk_", "pt_"
@@ -162,11 +162,16 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+class SecretMissing(ServiceUnavailable):
+    """The deployment has no PLATFORM_SECRET: nothing signed can be issued or checked."""
+
+
 def _secret(config: Mapping[str, Any]) -> bytes:
     secret = config.get("PLATFORM_SECRET")
     if not secret:
-        raise RuntimeError("PLATFORM_SECRET is not configured: participant tokens cannot be "
-                           "signed or checked")
+        raise SecretMissing("PLATFORM_SECRET is not configured on this service: participant "
+                            "tokens and sign-up links cannot be issued or checked; the operator "
+                            "must set it (the same value on every service and replica)")
     return secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
 
 

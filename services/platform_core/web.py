@@ -62,6 +62,11 @@ class Unprocessable(ApiError):
     status, error = 422, "rule_broken"
 
 
+class ServiceUnavailable(ApiError):
+    """The service is not set up to do this (configuration missing): nothing was changed."""
+    status, error = 503, "service_unavailable"
+
+
 _ERROR_MAP: Dict[Type[BaseException], Callable[[BaseException], ApiError]] = {
     ConcurrencyConflict: lambda exc: Conflict(str(exc)),
 }
@@ -105,6 +110,10 @@ def read_json(request) -> Dict[str, Any]:
         body = json.loads(raw)
     except ValueError as exc:
         raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        body = None  # nested deeper than the parser goes: refused below
+    if body is None or _depth(body) > MAX_DEPTH:
+        raise BadRequest(f"the request body is nested too deeply (at most {MAX_DEPTH} levels)")
     if not isinstance(body, dict):
         raise BadRequest(f"the request body must be a JSON object, not {type(body).__name__}")
     with_nul = sorted(_nul_fields(body))
@@ -112,6 +121,22 @@ def read_json(request) -> Dict[str, Any]:
         raise BadRequest("the request body has NUL characters",
                          {field: ["contains a NUL character"] for field in with_nul})
     return body
+
+
+#: no request of ours nests deeper; deeper input is refused before anything walks it
+MAX_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    """How deeply a parsed JSON value nests (without recursion)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                todo.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _nul_fields(value: Any, path: str = ""):

@@ -150,6 +150,10 @@ def age_on(date_of_birth: date, day: date) -> int:
     return day.year - date_of_birth.year - int(before_birthday)
 
 
+#: the dates the platform accepts (birth dates included)
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
 def add_months(day: date, months: int) -> date:
     """``day`` moved by whole months, clamped to the end of a shorter month (31 Jan + 1 = 28 Feb)."""
     years, month_index = divmod(day.month - 1 + months, 12)
@@ -211,9 +215,11 @@ def _language(value: str) -> Optional[str]:
 
 def _person_id(value: str) -> Optional[str]:
     try:
-        uuid.UUID(value)
+        canonical = str(uuid.UUID(value))
     except ValueError:
         return "must be a person id (uuid)"
+    if value != canonical:  # ids are compared as strings everywhere: one spelling only
+        return f"must be a person id as written by the platform ({canonical})"
     return None
 
 
@@ -307,10 +313,14 @@ class _Reader:
         try:
             if isinstance(value, datetime):
                 raise TypeError
-            return _parse_date(value)
+            day = _parse_date(value)
         except (TypeError, ValueError):
             self.add(key, "must be a date (YYYY-MM-DD)")
             return None
+        if not EARLIEST_DAY <= day <= LATEST_DAY:  # date arithmetic on it must not overflow
+            self.add(key, f"must be between {EARLIEST_DAY} and {LATEST_DAY}")
+            return None
+        return day
 
     def texts(self, key: str, *, required: bool = False, check: Optional[Check] = None,
               max_length: int = 100, max_items: int = 100) -> Tuple[str, ...]:
@@ -860,7 +870,7 @@ def _read_people(reader: _Reader) -> PeopleRules:
     for role in (MENTOR, MENTEE):
         _not_before(reader, ages, f"{role}_min_age", f"{role}_max_age")
     team_size = _read_span(reader, "team_size", minimum=1, maximum=50)
-    leaders = reader.integer("team_leaders_min", default=1, minimum=0, maximum=50)
+    leaders = reader.integer("team_leaders_min", default=1, minimum=1, maximum=50)
     if team_size and team_size.min and leaders is not None and leaders > team_size.min:
         reader.add("team_leaders_min", f"must not exceed team_size.min ({team_size.min})")
     return PeopleRules(
@@ -1014,6 +1024,11 @@ def _jsonable(value: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
+#: settings that cannot change once people take part (see :meth:`Programme.update`)
+FIXED_ONCE_TAKEN = ("matching.participant_kind", "dates.meetings_start", "rules.consent.rule",
+                    "rules.consent.age_of_majority", "rules.consent.school_year_starts")
+
+
 class Programme(Aggregate):
     """A mentoring programme of a tenant: its settings, and the registration windows they set.
 
@@ -1047,15 +1062,34 @@ class Programme(Aggregate):
             "created_at": now.isoformat(),
         })]
 
-    def update(self, *, changes: Mapping[str, Any], now: datetime) -> List[DomainEvent]:
+    def update(self, *, changes: Mapping[str, Any], now: datetime,
+               taking_part: int = 0, areas_in_use: Iterable[str] = ()) -> List[DomainEvent]:
         """Change some settings: ``changes`` is laid over the current settings section by
-        section, and the result is validated as a whole. Nothing changed, no event."""
+        section, and the result is validated as a whole. Nothing changed, no event.
+
+        Once people take part (``taking_part``: active participations), what their
+        registrations were checked and measured against stays: who the participants are
+        (``matching.participant_kind``), the day ages are measured on
+        (``dates.meetings_start``) and the consent rule; and an area someone chose
+        (``areas_in_use``) stays an area. A coordinator clones the programme instead."""
         require_aware(now)
         self._require_exists()
         current = self.settings.to_dict()
         updated = ProgrammeSettings.from_dict(_merge(current, _jsonable(changes))).to_dict()
         if updated == current:
             return []
+        if taking_part:
+            fixed = [path for path in FIXED_ONCE_TAKEN
+                     if _get_path(updated, path) != _get_path(current, path)]
+            dropped = sorted(set(areas_in_use) - {a["id"] for a in updated["content"]["areas"]})
+            if fixed or dropped:
+                what = fixed + [f"content.areas ({', '.join(dropped)} chosen by participants)"] \
+                    if dropped else fixed
+                raise RuleBroken(
+                    f"{taking_part} people take part in this programme: {', '.join(what)} cannot "
+                    f"change now (their registration was checked against it); clone the "
+                    f"programme for a new cohort instead", (fixed or ["content.areas"])[0],
+                    {"fixed": fixed, "areas_in_use": dropped, "taking_part": taking_part})
         return [self._event("ProgrammeUpdated", {
             "settings": updated,
             "changed": [path for path in _leaf_paths(changes)
@@ -1502,12 +1536,15 @@ class Person(Aggregate):
         problems = _Problems()
         reader = _Reader({"areas": areas, "note": note}, problems)
         area_ids = programme.area_ids
-        need = {"areas": list(reader.texts("areas", required=True, check=lambda area: None
-                                           if area in area_ids else "is not an area of this programme")),
-                "note": reader.text("note", max_length=2000)}
+        areas = list(reader.texts("areas", required=True, check=lambda area: None
+                                  if area in area_ids else "is not an area of this programme"))
+        note = reader.text("note", max_length=2000)
         problems.raise_if_any()
-        return [self._event("TeamNeedSet", {"programme_id": programme.id, **need,
-                                            "set_at": now.isoformat()})]
+        # the note is the coordinator's own words about the organisation and its people: it is
+        # personal (encrypted with the team's key, gone with its erasure), the areas are not
+        return [self._event("TeamNeedSet", {"programme_id": programme.id, "areas": areas,
+                                            "set_at": now.isoformat(),
+                                            "personal": {"note": note} if note else None})]
 
     def update_profile(self, *, now: datetime, programme: Optional[Programme] = None,
                        profile: Optional[Mapping[str, Any]] = None,
@@ -1542,9 +1579,17 @@ class Person(Aggregate):
                 p.active and p.consent_required for p in self.participations.values()):
             raise ValidationFailed({"personal.guardian": ["is required: a guardian consents "
                                                           "for this mentee"]})
-        if self.kind == TEAM and "members" in personal_changes and programme is not None:
+        if self.kind == TEAM and "members" in personal_changes:
+            if programme is None:
+                raise ValidationFailed({"programme_id": [
+                    "is required to change a team's members: their number and leaders are "
+                    "checked against the programme's rules"]})
             _check_team(personal_changes, programme, problems)
             problems.raise_if_any()
+        after = {**(self.personal or {}), **personal_changes}
+        if personal_changes and not after.get("email") and not after.get("phone"):
+            raise ValidationFailed({"personal.email": [
+                "an e-mail address or a phone number is required: keep one of them"]})
         if new_profile is not None and participation.role == MENTOR:
             self._check_community(new_profile, programme)
         profile_changed = new_profile is not None and new_profile != participation.profile
@@ -1707,7 +1752,7 @@ class Person(Aggregate):
 
     def _on_TeamNeedSet(self, payload: Mapping[str, Any]) -> None:
         self.participations[payload["programme_id"]].team_need = {
-            "areas": list(payload["areas"]), "note": payload.get("note")}
+            "areas": list(payload["areas"]), "note": (payload.get("personal") or {}).get("note")}
 
     def _on_ConsentGiven(self, payload: Mapping[str, Any]) -> None:
         self.consents.append(Consent(payload["programme_id"], payload["given_by"],

@@ -71,9 +71,11 @@ class IsoDateTime(fields.Field):
 
 def _is_uuid(value: str) -> bool:
     try:
-        uuid.UUID(value)
+        canonical = str(uuid.UUID(value))
     except (TypeError, ValueError, AttributeError):
         raise ValidationError("Not a valid id (uuid).") from None
+    if value != canonical:  # ids are compared as strings everywhere: one spelling only
+        raise ValidationError(f"Not a valid id: write it as {canonical}.")
     return True
 
 
@@ -138,7 +140,7 @@ def _settings_schemas(base: Type[Schema], day: Type[fields.Field], prefix: str) 
         mentor_min_age=optional_int(0, 120), mentor_max_age=optional_int(0, 120),
         mentee_min_age=optional_int(0, 120), mentee_max_age=optional_int(0, 120),
         team_size=fields.Nested(span, allow_none=True, load_default=None),
-        team_leaders_min=Int(0, 50),
+        team_leaders_min=Int(1, 50),
         mentor_communities=fields.List(Code()))
     month_day = schema("MonthDay", month=Int(1, 12, required=True), day=Int(1, 31, required=True))
     consent = schema("ConsentRule",
@@ -509,6 +511,10 @@ class TeamRegisteredPayload(ParticipantRegisteredPayload):
     team_size = fields.Integer(required=True)
 
 
+class TeamNeedPersonalPayload(PayloadSchema):
+    note = fields.String(allow_none=True, metadata={"description": "the coordinator's note"})
+
+
 @event_type("TeamNeedSet", stream_type="person", service=SERVICE)
 class TeamNeedSetPayload(PayloadSchema):
     """The coordinator set a team's capacity-building need: the programme's areas a mentor
@@ -516,8 +522,8 @@ class TeamNeedSetPayload(PayloadSchema):
 
     programme_id = fields.String(required=True)
     areas = fields.List(fields.String(), required=True)
-    note = fields.String(allow_none=True)
     set_at = IsoDateTime(required=True)
+    personal = _personal(TeamNeedPersonalPayload)
 
 
 @event_type("ConsentGiven", stream_type="person", service=SERVICE)

@@ -59,7 +59,7 @@ from services.platform_core.envelope import Actor, Envelope
 from services.platform_core.store import ALL_TENANTS, ConcurrencyConflict, StoreTransaction
 from services.platform_core.tenancy import (COORDINATOR, OPERATOR, PARTICIPANT, Caller,
                                             authenticate, issue_participant_token)
-from services.platform_core.web import (ApiError, BadRequest, Conflict, NotFound, Unprocessable,
+from services.platform_core.web import (ApiError, BadRequest, Conflict, Forbidden, NotFound, Unprocessable,
                                         api, bearer_token, map_error, read_json)
 from services.registration import schemas
 from services.registration import store as models
@@ -98,7 +98,7 @@ def _expected_version(request, body: Dict[str, Any]) -> Optional[int]:
         if text.startswith("W/"):
             text = text[2:]
         text = text.strip('"')
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit() and len(text) <= 12):
             raise BadRequest("If-Match must be the version you read, e.g. \"3\"",
                              details={"If-Match": ["must be a whole number (the version)"]})
         return int(text)
@@ -328,7 +328,9 @@ class RegistrationService(CatchUpFeed):
         with self.store.transaction(tenant_id) as tx:
             programme = self._programme(tx, programme_id)
             _check_version("programme", programme_id, expected, programme.version)
-            events = programme.update(changes=changes, now=self._now())
+            taking_part, areas_in_use = models.taking_part(tx.conn, tenant_id, programme_id)
+            events = programme.update(changes=changes, now=self._now(), taking_part=taking_part,
+                                      areas_in_use=areas_in_use)
             self._append(tx, events, {("programme", programme_id): programme.version}, caller.actor)
             view = self._programme_view(tx.conn, tenant_id, programme_id)
         view["changed"] = events[0].payload["changed"] if events else []
@@ -465,6 +467,12 @@ class RegistrationService(CatchUpFeed):
 
     @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/consent")
     def give_consent(self, request, tenant_id, person_id):
+        caller = self._person_caller(request, tenant_id, person_id)
+        if caller.actor.kind == "participant" and read_json(request).get("given_by") != "self":
+            # a guardian's consent is a signed form the coordinator holds: a mentee's own token
+            # must not be able to declare it
+            raise Forbidden("a guardian's consent is recorded by the programme's coordinator; "
+                            "with your own token you can only give your own (given_by: self)")
         return self._person_command(
             request, tenant_id, person_id, schemas.GiveConsentInput,
             lambda person, programme, data, now: person.give_consent(

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from cryptography.fernet import Fernet, InvalidToken
 from services.platform_core.db import UtcDateTime
@@ -308,7 +308,7 @@ def _team_need_set(conn: Connection, e: Envelope) -> None:
     conn.execute(update(participations).where(
         participations.c.person_id == e.stream_id,
         participations.c.programme_id == e.payload["programme_id"]).values(
-        team_need={"areas": e.payload["areas"], "note": e.payload.get("note")}))
+        team_need={"areas": e.payload["areas"], "note": (e.payload.get("personal") or {}).get("note")}))
     _touch_person(conn, e)
 
 
@@ -470,3 +470,16 @@ def snapshot(conn: Connection) -> Dict[str, List[Dict[str, Any]]]:
 
 __all__ = ["PersonalDataCodec", "READ_MODELS", "metadata", "keys_metadata", "person_keys",
            "tenants", "programmes", "people", "participations", "consents"]
+
+
+def taking_part(conn: Connection, tenant_id: str, programme_id: str) -> Tuple[int, Set[str]]:
+    """How many take part in a programme (active participations), and the areas they chose
+    (a mentee's and a mentor's profile areas, a team's need)."""
+    count, areas = 0, set()
+    for profile, need in conn.execute(select(participations.c.profile, participations.c.team_need).where(
+            participations.c.tenant_id == tenant_id, participations.c.programme_id == programme_id,
+            participations.c.status == "active")).all():
+        count += 1
+        areas.update((profile or {}).get("areas") or ())
+        areas.update((need or {}).get("areas") or ())
+    return count, areas

@@ -50,7 +50,7 @@ from .scoring import max_score, score
 DEFAULT_CANDIDATES = 12
 BLOCK = 1024
 #: largest mentees x mentors matrix of scores kept in memory (int8: 1 byte per pair)
-MATRIX_LIMIT = 120_000_000
+MATRIX_LIMIT = 400_000_000
 
 
 @dataclass(frozen=True)

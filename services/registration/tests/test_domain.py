@@ -277,12 +277,14 @@ def test_the_coordinator_sets_a_teams_capacity_building_need(ngo_programme):
     register(team, ngo_programme, TEAM, community=[], areas=["strategy"])
     events = team.set_team_need(programme=ngo_programme, areas=["fundraising", "communication"],
                                 note="No fundraising plan yet", now=at("2025-03-10T10:00"))
+    # the coordinator's note is personal (encrypted in the store, gone with an erasure)
     assert events[0].payload == {"programme_id": ngo_programme.id,
                                  "areas": ["fundraising", "communication"],
-                                 "note": "No fundraising plan yet",
+                                 "personal": {"note": "No fundraising plan yet"},
                                  "set_at": "2025-03-10T10:00:00+00:00"}
     fold(team, events)
-    assert team.participations[ngo_programme.id].team_need["areas"] == ["fundraising", "communication"]
+    assert team.participations[ngo_programme.id].team_need == {
+        "areas": ["fundraising", "communication"], "note": "No fundraising plan yet"}
 
     with pytest.raises(ValidationFailed) as refused:
         team.set_team_need(programme=ngo_programme, areas=["baking"], now=NOW)

@@ -312,6 +312,16 @@ def test_person_commands(api):
     got = api.get(me, key)
     assert got.status_code == 200 and got.json()["version"] == 2
 
+    upper = api.patch(me, key, {"programme_id": pid, "profile": {
+        "never_pair_with": [mentor["person_id"].upper()]}})
+    assert upper.status_code == 400 and upper.json()["details"]["profile.never_pair_with.0"], upper.text
+    no_contact = api.patch(mr, key, {"personal": {"email": None, "phone": None}})
+    assert no_contact.status_code == 400 and no_contact.json()["details"]["personal.email"], no_contact.text
+    too_deep = api.patch(me, key, data="[" * 3000 + "]" * 3000, headers={"Content-Type": "application/json"})
+    assert too_deep.status_code == 400 and "nested too deeply" in too_deep.json()["message"]
+    odd_version = api.patch(me, key, {"personal": {"name": "J"}}, headers={"If-Match": '"\u00b2"'})
+    assert odd_version.status_code == 400 and odd_version.json()["details"]["If-Match"]
+
     changed = api.patch(me, mentee["participant_token"], {
         "personal": {"email": "jonas.new@example.lt"}, "programme_id": pid,
         "profile": {"areas": ["law"]}})
@@ -332,6 +342,9 @@ def test_person_commands(api):
     self_consent = api.post(me + "/consent", mentee["participant_token"],
                             {"programme_id": pid, "given_by": "self"})
     assert self_consent.status_code == 422                                  # a guardian must
+    declared = api.post(me + "/consent", mentee["participant_token"],
+                        {"programme_id": pid, "given_by": "guardian"})
+    assert declared.status_code == 403 and "coordinator" in declared.json()["message"]
 
     needs = api.post(me + "/sensitive-needs", key, {"programme_id": pid,
                                                      "needs": {"health": "asthma"}})

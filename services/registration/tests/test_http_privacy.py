@@ -149,3 +149,25 @@ def test_rebuild_reproduces_every_read_model(api):
     assert after == before
     assert any(row["tenant_id"] == slug and row["active"] for row in after[1]["credentials"])
 
+
+
+def test_a_teams_need_note_is_personal_and_goes_with_the_teams_erasure(api):
+    tenant = api.tenant()
+    slug, key = tenant["slug"], tenant["key"]
+    organisational = api.programme(tenant, builders.organisational_settings())
+    team = api.register(tenant, organisational["id"], "teams", personal=builders.team_personal(),
+                        profile={"languages": ["lt"], "areas": ["strategy"]})
+    path = f"/tenants/{slug}/people/{team['person_id']}"
+    note = "Director Jonas-note-xyz struggles since the loss of funding"
+    need = api.post(path + "/team-need", key, {"programme_id": organisational["id"],
+                                               "areas": ["fundraising"], "note": note})
+    assert need.status_code == 200, need.text
+    assert need.json()["person"]["participations"][0]["team_need"]["note"] == note
+    feed = api.get(f"/tenants/{slug}/events?after=0&limit=1000", key)
+    assert feed.status_code == 200 and "Jonas-note-xyz" not in feed.text   # what subscribers see
+    assert "Jonas-note-xyz" not in raw_payloads(api)                        # what the store holds
+    [shared] = [e for e in feed.json()["events"] if e["event_type"] == "TeamNeedSet"]
+    assert shared["payload"]["areas"] == ["fundraising"]                   # the need itself is shared
+    assert api.post(path + "/erase", key).status_code == 200
+    export = api.get(path + "/export", key)
+    assert export.status_code == 200 and "Jonas-note-xyz" not in export.text

@@ -228,6 +228,26 @@ def test_an_update_is_validated_as_a_whole():
         "dates.closing_event": ["must not be before meetings_start (2025-05-10)"]}
 
 
+def test_once_people_take_part_what_they_were_checked_against_stays():
+    school = programme(school_settings())
+    free_before = school.update(changes={"dates": {"meetings_start": "2025-03-03"}}, now=NOW)
+    assert free_before[0].payload["changed"] == ["dates.meetings_start"]  # nobody registered yet
+    with pytest.raises(RuleBroken) as refused:
+        school.update(changes={"dates": {"meetings_start": "2025-03-03"},
+                               "rules": {"consent": {"rule": "guardian_for_minors"}}},
+                      now=NOW, taking_part=3)
+    assert refused.value.details["fixed"] == ["dates.meetings_start", "rules.consent.rule"]
+    assert "clone the programme" in refused.value.message
+    kept_areas = [a for a in school_settings()["content"]["areas"] if a["id"] != "law"]
+    with pytest.raises(RuleBroken) as dropped:
+        school.update(changes={"content": {"areas": kept_areas}}, now=NOW, taking_part=3,
+                      areas_in_use={"law", "career"})
+    assert dropped.value.details["areas_in_use"] == ["law"] and dropped.value.field == "content.areas"
+    # the rest may change while people take part
+    assert school.update(changes={"people": {"mentor_capacity": {"max": 2}}}, now=NOW, taking_part=3,
+                         areas_in_use={"law"})
+
+
 def test_an_update_that_changes_nothing_emits_nothing():
     school = programme(school_settings())
     assert school.update(changes={"content": {"remote_allowed": True}}, now=NOW) == []
