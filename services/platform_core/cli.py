@@ -524,9 +524,11 @@ def dead_letters_list(obj, queue, limit, as_json):
                    err=True)
 
 
+#: dropped on replay: the last life's death notes, and its retry count (a replayed message
+#: gets the full number of retries again)
 _DROPPED_HEADERS = ("x-dead-letter-reason", "x-death", "x-first-death-exchange", "x-first-death-queue",
                     "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue",
-                    "x-last-death-reason")
+                    "x-last-death-reason", "x-retry-count", "x-last-error")
 
 
 @dead_letters.command("replay", help="Re-publish dead letters to their original exchange and routing key.")
@@ -557,7 +559,11 @@ def dead_letters_replay(obj, queue, limit):
                     skipped += 1
                     continue  # stays unacknowledged: back in the queue when we close
                 headers = {k: v for k, v in dict(message.headers or {}).items() if k not in _DROPPED_HEADERS}
-                headers["x-replay-count"] = int(headers.get("x-replay-count") or 0) + 1
+                try:
+                    replays = int(headers.get("x-replay-count") or 0)
+                except (TypeError, ValueError):
+                    replays = 0
+                headers["x-replay-count"] = replays + 1
                 properties = {k: v for k, v in message.properties.items()
                               if k not in ("application_headers", "delivery_mode")}
                 returned.clear()

@@ -172,6 +172,13 @@ class EventHub(SharedExtension, ProviderCollector):
         with self._write_lock:
             channel.basic_ack(message.delivery_tag)
 
+    def requeue(self, message: amqp.Message, channel) -> None:
+        try:
+            with self._write_lock:
+                channel.basic_reject(message.delivery_tag, requeue=True)
+        except Exception as exc:  # the channel is gone: the broker redelivers it anyway
+            log.info("could not give a message back (%s); the broker redelivers it", exc)
+
     def wait_until_consuming(self, timeout: float = 10) -> None:
         with eventlet.Timeout(timeout):
             self._started.wait()
@@ -268,6 +275,18 @@ class EventConsumer(Entrypoint):
 
     # -- one message ------------------------------------------------------------------------------------
     def process(self, message: amqp.Message, channel) -> None:
+        try:
+            self._process(message, channel)
+        except Exception as exc:
+            # the retry or dead-letter copy could not be published (the broker went away, a
+            # header we cannot read): give the message back rather than hold it forever
+            FAILURES.labels(service=self.container.service_name, where="consumer").inc()
+            log.warning("%s could not finish a message (%s); it goes back to the queue",
+                        self.queue, exc)
+            eventlet.sleep(1.0)
+            self.hub.requeue(message, channel)
+
+    def _process(self, message: amqp.Message, channel) -> None:
         service = self.container.service_name
         headers = dict(message.properties.get("application_headers") or {})
         try:
@@ -287,8 +306,13 @@ class EventConsumer(Entrypoint):
         started = time.perf_counter()
         try:
             outcome = self.deliver(envelope)
+        except SourceUnavailable as exc:
+            # not the event's fault: it waits for the producer (retried, never dead-lettered)
+            log.warning("%s: %s; retrying", self.queue, exc)
+            self._retry(message, channel, headers, _count(headers.get(RETRY_COUNT)), str(exc))
+            return
         except Exception as exc:
-            attempts = int(headers.get(RETRY_COUNT, 0)) + 1
+            attempts = _count(headers.get(RETRY_COUNT)) + 1
             reason = f"{type(exc).__name__}: {exc}"
             log.warning("%s failed on %s %s (attempt %d): %s", self.queue, envelope.event_type,
                         envelope.event_id, attempts, reason)
@@ -307,7 +331,10 @@ class EventConsumer(Entrypoint):
                 ORIGINAL_EXCHANGE: headers.get(ORIGINAL_EXCHANGE, message.delivery_info.get("exchange", ""))}
 
     def _copy(self, message: amqp.Message, headers: dict) -> amqp.Message:
-        properties = {k: v for k, v in message.properties.items() if k != "application_headers"}
+        # a retried or dead-lettered copy must not expire on the way (nothing is behind the
+        # dead-letter queue): the publisher's per-message TTL is not copied
+        properties = {k: v for k, v in message.properties.items()
+                      if k not in ("application_headers", "expiration")}
         properties["delivery_mode"] = 2
         return amqp.Message(message.body, application_headers=headers, **properties)
 
@@ -374,11 +401,18 @@ class EventConsumer(Entrypoint):
             handled_at=datetime.now(timezone.utc)))
 
     def _missing(self, envelope: Envelope, cursor: int) -> List[Envelope]:
-        messages = self.hub.call(self.source, "stream_events", tenant_id=envelope.tenant_id,
-                                 stream_type=envelope.stream_type, stream_id=envelope.stream_id,
-                                 after=cursor, before=envelope.stream_position,
-                                 event_types=list(self.event_types))
-        return [Envelope.from_message(message) for message in messages]
+        try:
+            messages = self.hub.call(self.source, "stream_events", tenant_id=envelope.tenant_id,
+                                     stream_type=envelope.stream_type, stream_id=envelope.stream_id,
+                                     after=cursor, before=envelope.stream_position,
+                                     event_types=list(self.event_types))
+        except Exception as exc:
+            raise SourceUnavailable(f"cannot fill the gap before {envelope.stream_type}/"
+                                    f"{envelope.stream_id}@{envelope.stream_position} from "
+                                    f"{self.source}: {type(exc).__name__}: {exc}") from None
+        earlier = [Envelope.from_message(message) for message in messages]
+        # a malformed one was dead-lettered when it came; it does not take effect here either
+        return [e for e in earlier if not payload_problems(e.event_type, e.payload)]
 
     def _run_handler(self, tx: StoreTransaction, envelope: Envelope) -> None:
         done = Event()
@@ -409,22 +443,45 @@ class EventConsumer(Entrypoint):
                 eventlet.sleep(backoff)
                 backoff = min(backoff * 2, 30)
                 continue
-            for message in page["events"]:
-                envelope = Envelope.from_message(message)
-                try:
-                    if payload_problems(envelope.event_type, envelope.payload):
-                        raise HandlerFailed("its payload does not match its schema")
-                    if self.deliver(envelope, from_feed=True) == "handled":
-                        handled += 1
-                except Exception as exc:
-                    # hand it to the queue: the usual checks, retries and dead-letter queue apply
-                    log.warning("%s: %s during catch-up; handed to the queue", self.queue, exc)
-                    self.hub.publisher.publish_raw([("", self.queue, amqp.Message(
-                        envelope.to_json(), content_type="application/json", delivery_mode=2,
-                        message_id=envelope.event_id))])
-            self._save_catchup_position(page["next"])
+            try:
+                handled += self._catch_up_page(page["events"])
+                self._save_catchup_position(page["next"])
+            except Exception as exc:  # the broker or the database went away: again from the
+                if not self.hub._running:  # position saved (what was handled is a duplicate)
+                    return handled
+                FAILURES.labels(service=self.container.service_name, where="catch_up").inc()
+                log.warning("%s: catch-up interrupted (%s); retrying", self.queue, exc)
+                eventlet.sleep(backoff)
+                backoff = min(backoff * 2, 30)
+                continue
             if not page["more"]:
                 return handled
+
+    def _catch_up_page(self, messages: List[dict]) -> int:
+        """Deliver a page of the feed; an event that fails goes to the queue (the usual
+        checks, retries and dead letters apply), and so do the later events of its stream,
+        which must not take effect before it (from the queue they fill the gap first)."""
+        handled = 0
+        held: set = set()
+        for message in messages:
+            envelope = Envelope.from_message(message)
+            stream = (envelope.tenant_id, envelope.stream_type, envelope.stream_id)
+            try:
+                if stream in held:
+                    raise HandlerFailed("an earlier event of its stream is waiting in the queue")
+                if payload_problems(envelope.event_type, envelope.payload):
+                    raise HandlerFailed("its payload does not match its schema")
+                if self.deliver(envelope, from_feed=True) == "handled":
+                    handled += 1
+                    EVENTS_CONSUMED.labels(service=self.container.service_name,
+                                           consumer=self.method_name, outcome="handled").inc()
+            except Exception as exc:
+                held.add(stream)
+                log.warning("%s: %s during catch-up; handed to the queue", self.queue, exc)
+                self.hub.publisher.publish_raw([("", self.queue, amqp.Message(
+                    envelope.to_json(), content_type="application/json", delivery_mode=2,
+                    message_id=envelope.event_id))])
+        return handled
 
     def _catchup_position(self) -> int:
         with self.store.transaction() as tx:
@@ -440,6 +497,18 @@ class EventConsumer(Entrypoint):
                                                      position=position)
             tx.conn.execute(stmt.on_conflict_do_update(index_elements=["consumer", "source"],
                                                        set_={"position": position}))
+
+
+class SourceUnavailable(Exception):
+    """The producer's catch-up feed cannot be reached to fill a gap in a stream."""
+
+
+def _count(value) -> int:
+    """A retry count from a header (anything odd reads as 0)."""
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 consume = EventConsumer.decorator

@@ -68,7 +68,7 @@ class ConfirmingPublisher:
         self._connection: Optional[Connection] = None
         self._channel = None
         self._next_tag = 0
-        self._acked = 0
+        self._pending: set = set()   # delivery tags published and not yet confirmed
         self._nacked: List[int] = []
         self._lock = threading.Lock()
 
@@ -82,14 +82,25 @@ class ConfirmingPublisher:
         channel.events["basic_ack"].add(self._on_ack)
         channel.events["basic_nack"].add(self._on_nack)
         declare_exchanges(channel)
-        self._channel, self._next_tag, self._acked, self._nacked = channel, 0, 0, []
+        self._channel, self._next_tag, self._pending, self._nacked = channel, 0, set(), []
         return channel
 
+    def _confirmed(self, delivery_tag: int, multiple: bool) -> List[int]:
+        """The tags one confirm covers (``multiple``: every pending tag up to it), no longer
+        pending. The broker confirms out of order: an unroutable message at once, a
+        persistent one once it is on disk, so only the tags named count."""
+        if multiple:
+            covered = [tag for tag in self._pending if tag <= delivery_tag]
+        else:
+            covered = [delivery_tag] if delivery_tag in self._pending else []
+        self._pending.difference_update(covered)
+        return covered
+
     def _on_ack(self, delivery_tag: int, multiple: bool) -> None:
-        self._acked = max(self._acked, delivery_tag)
+        self._confirmed(delivery_tag, multiple)
 
     def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
-        self._nacked.append(delivery_tag)
+        self._nacked.extend(self._confirmed(delivery_tag, multiple))
 
     def publish(self, batch: List[tuple]) -> None:
         """``batch`` is a list of (exchange, envelope); returns once all are confirmed."""
@@ -106,11 +117,12 @@ class ConfirmingPublisher:
             channel = self._ensure_channel()
             first = self._next_tag + 1
             for exchange, key, message in batch:
-                channel.basic_publish(message, exchange=exchange, routing_key=key)
                 self._next_tag += 1
+                self._pending.add(self._next_tag)
+                channel.basic_publish(message, exchange=exchange, routing_key=key)
             last = self._next_tag
             deadline = eventlet.hubs.get_hub().clock() + self.confirm_timeout
-            while self._acked < last and not self._nacked:
+            while self._pending and not self._nacked:
                 remaining = deadline - eventlet.hubs.get_hub().clock()
                 if remaining <= 0:
                     raise PublishFailed(f"no confirm for deliveries {first}-{last} in time")

@@ -407,8 +407,9 @@ class StoreTransaction:
             # Another writer took the same stream position between our read and our insert.
             key = rows[0]["stream_type"], rows[0]["stream_id"]
             raise ConcurrencyConflict(key[0], key[1], expected.get(key, ANY), None) from None
+        wall_now = datetime.now(timezone.utc)  # the outbox's age is operational: wall time
         outbox_rows = [
-            {"global_position": position, "tenant_id": tenant, "enqueued_at": now,
+            {"global_position": position, "tenant_id": tenant, "enqueued_at": wall_now,
              "exchange": EVENTS_EXCHANGE if row["_visibility"] == "public" else INTERNAL_EXCHANGE}
             for position, row in zip(positions, rows) if row["_visibility"] != "private"]
         if outbox_rows:

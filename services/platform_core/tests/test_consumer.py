@@ -275,3 +275,52 @@ def test_a_payload_that_does_not_match_its_schema_is_dead_lettered_at_once(confi
         assert [r["n"] for r in rows] == [2]  # an unknown field breaks nobody
     finally:
         CATALOGUE._types["NoteTaken"] = registered
+
+
+def test_a_failing_event_during_catch_up_holds_back_the_rest_of_its_stream(config, runners):
+    store = producer_store(config)
+    runners(Producer)
+    first, second = store.append("school-a", [
+        DomainEvent("NoteTaken", "person", "ann", {"n": 1, "mode": "fail_twice"}),
+        DomainEvent("NoteTaken", "person", "ann", {"n": 2})])
+    other = store.append("school-a", [DomainEvent("NoteTaken", "person", "bob", {"n": 3})])
+    wait_for(lambda: OutboxRelay(store, config["AMQP_URI"]).backlog()[0] == 0, message="the outbox to drain")
+    runners(Listener)  # catches up: ann's first note fails, her second must not overtake it
+    wait_for(lambda: len(handled(config)) == 3, timeout=20, message="all three notes")
+    eventlet.sleep(0.5)
+    rows = handled(config)
+    assert [r["n"] for r in rows if r["stream_id"] == "ann"] == [1, 2]
+    assert sorted(r["n"] for r in rows) == [1, 2, 3] and other
+    assert attempts[first.event_id] == 3 and attempts[second.event_id] == 1
+
+
+def test_odd_headers_and_a_publishers_ttl_never_lose_or_block_a_message(config, runners):
+    store = producer_store(config)
+    runners(Listener, Producer, OUTBOX_RELAY="off")
+    [poison] = store.append("school-a", [DomainEvent("NoteTaken", "person", "ann", {"n": 1, "mode": "fail_always"})])
+    with Connection(config["AMQP_URI"]) as conn:
+        message = to_amqp_message(poison)
+        message.properties["application_headers"] = {"x-retry-count": "not a number"}
+        conn.default_channel.basic_publish(message, exchange=EVENTS_EXCHANGE, routing_key=poison.routing_key)
+        expiring = amqp.Message(b"not json", content_type="application/json", expiration="1500")
+        conn.default_channel.basic_publish(expiring, exchange=EVENTS_EXCHANGE,
+                                           routing_key="school-a.person.NoteTaken")
+    dead = dead_letters(config["AMQP_URI"], 2)
+    assert {("failed 3 times" in m.properties["application_headers"]["x-dead-letter-reason"]) for m in dead} \
+        == {True, False}
+    assert all("expiration" not in m.properties for m in dead)  # a dead letter stays until handled
+
+
+def test_an_event_whose_gap_cannot_be_filled_waits_for_the_producer_instead_of_dying(config, runners):
+    store = producer_store(config)
+    first, second = store.append("school-a", [DomainEvent("NoteTaken", "person", "ann", {"n": 1}),
+                                              DomainEvent("NoteTaken", "person", "ann", {"n": 2})])
+    runners(Listener, CATCHUP_TIMEOUT=0.5)  # the producer is down
+    publish_envelopes(config["AMQP_URI"], [second])  # the first was lost on the way
+    eventlet.sleep(3)  # well past 2 retries of 0.2 s
+    assert handled(config) == []
+    assert ready_messages(config["AMQP_URI"], "listener.on_note.dead-letter") == 0
+    runners(Producer, OUTBOX_RELAY="off")  # back: the gap is filled, in order
+    rows = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(handled(config)), timeout=20,
+                    message="both notes")
+    assert [r["n"] for r in rows] == [1, 2]

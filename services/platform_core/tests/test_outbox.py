@@ -14,7 +14,7 @@ from services.platform_core.envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, 
 from services.platform_core.events import CATALOGUE, DomainEvent
 from services.platform_core.outbox import OutboxRelay
 from services.platform_core.store import EventStore
-from services.platform_core.testing import wait_for
+from services.platform_core.testing import queue_info, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -129,3 +129,27 @@ def test_relay_loop_publishes_promptly_after_commit(store, amqp_uri):
     finally:
         relay.stop()
         runner.wait()
+
+
+def test_a_batch_is_done_only_when_every_message_of_it_is_confirmed(amqp_uri):
+    """The broker confirms an unroutable message at once and a persistent one once it is on
+    disk: a confirm for the batch's last tag must not stand for the ones before it."""
+    import amqp
+
+    from services.platform_core.outbox import ConfirmingPublisher
+
+    bind_queue(amqp_uri, "confirm-order", "t.confirm.Persisted")
+    publisher = ConfirmingPublisher(amqp_uri)
+    try:
+        body = b"x" * 20000
+        batch = [(EVENTS_EXCHANGE, "t.confirm.Persisted", amqp.Message(body, delivery_mode=2))
+                 for _ in range(200)]
+        batch.append((EVENTS_EXCHANGE, "t.nobody.Listens", amqp.Message(b"{}", delivery_mode=2)))
+        publisher.publish_raw(batch)
+        assert publisher._pending == set()  # every tag confirmed, not only the last
+        wait_for(lambda: queue_info(amqp_uri, "confirm-order").get("messages") == 200,
+                 message="all 200 persisted messages in the queue")
+        publisher.publish_raw(batch[:3])  # the channel goes on with the next batch
+        assert publisher._pending == set()
+    finally:
+        publisher.close()
