@@ -712,9 +712,12 @@ class Area:
 
     id: str
     labels: Mapping[str, str]
+    #: a mentee's choosing it is a sensitive fact (seed 000: "leaving harmful relationships and
+    #: addictions"): it never enters a broadcast payload (see :func:`public_profile`)
+    sensitive: bool = False
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"id": self.id, "labels": dict(self.labels)}
+        return {"id": self.id, "labels": dict(self.labels), **({"sensitive": True} if self.sensitive else {})}
 
 
 @dataclass(frozen=True)
@@ -742,6 +745,10 @@ class Content:
     @property
     def area_ids(self) -> Tuple[str, ...]:
         return tuple(area.id for area in self.areas)
+
+    @property
+    def sensitive_area_ids(self) -> Tuple[str, ...]:
+        return tuple(area.id for area in self.areas if area.sensitive)
 
     def to_dict(self) -> Dict[str, Any]:
         return {"areas": [area.to_dict() for area in self.areas], "languages": list(self.languages),
@@ -921,7 +928,7 @@ def _read_content(reader: _Reader) -> Content:
             area.add("labels", "must have a label in at least one language")
         if area_id in [known.id for known in areas]:
             area.add("id", "is used by another area")
-        areas.append(Area(area_id, labels))
+        areas.append(Area(area_id, labels, area.flag("sensitive")))
     cadence = reader.section("cadence")
     low = cadence.integer("min_per_month", default=0, minimum=0, maximum=31)
     high = cadence.integer("max_per_month", minimum=1, maximum=31)
@@ -1208,6 +1215,30 @@ def _get_path(data: Mapping[str, Any], path: str) -> Any:
 # Person: personal data, profile, participations
 # ---------------------------------------------------------------------------------------------
 
+#: under a participation event's ``personal`` (encrypted, erased): a mentee's or team's whole
+#: ranked areas when some of them are sensitive; the clear ``profile.areas`` leaves those out
+PROFILE_AREAS = "profile_areas"
+
+
+def public_profile(profile: Mapping[str, Any], programme: "Programme",
+                   role: str) -> Tuple[Dict[str, Any], Optional[List[str]]]:
+    """The profile as broadcast, and the whole ranked areas to keep personal (None: nothing
+    to hide). A mentee choosing a sensitive area is a sensitive fact: the area is left out of
+    the broadcast profile (so matching does not weigh it; the coordinator sees it)."""
+    sensitive = set(programme.settings.content.sensitive_area_ids)
+    areas = list(profile.get("areas") or [])
+    if role == MENTOR or not sensitive & set(areas):
+        return dict(profile), None
+    return {**profile, "areas": [a for a in areas if a not in sensitive]}, areas
+
+
+def with_hidden_areas(profile: Mapping[str, Any], personal: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """A participation's whole profile from an event: the broadcast one, with its hidden
+    areas put back when the person's key still opens them."""
+    hidden = (personal or {}).get(PROFILE_AREAS)
+    return {**profile, "areas": list(hidden)} if hidden is not None else dict(profile)
+
+
 INDIVIDUAL_PERSONAL = ("name", "email", "phone", "date_of_birth", "guardian")
 TEAM_PERSONAL = ("name", "email", "phone", "members")
 PROFILE_FIELDS = ("languages", "areas", "place", "remote", "hours_per_week", "community",
@@ -1442,6 +1473,9 @@ class Person(Aggregate):
                 events.append(self._event("ProfileUpdated", {
                     "programme_id": None, "profile": None, "changed": sorted(changed),
                     "updated_at": now.isoformat(), "personal": changed}))
+        shared, hidden = public_profile(participation["profile"], programme, role)
+        participation = {**participation, "profile": shared,
+                         **({"personal": {PROFILE_AREAS: hidden}} if hidden is not None else {})}
         events.append(self._event(f"{role.capitalize()}Registered", participation))
         if sensitive_needs:
             events.append(self._sensitive_needs_event(programme, sensitive_needs, now))
@@ -1598,11 +1632,14 @@ class Person(Aggregate):
         changed = sorted(personal_changes) + (
             [key for key in PROFILE_FIELDS if new_profile.get(key) != participation.profile.get(key)]
             if profile_changed else [])
+        shared, hidden = public_profile(new_profile, programme, participation.role) \
+            if profile_changed else (None, None)
+        personal_part = {**personal_changes, **({PROFILE_AREAS: hidden} if hidden is not None else {})}
         return [self._event("ProfileUpdated", {
             "programme_id": programme.id if profile_changed else None,
-            "profile": new_profile if profile_changed else None,
+            "profile": shared,
             "changed": changed, "updated_at": now.isoformat(),
-            "personal": personal_changes or None})]
+            "personal": personal_part or None})]
 
     def withdraw(self, *, programme_id: str, now: datetime,
                  reason: Optional[str] = None) -> List[DomainEvent]:
@@ -1730,7 +1767,8 @@ class Person(Aggregate):
     def _on_participant_registered(self, role: str, payload: Mapping[str, Any]) -> None:
         self.participations[payload["programme_id"]] = Participation(
             programme_id=payload["programme_id"], role=role,
-            registered_at=payload["registered_at"], profile=dict(payload["profile"]),
+            registered_at=payload["registered_at"],
+            profile=with_hidden_areas(payload["profile"], payload.get("personal")),
             age_at_start=payload.get("age_at_start"),
             consent_required=payload.get("consent_required", False),
             team_size=payload.get("team_size"))
@@ -1745,10 +1783,12 @@ class Person(Aggregate):
         self._on_participant_registered(TEAM, payload)
 
     def _on_ProfileUpdated(self, payload: Mapping[str, Any]) -> None:
-        if payload.get("personal") and self.personal is not None:
-            self.personal.update(payload["personal"])
+        personal = {k: v for k, v in (payload.get("personal") or {}).items() if k != PROFILE_AREAS}
+        if personal and self.personal is not None:
+            self.personal.update(personal)
         if payload.get("programme_id") and payload.get("profile") is not None:
-            self.participations[payload["programme_id"]].profile = dict(payload["profile"])
+            self.participations[payload["programme_id"]].profile = with_hidden_areas(
+                payload["profile"], payload.get("personal"))
 
     def _on_TeamNeedSet(self, payload: Mapping[str, Any]) -> None:
         self.participations[payload["programme_id"]].team_need = {

@@ -155,7 +155,10 @@ def _settings_schemas(base: Type[Schema], day: Type[fields.Field], prefix: str) 
     area = schema("Area", __doc__="A support area and its label per language.",
                   id=Code(required=True),
                   labels=fields.Dict(keys=Language(), values=fields.String(
-                      validate=validate.Length(min=1, max=200)), required=True))
+                      validate=validate.Length(min=1, max=200)), required=True),
+                  sensitive=fields.Boolean(metadata={"description": (
+                      "choosing it says something sensitive about a mentee (addiction, ...): "
+                      "it never enters a broadcast event, and matching does not weigh it")}))
     cadence = schema("Cadence", min_per_month=Int(0, 31), max_per_month=optional_int(1, 31),
                      meeting_minutes=optional_int(5, 600), remote_counts=fields.Boolean())
     content = schema("Content", areas=fields.List(fields.Nested(area)),
@@ -482,12 +485,19 @@ class PersonRegisteredPayload(PayloadSchema):
     personal = _personal()
 
 
+class HiddenAreasPayload(PayloadSchema):
+    profile_areas = fields.List(fields.String(), metadata={
+        "description": "the whole ranked areas, when some are sensitive (left out of profile.areas)"})
+
+
 class ParticipantRegisteredPayload(PayloadSchema):
     programme_id = fields.String(required=True)
     registered_at = IsoDateTime(required=True)
     age_at_start = fields.Integer(allow_none=True, metadata={
         "description": "full years on the day meetings start; null for a team"})
-    profile = fields.Nested(ProfilePayload, required=True)
+    profile = fields.Nested(ProfilePayload, required=True, metadata={
+        "description": "in clear; a mentee's areas leave out those the programme marks sensitive"})
+    personal = _personal(HiddenAreasPayload)
 
 
 @event_type("MentorRegistered", stream_type="person", service=SERVICE)
@@ -575,7 +585,8 @@ class VettingRecordedPayload(PayloadSchema):
 
 
 class PersonalChangesPayload(PersonalPayload):
-    pass
+    profile_areas = fields.List(fields.String(), metadata={
+        "description": "the whole ranked areas, when some are sensitive (left out of profile.areas)"})
 
 
 @event_type("ProfileUpdated", stream_type="person", service=SERVICE)

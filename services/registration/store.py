@@ -54,6 +54,7 @@ from sqlalchemy.engine import Connection
 from services.platform_core.envelope import Envelope
 from services.platform_core.projection import Projection
 from services.platform_core.store import PayloadCodec
+from services.registration import domain
 
 PERSON = "person"
 
@@ -281,7 +282,8 @@ def _participant_registered(conn: Connection, e: Envelope) -> None:
     conn.execute(insert(participations).values(
         tenant_id=e.tenant_id, person_id=e.stream_id, programme_id=p["programme_id"],
         role=_role_of(e.event_type), status="active", registered_at=e.occurred_at,
-        age_at_start=p.get("age_at_start"), team_size=p.get("team_size"), profile=p["profile"],
+        age_at_start=p.get("age_at_start"), team_size=p.get("team_size"),
+        profile=domain.with_hidden_areas(p["profile"], p.get("personal")),
         consent_required=bool(p.get("consent_required")), consent_valid=False,
         vetting_cleared=vetting))
     _touch_person(conn, e)
@@ -292,15 +294,17 @@ def _participant_registered(conn: Connection, e: Envelope) -> None:
 def _profile_updated(conn: Connection, e: Envelope) -> None:
     p = e.payload
     values: Dict[str, Any] = {}
-    if p.get("personal"):
+    personal = {k: v for k, v in (p.get("personal") or {}).items() if k != domain.PROFILE_AREAS}
+    if personal:
         current = conn.execute(select(people.c.personal).where(
             people.c.person_id == e.stream_id)).scalar() or {}
-        values = _personal_columns({**current, **p["personal"]})
+        values = _personal_columns({**current, **personal})
     _touch_person(conn, e, **values)
     if p.get("programme_id") and p.get("profile") is not None:
         conn.execute(update(participations).where(
             participations.c.person_id == e.stream_id,
-            participations.c.programme_id == p["programme_id"]).values(profile=p["profile"]))
+            participations.c.programme_id == p["programme_id"]).values(
+            profile=domain.with_hidden_areas(p["profile"], p.get("personal"))))
 
 
 @READ_MODELS.handles("TeamNeedSet")

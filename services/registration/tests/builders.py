@@ -65,6 +65,9 @@ YOUTH_AREAS = [
 ]
 
 
+SENSITIVE_AREAS = ("harmful_relations",)
+
+
 def youth_mentoring_settings() -> Dict[str, Any]:
     """Seed 000: a mentor of 20+ and a young person, 6-12 months, face to face at least twice
     a month for about an hour (remote contact does not count); young people apply themselves."""
@@ -84,7 +87,9 @@ def youth_mentoring_settings() -> Dict[str, Any]:
         "rules": {"consent": {"rule": "guardian_for_minors"}, "vetting_required": True,
                   "training": {"rule": "before_matching"}},
         "content": {
-            "areas": [{"id": i, "labels": labels(en, lv=lv)} for i, en, lv in YOUTH_AREAS],
+            # choosing "harmful relationships and addictions" is itself a sensitive fact
+            "areas": [{"id": i, "labels": labels(en, lv=lv), **({"sensitive": True} if i in SENSITIVE_AREAS else {})}
+                      for i, en, lv in YOUTH_AREAS],
             "languages": ["lv", "ru", "en"],
             "remote_allowed": False,
             "cadence": {"min_per_month": 2, "meeting_minutes": 60, "remote_counts": False},
