@@ -81,6 +81,7 @@ class EventHub(SharedExtension, ProviderCollector):
         self.publisher: Optional[ConfirmingPublisher] = None
         self._rpc = None
         self._rpc_lock = threading.Lock()
+        self._stopped = False
 
     @property
     def amqp_uri(self) -> str:
@@ -91,6 +92,7 @@ class EventHub(SharedExtension, ProviderCollector):
         self.pool = GreenPool(int(self.container.config.get("max_workers", 10)))
 
     def start(self):
+        self._stopped = False
         # every queue and binding exists before the first message is taken
         with Connection(self.amqp_uri) as connection:
             channel = connection.channel()
@@ -113,9 +115,16 @@ class EventHub(SharedExtension, ProviderCollector):
         self.pool.waitall()
         self._close()
         self.publisher.close()
-        if self._rpc is not None:
-            self._rpc.stop()
-            self._rpc = None
+        # a catch-up or gap-fill call may be reading from the RPC connection: wait for it (it
+        # ends within CATCHUP_TIMEOUT) rather than close the socket under it
+        self._stopped = True
+        with self._rpc_lock:
+            if self._rpc is not None:
+                try:
+                    self._rpc.stop()
+                except Exception as exc:  # pragma: no cover - already broken
+                    log.info("closing the catch-up RPC: %s", exc)
+                self._rpc = None
         self.wait_for_providers()
 
     def kill(self):
@@ -189,6 +198,8 @@ class EventHub(SharedExtension, ProviderCollector):
 
         with self._rpc_lock:
             if self._rpc is None:
+                if self._stopped:
+                    raise RuntimeError("the event consumer is stopping")
                 self._rpc = ClusterRpcProxy(self.container.config,
                                             timeout=float(self.container.config.get("CATCHUP_TIMEOUT", 10)))
                 self._proxy = self._rpc.start()
