@@ -385,8 +385,8 @@ class EventConsumer(Entrypoint):
 
     def _lock_cursor(self, tx: StoreTransaction, envelope: Envelope) -> int:
         table = stream_cursors_table
-        key = and_(table.c.consumer == self.consumer_name, table.c.stream_type == envelope.stream_type,
-                   table.c.stream_id == envelope.stream_id)
+        key = and_(table.c.consumer == self.consumer_name, table.c.tenant_id == envelope.tenant_id,
+                   table.c.stream_type == envelope.stream_type, table.c.stream_id == envelope.stream_id)
         tx.conn.execute(_insert(tx.store)(table).values(
             consumer=self.consumer_name, stream_type=envelope.stream_type, stream_id=envelope.stream_id,
             tenant_id=envelope.tenant_id, position=0).on_conflict_do_nothing())
@@ -398,7 +398,8 @@ class EventConsumer(Entrypoint):
     def _advance(self, tx: StoreTransaction, envelope: Envelope) -> None:
         table = stream_cursors_table
         tx.conn.execute(update(table).where(
-            table.c.consumer == self.consumer_name, table.c.stream_type == envelope.stream_type,
+            table.c.consumer == self.consumer_name, table.c.tenant_id == envelope.tenant_id,
+            table.c.stream_type == envelope.stream_type,
             table.c.stream_id == envelope.stream_id).values(position=envelope.stream_position))
 
     def _seen(self, tx: StoreTransaction, envelope: Envelope) -> bool:

@@ -94,9 +94,9 @@ inbox_table = Table(
 stream_cursors_table = Table(
     "stream_cursors", metadata,
     Column("consumer", String(120), primary_key=True),
+    Column("tenant_id", String(64), primary_key=True),  # a stream is a tenant's
     Column("stream_type", String(40), primary_key=True),
     Column("stream_id", String(64), primary_key=True),
-    Column("tenant_id", String(64), nullable=False),
     Column("position", Integer, nullable=False),
 )
 

@@ -1,10 +1,12 @@
 """Consuming events over the real broker: idempotent, retried, dead-lettered, ordered, caught up."""
+import dataclasses
 import json
 import os
 import random
 import subprocess
 import sys
 import textwrap
+import uuid
 from collections import defaultdict
 
 import amqp
@@ -324,3 +326,18 @@ def test_an_event_whose_gap_cannot_be_filled_waits_for_the_producer_instead_of_d
     rows = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(handled(config)), timeout=20,
                     message="both notes")
     assert [r["n"] for r in rows] == [1, 2]
+
+
+def test_two_tenants_streams_of_the_same_id_are_ordered_apart(config, runners):
+    store = producer_store(config)
+    runners(Listener, Producer, OUTBOX_RELAY="off")
+    ours = store.append("school-a", [DomainEvent("NoteTaken", "person", "ann", {"n": 1}),
+                                     DomainEvent("NoteTaken", "person", "ann", {"n": 2})])
+    # another tenant's stream with the same id (another producer's store, say)
+    theirs = [dataclasses.replace(ours[0], tenant_id="ngo-b", event_id=str(uuid.uuid4()),
+                                  payload={"n": 10})]
+    publish_envelopes(config["AMQP_URI"], ours + theirs)
+    rows = wait_for(lambda: (lambda r: r if len(r) == 3 else None)(handled(config)), timeout=15,
+                    message="all three notes")
+    assert sorted((r["tenant_id"], r["n"]) for r in rows) == [("ngo-b", 10), ("school-a", 1), ("school-a", 2)]
+    assert ready_messages(config["AMQP_URI"], "listener.on_note.dead-letter") == 0
