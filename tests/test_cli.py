@@ -154,6 +154,14 @@ def test_rebuild_of_registration(tmp_path):
     assert "rebuilt registration/" in result.output
 
 
+def test_rebuilding_from_a_service_that_is_not_running_says_so_and_changes_nothing(amqp_uri, tmp_path):
+    result = invoke("rebuild", "matching", "--projection", "participants", env={
+        "MENTORING_DATA_DIR": str(tmp_path), "AMQP_URI": amqp_uri, "REBUILD_RPC_TIMEOUT": "2"})
+    assert result.exit_code == 1, result.output
+    assert "rebuilding matching/participants failed, nothing was changed" in result.output
+    assert "is registration running?" in result.output and "Traceback" not in result.output
+
+
 # -- dead letters ----------------------------------------------------------------------------------
 
 DLQ = "matching.registrations.dead-letter"

@@ -207,7 +207,7 @@ class ConsumedProjection(Projection):
         from nameko.standalone.rpc import ClusterRpcProxy
 
         config = {"AMQP_URI": os.environ.get("AMQP_URI") or "pyamqp://guest:guest@127.0.0.1:5672//"}
-        with ClusterRpcProxy(config, timeout=60) as cluster:
+        with ClusterRpcProxy(config, timeout=float(os.environ.get("REBUILD_RPC_TIMEOUT", 60))) as cluster:
             feed = getattr(cluster, self.source_service)
 
             def from_feed(after: int, limit: int):

@@ -412,7 +412,14 @@ def rebuild_command(service, projection_names):
                            codec=codec_factory() if codec_factory else None)
         store.create_schema(read_models)
         for projection in projections:
-            count = projection.rebuild(store)
+            try:
+                count = projection.rebuild(store)
+            except Exception as exc:  # nothing was changed: a rebuild is one transaction
+                source = getattr(projection, "source_service", None)
+                hint = (f"; it replays {source}'s events over RPC (AMQP_URI): is {source} running?"
+                        if source else "")
+                raise click.ClickException(f"rebuilding {service}/{projection.name} failed, nothing "
+                                           f"was changed: {type(exc).__name__}: {exc}{hint}") from None
             click.echo(f"rebuilt {service}/{projection.name} from {count} events")
     finally:
         engine.dispose()
