@@ -32,7 +32,9 @@ def test_automatic_mode_pairs_each_mentee_once_even_when_events_come_twice(platf
     wait_for(lambda: platform.api.get("/health").ok)
     # let the redelivered events be consumed, then check nothing more came
     third = reg.mentee(programme)
-    wait_for(lambda: platform.reserve(reg, programme.id)["mentees"], message="the third mentee waits")
+    # (the third waits for consent until its ConsentGiven is consumed, then for capacity)
+    platform.wait_reserve(reg, programme.id, lambda r: [(m["id"], m["recorded_reason"]) for m in r["mentees"]]
+                          == [(third, "no_capacity")], message="the third mentee waits for capacity")
     confirmed = platform.watcher.of(reg.slug, "PairingConfirmed")
     assert Counter(m["payload"]["mentee_id"] for m in confirmed) == {first: 1, second: 1}
     assert all(m["payload"]["score"] >= 0 and "parts" in m["payload"] for m in confirmed)

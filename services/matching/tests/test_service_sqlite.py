@@ -18,8 +18,10 @@ def test_matching_places_and_rematches_on_sqlite(tmp_path):
         mentees = [reg.mentee(programme, areas=["education"]) for _ in range(3)]
         rows = platform.wait_pairings(reg, programme.id, 2, "confirmed")
         assert {r["mentor_id"] for r in rows} == {first_mentor}  # capacity 2: one waits
-        [waiting] = platform.reserve(reg, programme.id)["mentees"]
-        assert waiting["id"] in mentees and waiting["reason"] == "no_capacity"
+        # (the one left waits for its consent to be consumed, then for capacity)
+        [waiting] = platform.wait_reserve(reg, programme.id, lambda r: [m["reason"] for m in r["mentees"]]
+                                          == ["no_capacity"], message="one mentee waiting for capacity")["mentees"]
+        assert waiting["id"] in mentees
 
         second_mentor = reg.mentor(programme, areas=["education"])  # taken from the reserve
         rows = platform.wait_pairings(reg, programme.id, 3, "confirmed")
