@@ -10,6 +10,7 @@ some remote, some preferences, exclusions and related pairs, a few people failin
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import sys
@@ -224,7 +225,7 @@ def main(argv=None):
     loads = rng.integers(0, 4, n_mentors)  # most mentors already busy
     t = time.perf_counter()
     index = MentorIndex(RULES, [m if m.capacity is None else
-                                MentorCandidate(**{**m.__dict__, "current_load": int(min(loads[k], m.capacity))})
+                                dataclasses.replace(m, current_load=int(min(loads[k], m.capacity)))
                                 for k, m in enumerate(pm)])
     line("index build (s)", f"{time.perf_counter() - t:.2f}")
     times, placed = [], 0

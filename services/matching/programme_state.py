@@ -28,6 +28,7 @@ loaded whole, and fails loudly on any difference.
 from __future__ import annotations
 
 import os
+import sys
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -47,10 +48,26 @@ from .domain.settings import rules_from_settings
 
 #: automatic and approving programmes wait for their cohort round date
 ROUND_MODES = ("automatic", "coordinator_approves")
+#: what a kept state holds of a participant's and a pairing's read-model rows (memory: a
+#: programme of 100,000 people is kept whole)
+ROW_FIELDS = ("role", "age", "profile", "consent_required", "training", "team_need", "withdrawn",
+              "erased", "vetting_cleared")
+PAIRING_FIELDS = ("pairing_id", "mentor_id", "mentee_id", "status", "closed_by", "created_at")
+INTERNED = ("mentor_id", "mentee_id", "status")
 #: programmes kept in memory per process (the least recently used goes first)
 PROGRAMMES_KEPT = 64
 #: more people changed than this (and than a tenth of the programme): load it whole
 RELOAD_AT = 2000
+
+
+def _shared(profile: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """A profile whose strings (languages, areas, places: a few values repeated by thousands
+    of people) are interned, so that a kept programme holds each once."""
+    if not profile:
+        return profile
+    return {key: [sys.intern(v) if isinstance(v, str) else v for v in value] if isinstance(value, list)
+            else sys.intern(value) if isinstance(value, str) else value
+            for key, value in profile.items()}
 
 
 def day_of(value: Optional[str]) -> Optional[date]:
@@ -249,12 +266,14 @@ class ProgrammeState:
         ids = None if person_ids is None else sorted(person_ids)
         touched: Set[str] = set()
         for row in rm.participant_rows(conn, tenant, pid, person_ids=ids):
-            self.rows[row["person_id"]] = row
-            touched.add(row["person_id"])
+            person = sys.intern(row["person_id"])
+            self.rows[person] = {k: _shared(row[k]) if k == "profile" else row[k] for k in ROW_FIELDS}
+            touched.add(person)
         needing_consent = [k for k in touched if self.rows[k]["consent_required"]]
         for person, rows in rm.consent_rows(conn, tenant, needing_consent).items():
             self.consents[person] = rows
-        for row in rm.pairing_rows(conn, tenant, pid, person_ids=ids):
+        for full in rm.pairing_rows(conn, tenant, pid, person_ids=ids):
+            row = {k: sys.intern(full[k]) if k in INTERNED else full[k] for k in PAIRING_FIELDS}
             self.pairings[row["pairing_id"]] = row
             for other in (row["mentor_id"], row["mentee_id"]):
                 self.pairings_of.setdefault(other, set()).add(row["pairing_id"])

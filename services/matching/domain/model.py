@@ -152,7 +152,7 @@ def _frozen(values) -> FrozenSet[str]:
     return frozenset(values or ())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MentorCandidate:
     id: str
     age: Optional[int] = None
@@ -182,7 +182,7 @@ class MentorCandidate:
         return max(0, self.capacity_in(rules) - self.current_load)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MenteeCandidate:
     """A mentee: a person, a team (seed 003, one unit) or a group of an e-course (seed 004)."""
 
