@@ -1455,9 +1455,11 @@ class Person(Aggregate):
             participation["age_at_start"] = age
             if role == MENTEE:
                 consent_required = _consent_required(programme, born, today)
-                if consent_required and not whole_personal.get("guardian"):
+                minor = age_on(born, today) < programme.settings.rules.consent.age_of_majority
+                if (consent_required or minor) and not whole_personal.get("guardian"):
                     problems.add("personal.guardian", "a guardian's name and contact are "
-                                                      "required: the guardian gives consent")
+                                 "required: the guardian gives consent" if consent_required else
+                                 "a guardian's name and contact are required for a minor")
                 participation["consent_required"] = consent_required
         problems.raise_if_any()
         if role == MENTOR:

@@ -181,6 +181,18 @@ def test_an_adult_mentee_needs_no_guardian_where_only_minors_need_one():
                  languages=["lv"], areas=["goals"])
 
 
+def test_a_minor_has_a_guardian_even_where_nobody_consents():
+    course = programme(e_course_settings(), tenant("routes", "Europe/Riga", "course_provider", "lv"))
+    with pytest.raises(ValidationFailed) as refused:
+        register(Person(new_id()), course, MENTEE, personal=pupil(born="2009-01-01", guardian=False),
+                 languages=["lv"], areas=[])
+    assert refused.value.errors == {"personal.guardian": [
+        "a guardian's name and contact are required for a minor"]}
+    adult_student = register(Person(new_id()), course, MENTEE, languages=["lv"], areas=[],
+                             personal=pupil(born="2000-01-01", guardian=False))
+    assert adult_student[-1].payload["consent_required"] is False
+
+
 def test_school_mentors_come_from_the_schools_community(school):
     with pytest.raises(RuleBroken) as refused:
         register(Person(new_id()), school, MENTOR, community=["neighbour"])
