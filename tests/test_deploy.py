@@ -82,7 +82,7 @@ def test_compose_parses_and_has_the_infrastructure():
 def test_every_platform_service_names_a_registered_service():
     services = platform_services()
     assert services, "no platform service in docker-compose.yml"
-    init_sql = (ROOT / "deploy" / "postgres-init.sql").read_text()
+    init_sql = (ROOT / "deploy" / "postgres-init.sh").read_text()
     for compose_name, (service, target) in services.items():
         assert target in registry.known_services(), f"{compose_name} runs unknown service {target!r}"
         active = "profiles" not in service
@@ -91,8 +91,8 @@ def test_every_platform_service_names_a_registered_service():
         env = service["environment"]
         prefix = registry.env_prefix(target)
         database = interpolate(env[f"{prefix}_DATABASE_URL"])
-        assert database.startswith("postgresql://") and database.endswith("/" + target)
-        assert f"CREATE DATABASE {target};" in init_sql
+        assert database.startswith("postgresql://mentoring:") and database.endswith("/" + target)
+        assert f"CREATE DATABASE {target} OWNER mentoring;" in init_sql
         assert env[f"{prefix}_HTTP_PORT"] == str(registry.HTTP_PORTS[target])
         assert env[f"{prefix}_METRICS_PORT"] == str(registry.METRICS_PORTS[target])
         assert env["HTTP_HOST"] == "0.0.0.0" and env["AMQP_URI"].startswith("pyamqp://")

@@ -196,8 +196,11 @@ class EventStore:
                 self._install_row_level_security(conn, extra_metadata)
 
     def _install_row_level_security(self, conn: Connection, extra_metadata: Sequence[MetaData]) -> None:
+        # a service that logs in as an ordinary role (not a superuser) finds the role made
+        # by deploy/postgres-init.sh: CREATE ROLE is tried only when it is missing
         conn.execute(text(
-            f"DO $$ BEGIN CREATE ROLE {APP_ROLE} NOLOGIN; "
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN "
+            f"CREATE ROLE {APP_ROLE} NOLOGIN; END IF; "
             f"EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"))
         tables = list(TENANT_TABLES)
         for extra in extra_metadata:

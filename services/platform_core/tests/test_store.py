@@ -167,3 +167,40 @@ def test_any_expected_version_appends_wherever_the_stream_is(store):
     store.append("school-a", registered("ann", 2))
     appended = store.append("school-a", registered("ann"), expected={("person", "ann"): ANY})
     assert appended[0].stream_position == 3
+
+
+LOGIN_ROLE = "mentoring_login_test"
+
+
+def test_a_service_logging_in_as_an_ordinary_role_works_and_cannot_step_out_of_the_wall(pg_url):
+    """As deploy/postgres-init.sh sets it up: the services' login owns the database but is no
+    superuser and cannot bypass row-level security, whatever role its SQL resets to."""
+    from sqlalchemy import create_engine
+
+    from services.platform_core.testing import PG_ADMIN_URL
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    database = pg_url.rsplit("/", 1)[1]
+    with admin.connect() as conn:
+        conn.execute(text(f"DO $$ BEGIN CREATE ROLE {LOGIN_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS; "
+                          f"EXCEPTION WHEN duplicate_object THEN NULL; END $$"))
+        conn.execute(text("DO $$ BEGIN CREATE ROLE mentoring_app NOLOGIN; "
+                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$"))
+        conn.execute(text(f"GRANT mentoring_app TO {LOGIN_ROLE}"))
+        conn.execute(text(f'ALTER DATABASE "{database}" OWNER TO {LOGIN_ROLE}'))
+    admin.dispose()
+    engine = make_engine(pg_url.replace("//postgres@", f"//{LOGIN_ROLE}@"))
+    try:
+        store = EventStore(engine, service="test")
+        store.create_schema()  # tables, grants and policies, without a superuser
+        store.append("school-a", registered("ann"))
+        store.append("ngo-b", registered("bob"))
+        with store.transaction("school-a") as tx:
+            assert tx.conn.execute(text("SELECT stream_id FROM events")).scalars().all() == ["ann"]
+            tx.conn.execute(text("RESET ROLE"))  # what injected SQL might try: the login is
+            # a member of mentoring_app, so the same policy still walls it in
+            assert tx.conn.execute(text("SELECT stream_id FROM events")).scalars().all() == ["ann"]
+        with engine.connect() as conn:  # outside any tenant's transaction: nothing at all
+            assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 0
+    finally:
+        engine.dispose()
