@@ -330,26 +330,27 @@ class MatchingService(CatchUpFeed):
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
             matcher = Matcher(tx)
+            # read within the programme's turn: the kept state is the next decision's to change
             state = matcher.state(programme_id)
-        mentees = []
-        for mentee in state.pool():
-            recorded = state.waiting.get(mentee.id) or {}
-            mentees.append({"id": mentee.id, "role": state.rows[mentee.id]["role"],
-                            "reason": matcher._live_reason(state, mentee),
-                            "recorded_reason": recorded.get("reason"),
-                            "since": recorded.get("since")})
-        mentors = []
-        for mentor in sorted(state.mentors.values(), key=lambda m: m.id):
-            room = mentor.room(state.rules)
-            if mentor.withdrawn or room <= 0:
-                continue
-            blocked = mentor_failures(state.rules, mentor, check_capacity=False)
-            mentors.append({"id": mentor.id, "capacity": mentor.capacity_in(state.rules),
-                            "load": mentor.current_load, "room": room,
-                            "reason": blocked[0] if blocked else "waiting_for_mentee",
-                            "failures": blocked})
-        return {"programme_id": programme_id, "mode": state.mode, "mentees": mentees,
-                "mentors": mentors}
+            mentees = []
+            for mentee in state.pool():
+                recorded = state.waiting.get(mentee.id) or {}
+                mentees.append({"id": mentee.id, "role": state.rows[mentee.id]["role"],
+                                "reason": matcher._live_reason(state, mentee),
+                                "recorded_reason": recorded.get("reason"),
+                                "since": recorded.get("since")})
+            mentors = []
+            for mentor in sorted(state.mentors.values(), key=lambda m: m.id):
+                room = mentor.room(state.rules)
+                if mentor.withdrawn or room <= 0:
+                    continue
+                blocked = mentor_failures(state.rules, mentor, check_capacity=False)
+                mentors.append({"id": mentor.id, "capacity": mentor.capacity_in(state.rules),
+                                "load": mentor.current_load, "room": room,
+                                "reason": blocked[0] if blocked else "waiting_for_mentee",
+                                "failures": blocked})
+            mode = state.mode
+        return {"programme_id": programme_id, "mode": mode, "mentees": mentees, "mentors": mentors}
 
     # -- mentee chooses ---------------------------------------------------------------------------
 
