@@ -109,7 +109,7 @@ class ProgrammeState:
     revision: int = 0
     token: Optional[str] = None
     pending: Set[str] = field(default_factory=set)  # to reload (a transaction rolled back)
-    touched: Set[str] = field(default_factory=set)  # changed in memory by the current transaction
+    touched: Set[str] = field(default_factory=set)  # read or changed by the current transaction
 
     def mark(self, *person_ids: str) -> None:
         """A decision is about to change what the state says of these people in memory: if
@@ -297,7 +297,7 @@ class ProgrammeState:
         for person in sorted(affected):
             self.derive(person)
 
-    def newday_of(self, today: date) -> None:
+    def new_day(self, today: date) -> None:
         """Consent is valid on some days and not others: re-derive those who need it."""
         self.today = today
         for person, row in self.rows.items():
@@ -351,8 +351,7 @@ class _Undo:
     state: ProgrammeState
     revision: int
     token: Optional[str]
-    fresh: bool                                   # the transaction loaded the state whole
-    people: Set[str] = field(default_factory=set)  # reloaded or changed by the transaction
+    fresh: bool  # the transaction loaded the state whole (the people it changed: state.touched)
 
 
 class ProgrammeStates:
@@ -377,9 +376,9 @@ class ProgrammeStates:
         if state is not None and state.updated_at != programme["updated_at"]:
             state = None
         if state is not None:
-            undo = self._follow(tx, key, state, fresh=False)
+            self._follow(tx, key, state, fresh=False)
             if state.today != today:
-                state.newday_of(today)
+                state.new_day(today)
             current = rm.revision_of(conn, tenant, state.id)
             if (state.revision, state.token) != current or state.pending:
                 people = self._changed(conn, state, current[0])
@@ -387,7 +386,7 @@ class ProgrammeStates:
                     state = None
                 else:
                     people |= state.pending
-                    undo.people |= people
+                    state.mark(*people)  # read within this transaction: undone with it
                     state.reload(conn, people)
                     state.pending = set()
                     state.revision, state.token = current
@@ -443,7 +442,7 @@ class ProgrammeStates:
                 self._states.pop(key, None)
                 continue
             undo.state.revision, undo.state.token = undo.revision, undo.token
-            undo.state.pending |= undo.people | undo.state.touched
+            undo.state.pending |= undo.state.touched
             undo.state.touched = set()
 
     def note_people(self, tx: StoreTransaction, programme_id: str, people: Iterable[str]) -> None:
@@ -452,7 +451,8 @@ class ProgrammeStates:
         key = (tx.tenant_id, programme_id)
         state = self._states.get(key)
         if state is not None:
-            self._follow(tx, key, state, fresh=False).people.update(people)
+            self._follow(tx, key, state, fresh=False)
+            state.mark(*people)
 
 
 VERIFY = os.environ.get("MATCHING_VERIFY_STATE") == "1"

@@ -430,9 +430,12 @@ class RegistrationService(CatchUpFeed):
 
     def _person_command(self, request, tenant_id: str, person_id: str, schema,
                         command: Callable[[Person, Optional[Programme], Dict[str, Any], datetime], list],
-                        *kinds: str, after: Optional[Callable] = None):
+                        *kinds: str, after: Optional[Callable] = None,
+                        allowed: Optional[Callable] = None):
         caller = self._person_caller(request, tenant_id, person_id, *kinds)
         body = read_json(request)
+        if allowed is not None:
+            allowed(caller, body)  # raises when this caller may not give this input
         expected = _expected_version(request, body)
         data = schemas.load_input(schema, body) if schema is not None else {}
         if schema is None and body:
@@ -467,16 +470,17 @@ class RegistrationService(CatchUpFeed):
 
     @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/consent")
     def give_consent(self, request, tenant_id, person_id):
-        caller = self._person_caller(request, tenant_id, person_id)
-        if caller.actor.kind == "participant" and read_json(request).get("given_by") != "self":
-            # a guardian's consent is a signed form the coordinator holds: a mentee's own token
-            # must not be able to declare it
-            raise Forbidden("a guardian's consent is recorded by the programme's coordinator; "
-                            "with your own token you can only give your own (given_by: self)")
+        def allowed(caller, body):
+            if caller.actor.kind == "participant" and body.get("given_by") != "self":
+                # a guardian's consent is a signed form the coordinator holds: a mentee's own
+                # token must not be able to declare it
+                raise Forbidden("a guardian's consent is recorded by the programme's coordinator; "
+                                "with your own token you can only give your own (given_by: self)")
+
         return self._person_command(
             request, tenant_id, person_id, schemas.GiveConsentInput,
             lambda person, programme, data, now: person.give_consent(
-                programme=programme, given_by=data["given_by"], now=now))
+                programme=programme, given_by=data["given_by"], now=now), allowed=allowed)
 
     @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/consent/withdraw")
     def withdraw_consent(self, request, tenant_id, person_id):
