@@ -29,6 +29,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from services.platform_core.envelope import SYSTEM, Actor, Envelope
 from services.platform_core.events import DomainEvent
@@ -154,12 +155,15 @@ class Matcher:
             expected.update({(guard, k): v for k, v in self._versions(guard, unread).items()})
         changed = {programme: people for programme, people in rm.people_changed_by(events).items()
                    if people}
-        for programme_id, people in changed.items():
-            self.states.note_people(self.tx, programme_id, people)
         envelopes = self.tx.append(events, expected=expected,
                                    actor=self.actor, correlation_id=self.correlation_id,
                                    causation_id=self.causation_id)
-        rm.PAIRINGS.apply_all(self.conn, envelopes)
+        try:
+            rm.PAIRINGS.apply_all(self.conn, envelopes)
+        except IntegrityError as exc:  # match_placed's key: a mentee paired twice
+            raise rm.PlacesRefused(f"a mentee of this decision already has an active pairing in "
+                                   f"the programme; refused ({type(exc.orig).__name__})") from None
+        rm.check_places(self.conn, self.tenant, envelopes)
         for programme_id, people in sorted(changed.items()):
             rm.record_changes(self.conn, self.tenant, programme_id, people)
         self.appended.extend(envelopes)
@@ -304,12 +308,10 @@ class Matcher:
                     (proposals or reasons[mentee.id] in (NO_MENTOR_ACCEPTED, Waiting.NO_CAPACITY,
                                                          Waiting.NO_SUITABLE_MENTOR)):
                 event = shortlist_offered(state.id, mentee.id, proposals, self.tx.now)
-                state.mark(mentee.id)
                 state.shortlists[mentee.id] = event.payload
                 events.append(event)
         events += self._waitlist_events(state, reasons)
         for mentee_id, reason in reasons.items():
-            state.mark(mentee_id)
             state.waiting[mentee_id] = {**(state.waiting.get(mentee_id) or {}), "reason": reason}
         return events
 
@@ -360,7 +362,6 @@ class Matcher:
             raise BadChoice("choose mentors of the shortlist, each once", problems)
         choice_id = str(uuid.uuid4())
         events = [mentors_chosen(programme_id, mentee_id, choice_id, mentor_ids, self.tx.now)]
-        state.mark(mentee_id)
         state.choices[mentee_id] = {"choice_id": choice_id, "mentor_ids": list(mentor_ids)}
         state.asked[mentee_id] = set()
         if (state.waiting.get(mentee_id) or {}).get("reason") == NO_MENTOR_ACCEPTED:
@@ -383,7 +384,6 @@ class Matcher:
 
         mentor_id, rank, skipped = next_mentor(choice["mentor_ids"], state.asked.get(mentee_id, ()),
                                                available)
-        state.mark(mentee_id)
         state.open_requests.pop(mentee_id, None)
         if mentor_id is None:
             events.append(waitlisted(state.id, mentee_id, NO_MENTOR_ACCEPTED, self.tx.now))
@@ -423,7 +423,6 @@ class Matcher:
         events += closing
         expected[(REQUEST, request.id)] = request.version
         cancel_job(self.tx, REQUEST_EXPIRY, request.id)
-        state.mark(request.mentee_id)
         state.open_requests.pop(request.mentee_id, None)
         if closing and closing[0].event_type in ("MentorRequestDeclined", "MentorRequestExpired"):
             state.barred.setdefault(request.mentee_id, set()).add(request.mentor_id)
@@ -481,7 +480,6 @@ class Matcher:
                                  now=self.tx.now)
         expected = {**versions, (REQUEST, request_id): request.version, (PAIRING, pairing_id): 0}
         cancel_job(self.tx, REQUEST_EXPIRY, request_id)
-        state.mark(request.mentee_id)
         state.open_requests.pop(request.mentee_id, None)
         state.placed[request.mentee_id] = {"pairing_id": pairing_id}
         self._took_a_place(state, mentor.id, events, expected)
@@ -492,7 +490,6 @@ class Matcher:
                       expected: Dict[Tuple[str, str], int]) -> None:
         """A mentor took one more mentee (their answer, or a coordinator's assignment): once
         full, their other open requests are cancelled and those mentees' next mentors asked."""
-        state.mark(mentor_id)
         mentor = state.mentors[mentor_id] = replace(state.mentors[mentor_id],
                                                     current_load=state.mentors[mentor_id].current_load + 1)
         state.index().upsert(mentor)  # shortlists offered from here on see the mentor's new load
@@ -703,7 +700,6 @@ class Matcher:
             request = self._request(programme_id, open_request["request_id"])
             self._close_request(state, request, request.cancel(reason="mentee_paired", now=self.tx.now),
                                 events, expected, advance=False)
-        state.mark(mentee_id)
         state.placed[mentee_id] = {"pairing_id": pairing_id}
         self._took_a_place(state, mentor_id, new, expected)
         self.append(events + new, expected)

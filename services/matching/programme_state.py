@@ -16,11 +16,13 @@ whole when *t* is not the token the log holds for *r* (that transaction rolled b
 read model was rebuilt), when the log no longer reaches back to *r*, when everyone changed
 (new settings) or when many did.
 
-Decisions on a programme take turns (its row is locked, SQLite serialises writers), so a
-state is used by one transaction at a time. A decision updates the state it was given as it
-goes (``state.placed[...] = ...``); whatever it changes concerns people its events name, so
-the next decision reloads them from what was committed. A transaction that rolls back puts
-the state back to the revision it started from and marks the people it touched for reloading.
+Decisions on a programme take turns (its row is locked, SQLite serialises writers), and a
+transaction takes the state off the shelf while it uses it, so a state is used by one
+transaction at a time. A decision updates the state it was given as it goes
+(``state.placed[...] = ...``); whatever it changes concerns people its events name, so the
+next decision reloads them from what the database holds. The state goes back on the shelf
+only once COMMIT has returned; a transaction that fails in any way takes it with it, and the
+next turn loads the programme whole (:class:`ProgrammeStates` states the rule).
 
 ``MATCHING_VERIFY_STATE=1`` (set by the test suite) compares every state handed out with one
 loaded whole, and fails loudly on any difference.
@@ -108,13 +110,6 @@ class ProgrammeState:
     mentor_index: Optional[MentorIndex] = None
     revision: int = 0
     token: Optional[str] = None
-    pending: Set[str] = field(default_factory=set)  # to reload (a transaction rolled back)
-    touched: Set[str] = field(default_factory=set)  # read or changed by the current transaction
-
-    def mark(self, *person_ids: str) -> None:
-        """A decision is about to change what the state says of these people in memory: if
-        its transaction does not commit, they are reloaded."""
-        self.touched.update(person_ids)
 
     # -- what decisions ask ---------------------------------------------------------------------
 
@@ -167,7 +162,8 @@ class ProgrammeState:
             else:
                 self.active.pop(p["pairing_id"], None)
         if row is None:
-            self.mentors.pop(person_id, None)
+            if self.mentors.pop(person_id, None) is not None:
+                self.mentor_index = None  # it has no way to drop a mentor: built anew when asked
             self.mentees.pop(person_id, None)
             return
         profile = row["profile"] or {}
@@ -344,18 +340,24 @@ def today_in(tx: StoreTransaction, programme: Dict[str, Any]) -> date:
     return tx.now.astimezone(ZoneInfo(programme["time_zone"])).date()
 
 
-@dataclass
-class _Undo:
-    """What a transaction must undo in a kept state if it rolls back."""
-
-    state: ProgrammeState
-    revision: int
-    token: Optional[str]
-    fresh: bool  # the transaction loaded the state whole (the people it changed: state.touched)
-
-
 class ProgrammeStates:
-    """The programme states one matching process keeps (one per event store)."""
+    """The programme states one matching process keeps (one per event store).
+
+    **The rule: a kept state changes only after COMMIT has returned.** A transaction that
+    uses a programme's state takes it out of the shelf (:meth:`state`): while the
+    transaction runs, nobody else can see it, and whatever the decision writes into it stays
+    private to the transaction. It goes back on the shelf only from the transaction's
+    commit callback (:meth:`StoreTransaction.on_commit`), which runs once COMMIT has
+    returned. Any exception in or after the transaction (a rule refusing a command, a
+    handler failing, a connection terminated under the transaction, a COMMIT whose outcome
+    is unknown) means the callback never runs: the state is dropped, and the programme's
+    next turn loads it whole from what the database holds. So there is no path by which
+    memory keeps what the database does not: not by undoing (there is nothing to undo), not
+    by a second transaction that got the programme's turn because the first one's
+    connection died (it finds the shelf empty and loads the programme whole). The database
+    holds the promises besides (a mentor's places, a mentee's one active pairing: see
+    :func:`.store.check_places`), so a bug here costs a retry, not a broken promise.
+    """
 
     def __init__(self, kept: int = PROGRAMMES_KEPT) -> None:
         self.kept = kept
@@ -372,36 +374,47 @@ class ProgrammeStates:
         conn, tenant = tx.conn, tx.tenant_id
         key = (tenant, programme["programme_id"])
         today = today_in(tx, programme)
-        state = self._states.get(key)
+        mine: Dict[Tuple[str, str], ProgrammeState] = tx.context.setdefault("programme_states", {})
+        state = mine.get(key)
+        if state is None:  # this transaction's first use: take it off the shelf
+            state = self._states.pop(key, None)
         if state is not None and state.updated_at != programme["updated_at"]:
             state = None
         if state is not None:
-            self._follow(tx, key, state, fresh=False)
             if state.today != today:
                 state.new_day(today)
             current = rm.revision_of(conn, tenant, state.id)
-            if (state.revision, state.token) != current or state.pending:
+            if (state.revision, state.token) != current:
                 people = self._changed(conn, state, current[0])
                 if people is None:
                     state = None
                 else:
-                    people |= state.pending
-                    state.mark(*people)  # read within this transaction: undone with it
                     state.reload(conn, people)
-                    state.pending = set()
                     state.revision, state.token = current
                     self.reloaded_people += len(people)
         if state is None:
             state = load_whole(conn, tenant, programme, today)
             self.loads_whole += 1
-            self._states[key] = state
-            self._follow(tx, key, state, fresh=True)
-            while len(self._states) > self.kept:
-                self._states.popitem(last=False)
-        self._states.move_to_end(key)
+        if mine.get(key) is not state:
+            if not mine:
+                tx.on_commit(lambda: self._shelve(mine))
+            mine[key] = state
         if VERIFY:
             _verify(state, load_whole(conn, tenant, programme, today))
         return state
+
+    def _shelve(self, states: Dict[Tuple[str, str], ProgrammeState]) -> None:
+        """COMMIT returned: the states the transaction used are what the database holds."""
+        for key, state in states.items():
+            if key in self._states:
+                # another transaction shelved one meanwhile (it got the turn while this one's
+                # connection was failing?): trust neither, load the programme whole next time
+                self._states.pop(key)
+                continue
+            self._states[key] = state
+            self._states.move_to_end(key)
+        while len(self._states) > self.kept:
+            self._states.popitem(last=False)
 
     def _changed(self, conn: Connection, state: ProgrammeState, revision: int) -> Optional[Set[str]]:
         """The people changed since the state's revision; None: load the programme whole."""
@@ -419,40 +432,6 @@ class ProgrammeStates:
         if rm.EVERYONE in people or len(people) > max(RELOAD_AT, len(state.rows) // 10):
             return None
         return people
-
-    def _follow(self, tx: StoreTransaction, key: Tuple[str, str], state: ProgrammeState, *,
-                fresh: bool) -> _Undo:
-        notes: Dict[Tuple[str, str], _Undo] = tx.context.setdefault("programme_states", {})
-        undo = notes.get(key)
-        if undo is not None and undo.state is state:
-            return undo
-        if not notes:
-            tx.on_rollback(lambda: self._roll_back(notes))
-        undo = notes[key] = _Undo(state, state.revision, state.token, fresh)
-        state.touched = set()  # the transaction before has ended: its changes are committed
-        return undo
-
-    def _roll_back(self, notes: Dict[Tuple[str, str], _Undo]) -> None:
-        """The transaction did not commit: each state it used goes back to the revision it
-        had, and reloads everyone the transaction reloaded or was about to change."""
-        for key, undo in notes.items():
-            if self._states.get(key) is not undo.state:
-                continue
-            if undo.fresh:
-                self._states.pop(key, None)
-                continue
-            undo.state.revision, undo.state.token = undo.revision, undo.token
-            undo.state.pending |= undo.state.touched
-            undo.state.touched = set()
-
-    def note_people(self, tx: StoreTransaction, programme_id: str, people: Iterable[str]) -> None:
-        """A decision is about to change these people (and may have updated the state in
-        memory already): if its transaction rolls back, they are reloaded."""
-        key = (tx.tenant_id, programme_id)
-        state = self._states.get(key)
-        if state is not None:
-            self._follow(tx, key, state, fresh=False)
-            state.mark(*people)
 
 
 VERIFY = os.environ.get("MATCHING_VERIFY_STATE") == "1"

@@ -90,9 +90,11 @@ map_error(StateConflict, lambda exc: Conflict(str(exc)))
 map_error(NotFoundError, lambda exc: NotFound(str(exc)))
 map_error(RuleFailed, lambda exc: Unprocessable(exc.message, details={"failures": exc.failures}))
 map_error(BadChoice, lambda exc: BadRequest(exc.message, details={"mentor_ids": exc.problems}))
+map_error(rm.PlacesRefused, lambda exc: Conflict(
+    f"{exc}; the programme changed while this was decided: nothing was written, try again"))
 map_error(SettingsUnusable, lambda exc: Unprocessable(str(exc), details={"failures": ["programme_settings_unusable"]}))
 
-EXPECTED = (ApiError, PairingRuleBroken, StateConflict, NotFoundError, RuleFailed, SettingsUnusable,
+EXPECTED = (ApiError, rm.PlacesRefused, PairingRuleBroken, StateConflict, NotFoundError, RuleFailed, SettingsUnusable,
             ConcurrencyConflict, BadChoice)
 
 #: the registration events matching reads
@@ -181,7 +183,7 @@ def pairing_view(row: Dict[str, Any]) -> Dict[str, Any]:
 class MatchingService(CatchUpFeed):
     name = "matching"
 
-    store = Store(read_models=[rm.metadata, tenancy.metadata])
+    store = Store(read_models=[rm.metadata, tenancy.metadata], after_schema=[rm.fill_places])
     clock = ClockProvider()
     config = Config()
     scheduler = Scheduler()

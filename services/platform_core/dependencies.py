@@ -37,9 +37,11 @@ class StoreEngine(SharedExtension):
     metrics = MetricsServer()
 
     def __init__(self, read_models: Sequence[MetaData] = (),
-                 codec_factory: Optional[Callable[[], PayloadCodec]] = None):
+                 codec_factory: Optional[Callable[[], PayloadCodec]] = None,
+                 after_schema: Sequence[Callable] = ()):
         self.read_models = tuple(read_models)
         self.codec_factory = codec_factory
+        self.after_schema = tuple(after_schema)
         self.store: Optional[EventStore] = None
         self.relay = None
 
@@ -52,6 +54,11 @@ class StoreEngine(SharedExtension):
         codec = self.codec_factory() if self.codec_factory else None
         self.store = EventStore(engine, service=service, clock=clock_from(config), codec=codec)
         self.store.create_schema(self.read_models)
+        for fill in self.after_schema:  # e.g. a table added later, filled from the others once
+            with self.store.transaction() as tx:
+                if self.store.postgres:  # one replica at a time
+                    tx.conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('mentoring-schema'))")
+                fill(tx.conn)
 
     def start(self):
         config = self.container.config
@@ -88,8 +95,12 @@ class Store(DependencyProvider):
     """``store = Store(read_models=[metadata])`` gives each worker the service's EventStore."""
 
     def __init__(self, read_models: Sequence[MetaData] = (),
-                 codec_factory: Optional[Callable[[], PayloadCodec]] = None):
-        self.engine = StoreEngine(read_models=read_models, codec_factory=codec_factory)
+                 codec_factory: Optional[Callable[[], PayloadCodec]] = None,
+                 after_schema: Sequence[Callable] = ()):
+        """``after_schema``: functions ``fill(conn)`` run once the tables exist, at every
+        start, each in a transaction of its own (one replica at a time)."""
+        self.engine = StoreEngine(read_models=read_models, codec_factory=codec_factory,
+                                  after_schema=after_schema)
 
     def get_dependency(self, worker_ctx):
         return self.engine.store

@@ -37,6 +37,7 @@ from .db import UtcDateTime, is_postgres
 from .envelope import (EVENTS_EXCHANGE, INTERNAL_EXCHANGE, SYSTEM, TENANT_ID, Actor, Envelope,
                        new_id)
 from .events import CATALOGUE, DomainEvent
+from .faults import CommitOutcomeUnknown, is_infrastructure_failure
 from .metrics import EVENTS_APPENDED
 
 log = logging.getLogger(__name__)
@@ -238,17 +239,26 @@ class EventStore:
         with self._turn(), self.engine.connect() as conn:
             tx = None
             try:
-                with conn.begin():
+                transaction = conn.begin()
+                try:
                     if self.postgres:  # one round trip: the role and the tenant of this transaction
                         conn.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}; "
                                              f"SELECT set_config('app.tenant_id', %(t)s, true)", {"t": tenant_id})
                     tx = StoreTransaction(self, conn, tenant_id)
                     yield tx
+                except BaseException:
+                    try:
+                        transaction.rollback()
+                    except Exception as exc:  # the connection is gone: so is the transaction
+                        log.info("rollback on a lost connection: %s", exc)
+                    raise
+                _commit(transaction)
             except BaseException:
                 if tx is not None:
                     tx.rolled_back()
                 raise
             appended = tx.appended
+        tx.committed()
         if appended:
             for envelope in appended:
                 EVENTS_APPENDED.labels(service=self.service, event_type=envelope.event_type).inc()
@@ -284,6 +294,27 @@ class EventStore:
             return tx.conn.execute(select(func.coalesce(func.max(events_table.c.global_position), 0))).scalar_one()
 
 
+def _commit(transaction) -> None:
+    """COMMIT; a connection lost while it was under way leaves the outcome unknown
+    (:class:`~.faults.CommitOutcomeUnknown`), unlike a refusal (a serialization failure or a
+    deferred constraint), after which nothing was written."""
+    try:
+        transaction.commit()
+    except Exception as exc:
+        if is_infrastructure_failure(exc) and not _refused_commit(exc):
+            raise CommitOutcomeUnknown(exc) from exc
+        raise
+
+
+def _refused_commit(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", None)
+    try:
+        from psycopg2.extensions import TransactionRollbackError
+    except ImportError:  # pragma: no cover - SQLite only
+        return False
+    return isinstance(orig, TransactionRollbackError)
+
+
 class StoreTransaction:
     """The store as seen from inside one transaction (one tenant, or all of them)."""
 
@@ -296,19 +327,36 @@ class StoreTransaction:
         #: what adapters keep for the length of this transaction (e.g. a cache's undo notes)
         self.context: Dict[str, Any] = {}
         self._on_rollback: List[Callable[[], None]] = []
+        self._on_commit: List[Callable[[], None]] = []
 
     def on_rollback(self, callback: Callable[[], None]) -> None:
-        """Call ``callback()`` if this transaction does not commit (an in-memory cache that
-        followed the transaction's writes forgets them)."""
+        """Call ``callback()`` if this transaction does not commit, or if its outcome is not
+        known (a connection lost during COMMIT): an in-memory cache that followed the
+        transaction's writes forgets them."""
         self._on_rollback.append(callback)
 
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` once COMMIT has returned, and only then: what memory keeps of
+        this transaction's writes becomes visible to other transactions there."""
+        self._on_commit.append(callback)
+
     def rolled_back(self) -> None:
+        self._on_commit.clear()
         for callback in self._on_rollback:
             try:
                 callback()
             except Exception:
                 log.exception("rollback callback failed")
         self._on_rollback.clear()
+
+    def committed(self) -> None:
+        self._on_rollback.clear()
+        for callback in self._on_commit:
+            try:
+                callback()
+            except Exception:
+                log.exception("commit callback failed")
+        self._on_commit.clear()
 
     @property
     def now(self) -> datetime:

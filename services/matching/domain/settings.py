@@ -51,6 +51,17 @@ def programme_mode(settings: Mapping[str, Any]) -> str:
     return (settings.get("matching") or {}).get("mode") or "automatic"
 
 
+def default_mentor_capacity(settings: Mapping[str, Any]) -> int:
+    """How many mentees a mentor takes when their profile does not say."""
+    return int(((settings.get("people") or {}).get("mentor_capacity") or {}).get("default") or 1)
+
+
+def mentor_capacity(settings: Mapping[str, Any], profile: Mapping[str, Any]) -> int:
+    """A mentor's places in a programme: their own ``capacity``, else the programme's default."""
+    own = (profile or {}).get("capacity")
+    return default_mentor_capacity(settings) if own is None else int(own)
+
+
 def rules_from_settings(settings: Mapping[str, Any]) -> MatchingRules:
     people = settings.get("people") or {}
     rules = settings.get("rules") or {}
@@ -58,10 +69,9 @@ def rules_from_settings(settings: Mapping[str, Any]) -> MatchingRules:
     matching = settings.get("matching") or {}
     consent = rules.get("consent") or {}
     training = rules.get("training") or {}
-    capacity = people.get("mentor_capacity") or {}
     mode = programme_mode(settings)
     return MatchingRules(
-        mentor_capacity=int(capacity.get("default") or 1),
+        mentor_capacity=default_mentor_capacity(settings),
         mentor_min_age=people.get("mentor_min_age"),
         mentor_max_age=people.get("mentor_max_age"),
         mentee_min_age=people.get("mentee_min_age"),

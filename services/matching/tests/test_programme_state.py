@@ -123,7 +123,7 @@ def test_a_decision_that_rolls_back_leaves_nothing_in_the_kept_state():
             state = Matcher(tx).state(s.programme.id)
             assert state.mentors[mentor].current_load == 0
             assert mentee not in state.placed and state.active == {}
-        assert states_of(store).loads_whole == 1  # undone person by person, not reloaded whole
+        assert states_of(store).loads_whole == 2  # dropped with the transaction: loaded whole again
         s.check(store)
         assert place(store, s, mentee)  # and the mentee can still be placed
         s.check(store)
@@ -219,3 +219,150 @@ def test_a_state_the_pruned_change_log_no_longer_reaches_is_loaded_whole(monkeyp
             assert state.mentors[mentor].areas == frozenset({"finance"})
         assert states_of(store).loads_whole == loads + 1
         s.check(store)
+
+
+# -- issue 7: memory keeps nothing the database does not -------------------------------------
+
+
+def test_a_mentor_whose_registration_rolled_back_is_never_offered(monkeypatch):
+    """The reported path: a mentor's MentorRegistered transaction loaded them into the kept
+    state, then failed (a connection terminated before COMMIT). With the suite's whole-load
+    check off, as in a deployment, the next mentees must wait: nobody is placed with a
+    mentor the database does not have."""
+    import services.matching.programme_state as programme_state
+
+    monkeypatch.setattr(programme_state, "VERIFY", False)
+    with setting() as s:
+        store = s.process()
+        s.reg.mentor(s.programme)
+        first = s.reg.mentee(s.programme)
+        s.consume(store)
+        assert place(store, s, first)  # the programme is kept from here on
+        phantom = s.reg.mentor(s.programme)
+        with pytest.raises(RuntimeError):
+            with store.transaction(s.reg.slug) as tx:
+                for envelope in s.reg.envelopes[s.consumed:]:
+                    rm.consume_registration(tx.conn, envelope)
+                Matcher(tx).refill(s.programme.id, [phantom])  # the state knows the mentor now
+                raise RuntimeError("terminating connection due to administrator command")
+        mentor_events = len(s.reg.envelopes)
+        later = [s.reg.mentee(s.programme) for _ in range(3)]
+        with store.transaction(s.reg.slug) as tx:  # the mentor's events stay unconsumed
+            for envelope in s.reg.envelopes[mentor_events:]:
+                rm.consume_registration(tx.conn, envelope)
+        s.consumed = len(s.reg.envelopes)
+        for mentee in later:
+            with store.transaction(s.reg.slug) as tx:
+                assert mentee in Matcher(tx).state(s.programme.id).mentees
+            assert place(store, s, mentee) is None
+        with store.transaction(s.reg.slug) as tx:
+            assert rm.loads(tx.conn, s.reg.slug, s.programme.id) == {
+                rm.pairing_rows(tx.conn, s.reg.slug, s.programme.id)[0]["mentor_id"]: 1}
+
+
+def test_a_transaction_whose_connection_died_cannot_leak_its_state_to_the_next(monkeypatch):
+    """Two transactions of one process, the second given the programme's turn while the
+    first still holds the state (its connection died, so its lock went with it): the second
+    does not see what the first decided in memory."""
+    import services.matching.programme_state as programme_state
+
+    monkeypatch.setattr(programme_state, "VERIFY", False)
+    with setting() as s:
+        store = s.process()
+        mentor = s.reg.mentor(s.programme)
+        mentee = s.reg.mentee(s.programme)
+        s.consume(store)
+        s.check(store)
+        with pytest.raises(RuntimeError):
+            with store.transaction(s.reg.slug) as first:
+                # its turn (the row lock) is gone with its connection: read without one
+                programme = rm.programme_row(first.conn, s.reg.slug, s.programme.id)
+                state = states_of(store).state(first, programme)
+                state.placed[mentee] = {"pairing_id": "in-memory-only"}  # a decision under way
+                with store.transaction(s.reg.slug) as second:
+                    seen = Matcher(second).state(s.programme.id)
+                    assert seen is not state and mentee not in seen.placed
+                raise RuntimeError("the first transaction's connection is gone")
+        with store.transaction(s.reg.slug) as tx:
+            state = Matcher(tx).state(s.programme.id)
+            assert mentee not in state.placed and state.mentors[mentor].current_load == 0
+
+
+def _pairing_events(s: Setting, mentor: str, mentee: str):
+    import uuid
+
+    from services.matching.domain import Score
+    from services.matching.domain.pairing import pair
+
+    pairing_id = str(uuid.uuid4())
+    return pairing_id, pair(pairing_id, s.programme.id, mentor, mentee, Score(total=1, parts={}, percent=100),
+                            mode="automatic", origin="placement", confirm=True,
+                            confirmed_by="automatic", now=MATCHING_NOW)
+
+
+def test_the_database_refuses_a_mentor_above_capacity_whatever_memory_says():
+    with setting() as s:
+        store = s.process()
+        mentor = s.reg.mentor(s.programme)  # capacity 1 (the programme's default)
+        first, second = s.reg.mentee(s.programme), s.reg.mentee(s.programme)
+        s.consume(store)
+        assert place(store, s, first)
+        with pytest.raises(rm.PlacesRefused, match="above their capacity of 1"):
+            with store.transaction(s.reg.slug) as tx:
+                _, events = _pairing_events(s, mentor, second)
+                Matcher(tx).append(events, {})  # a stale cache's decision
+        with store.transaction(s.reg.slug) as tx:
+            assert rm.loads(tx.conn, s.reg.slug, s.programme.id) == {mentor: 1}
+
+
+def test_the_database_refuses_a_second_active_pairing_of_a_mentee():
+    with setting() as s:
+        store = s.process()
+        s.reg.mentor(s.programme)
+        other = s.reg.mentor(s.programme)
+        mentee = s.reg.mentee(s.programme)
+        s.consume(store)
+        assert place(store, s, mentee)
+        with pytest.raises(rm.PlacesRefused, match="already has an active pairing"):
+            with store.transaction(s.reg.slug) as tx:
+                _, events = _pairing_events(s, other, mentee)
+                Matcher(tx).append(events, {})
+
+
+def test_the_database_refuses_a_pairing_with_someone_who_does_not_take_part():
+    with setting() as s:
+        store = s.process()
+        mentee = s.reg.mentee(s.programme)
+        s.consume(store)
+        with pytest.raises(rm.PlacesRefused, match="does not take part"):
+            with store.transaction(s.reg.slug) as tx:
+                _, events = _pairing_events(s, "0b7f6f0e-0000-4000-8000-000000000000", mentee)
+                Matcher(tx).append(events, {})
+
+
+def test_places_freed_by_an_ending_can_be_taken_again_and_a_rebuild_counts_them_alike():
+    with setting() as s:
+        store = s.process()
+        mentor = s.reg.mentor(s.programme)
+        first, second = s.reg.mentee(s.programme), s.reg.mentee(s.programme)
+        s.consume(store)
+        pairing = place(store, s, first)
+        with store.transaction(s.reg.slug) as tx:
+            Matcher(tx).end(s.programme.id, pairing, "closed_early", rematch=False)  # refills
+        with store.transaction(s.reg.slug) as tx:
+            active = rm.pairing_rows(tx.conn, s.reg.slug, s.programme.id, ("confirmed",))
+        assert [(p["mentor_id"], p["mentee_id"]) for p in active] == [(mentor, second)]
+        with store.transaction(s.reg.slug) as tx:
+            before = sorted(map(tuple, tx.conn.execute(rm.places.select()).all()))
+            held = sorted(map(tuple, tx.conn.execute(rm.placed.select()).all()))
+        assert [(r[1], r[3]) for r in before] == [(mentor, 1)]
+        rm.PAIRINGS.rebuild(store)
+        with store.transaction(s.reg.slug) as tx:
+            assert sorted(map(tuple, tx.conn.execute(rm.places.select()).all())) == before
+            assert sorted(map(tuple, tx.conn.execute(rm.placed.select()).all())) == held
+        with store.transaction() as tx:  # a store from before the tables: filled once at start
+            tx.conn.execute(rm.places.delete())
+            tx.conn.execute(rm.placed.delete())
+            rm.fill_places(tx.conn)
+            assert sorted(map(tuple, tx.conn.execute(rm.places.select()).all())) == before
+            assert sorted(map(tuple, tx.conn.execute(rm.placed.select()).all())) == held
