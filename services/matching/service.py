@@ -74,7 +74,7 @@ from services.matching.domain.pairing import ACTIVE, PairingRuleBroken
 from services.matching.programme_state import SettingsUnusable
 from services.matching.matcher import (OPENING_JOB, REQUEST_EXPIRY, ROUND_JOB, BadChoice, Matcher,
                                        NotFoundError, RuleFailed, StateConflict)
-from services.platform_core import tenancy
+from services.platform_core import health, tenancy
 from services.platform_core.catchup import CatchUpFeed
 from services.platform_core.consumer import consume
 from services.platform_core.dependencies import ClockProvider, Store
@@ -242,7 +242,7 @@ class MatchingService(CatchUpFeed):
 
     @endpoint("GET", "/health")
     def health(self, request):
-        return {"status": "ok", "service": self.name}
+        return health.report(self.name, self.store, self.config)
 
     @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/pairings")
     def list_pairings(self, request, tenant_id, programme_id):

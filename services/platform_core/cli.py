@@ -165,7 +165,10 @@ def _number(value: str, variable: str):
 #: Optional numeric settings passed through to the config under the same name.
 NUMERIC_SETTINGS = ("OUTBOX_POLL_SECONDS", "OUTBOX_LEASE_SECONDS", "SCHEDULER_POLL_SECONDS",
                     "SCHEDULER_MAX_ATTEMPTS", "SCHEDULER_CLAIM_SECONDS", "SCHEDULER_RETRY_SECONDS",
-                    "PARTICIPANT_TOKEN_MAX_AGE_DAYS")
+                    "PARTICIPANT_TOKEN_MAX_AGE_DAYS", "EVENT_MAX_RETRIES", "EVENT_RETRY_DELAY_SECONDS",
+                    "EVENT_PREFETCH", "CATCHUP_TIMEOUT", "EVENT_INFRASTRUCTURE_TIMEOUT_SECONDS",
+                    "EVENT_INFRASTRUCTURE_RETRY_MAX_SECONDS", "HTTP_RETRY_AFTER_SECONDS",
+                    "IDEMPOTENCY_KEEP_HOURS", "HEALTH_DEGRADED_SECONDS")
 #: Optional text settings passed through to the config under the same name.
 TEXT_SETTINGS = ("OPERATOR_TOKEN", "PLATFORM_SECRET", "METRICS_ADDRESS", "OUTBOX_RELAY")
 

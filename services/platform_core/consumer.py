@@ -16,6 +16,11 @@ dead-letter queue.
   across workers and replicas. An event further ahead than the next one is a gap: the
   missing events are loaded from the producer's catch-up feed and handled first; an event
   at or behind the cursor is a duplicate.
+- **Outages waited out.** A failure of the infrastructure (the database cannot be reached, a
+  connection dies under the transaction: :mod:`.faults`) is not the event's: the message is
+  held and tried again with back-off for up to ``EVENT_INFRASTRUCTURE_TIMEOUT_SECONDS``,
+  then dead-lettered with the reason ``infrastructure_timeout`` (and ``/health`` says
+  degraded). It never counts towards ``max_retries``.
 - **Retried, then dead-lettered.** A failing handler's message goes to the retry queue,
   whose TTL sends it back after the delay, up to ``max_retries`` times; then it goes to
   the dead-letter queue with the reason in its headers, and the queue moves on. A message
@@ -46,6 +51,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from .dependencies import store_engine_of
 from .envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, Envelope, MalformedEvent
 from .events import CATALOGUE, payload_problems
+from .faults import is_infrastructure_failure
+from .health import condition_of
 from .metrics import (EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_RETRIED, FAILURES,
                       HANDLER_SECONDS)
 from .outbox import ConfirmingPublisher, declare_exchanges
@@ -316,7 +323,14 @@ class EventConsumer(Entrypoint):
             return
         started = time.perf_counter()
         try:
-            outcome = self.deliver(envelope)
+            outcome = self._deliver_waiting_out(envelope)
+        except _Stopping:
+            self.hub.requeue(message, channel)  # another worker or replica takes it
+            return
+        except InfrastructureTimeout as exc:
+            condition_of(service).gave_up(self.queue, envelope.event_id)
+            self._give_up(message, channel, headers, str(exc), "infrastructure_timeout")
+            return
         except SourceUnavailable as exc:
             # not the event's fault: it waits for the producer (retried, never dead-lettered)
             log.warning("%s: %s; retrying", self.queue, exc)
@@ -336,6 +350,61 @@ class EventConsumer(Entrypoint):
         HANDLER_SECONDS.labels(service=service, consumer=self.method_name).observe(time.perf_counter() - started)
         EVENTS_CONSUMED.labels(service=service, consumer=self.method_name, outcome=outcome).inc()
         self.hub.ack(message, channel)
+
+    @property
+    def infrastructure_timeout(self) -> float:
+        return float(self.container.config.get("EVENT_INFRASTRUCTURE_TIMEOUT_SECONDS", 3600))
+
+    @property
+    def infrastructure_backoff_max(self) -> float:
+        return float(self.container.config.get("EVENT_INFRASTRUCTURE_RETRY_MAX_SECONDS", 30))
+
+    def _deliver_waiting_out(self, envelope: Envelope) -> str:
+        """Deliver; while the infrastructure fails (the database cannot be reached, a
+        connection dies under the transaction, a deadlock), hold the message and try again
+        with back-off, for as long as ``EVENT_INFRASTRUCTURE_TIMEOUT_SECONDS``. Such
+        failures never count towards the dead-letter limit: only the event's own do. A held
+        message keeps its place (it is not acknowledged), so the prefetch window holds the
+        queue back while the database is away, and nothing is lost if the process dies."""
+        service = self.container.service_name
+        condition = condition_of(service)
+        first_failure, delay = None, 0.25
+        try:
+            while True:
+                try:
+                    return self.deliver(envelope)
+                except SourceUnavailable:
+                    raise
+                except Exception as exc:
+                    if not is_infrastructure_failure(exc):
+                        raise
+                    now = time.monotonic()
+                    first_failure = first_failure if first_failure is not None else now
+                    waited = now - first_failure
+                    why = f"{type(exc).__name__}: {_first_line(exc)}"
+                    if waited >= self.infrastructure_timeout:
+                        raise InfrastructureTimeout(
+                            f"infrastructure_timeout: the infrastructure failed for {waited:.0f} s "
+                            f"(EVENT_INFRASTRUCTURE_TIMEOUT_SECONDS={self.infrastructure_timeout:g}); "
+                            f"last error: {why}") from None
+                    FAILURES.labels(service=service, where="consumer_infrastructure").inc()
+                    condition.waiting_out(envelope.event_id, why)
+                    log.warning("%s: %s %s waits out an infrastructure failure (%.0f s so far): %s",
+                                self.queue, envelope.event_type, envelope.event_id, waited, why)
+                    self._pause(min(delay, self.infrastructure_timeout - waited))
+                    delay = min(delay * 2, self.infrastructure_backoff_max)
+        finally:
+            condition.recovered(envelope.event_id)
+
+    def _pause(self, seconds: float) -> None:
+        deadline = time.monotonic() + max(seconds, 0.0)
+        while True:
+            if not self.hub._running:
+                raise _Stopping()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            eventlet.sleep(min(left, 0.25))
 
     def _original(self, message: amqp.Message, headers: dict) -> dict:
         return {ORIGINAL_KEY: headers.get(ORIGINAL_KEY, message.delivery_info.get("routing_key", "")),
@@ -513,6 +582,18 @@ class EventConsumer(Entrypoint):
 
 class SourceUnavailable(Exception):
     """The producer's catch-up feed cannot be reached to fill a gap in a stream."""
+
+
+class InfrastructureTimeout(Exception):
+    """The infrastructure failed for longer than ``EVENT_INFRASTRUCTURE_TIMEOUT_SECONDS``."""
+
+
+class _Stopping(Exception):
+    """The consumer stops while a message waits out an outage: the message goes back."""
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:300]
 
 
 def _count(value) -> int:

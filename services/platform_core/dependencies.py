@@ -14,6 +14,7 @@ from typing import Callable, Optional, Sequence
 from nameko.extensions import DependencyProvider, SharedExtension
 from sqlalchemy import MetaData
 
+from . import idempotency
 from .clock import Clock, SystemClock
 from .db import default_sqlite_url, make_engine
 from .metrics import MetricsServer
@@ -104,6 +105,15 @@ class Store(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.engine.store
+
+    def worker_setup(self, worker_ctx):
+        # an HTTP request's Idempotency-Key claim (see .web and .idempotency) is claimed by
+        # the first append of the worker's green thread
+        request = worker_ctx.args[0] if worker_ctx.args else None
+        idempotency.entered(getattr(request, "idempotency_claim", None))
+
+    def worker_teardown(self, worker_ctx):
+        idempotency.entered(None)
 
 
 class ClockProvider(DependencyProvider):

@@ -39,7 +39,9 @@ Failures
     recorded and it is retried after an exponential backoff (``SCHEDULER_RETRY_SECONDS``
     doubled per attempt, at most ``SCHEDULER_RETRY_MAX_SECONDS``, on wall-clock time). After
     ``SCHEDULER_MAX_ATTEMPTS`` attempts it is left failed (not done) for an operator to look
-    at, and counted in ``mentoring_scheduled_jobs_total{outcome="failed"}``.
+    at, and counted in ``mentoring_scheduled_jobs_total{outcome="failed"}``. A failure of the
+    infrastructure (:mod:`.faults`: the database away) gives its attempt back and is retried
+    after ``SCHEDULER_RETRY_SECONDS``: only the job's own failures count.
 
 Keys
     A job is identified by ``(kind, key)`` across the whole store, so keys should be ids that
@@ -71,6 +73,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .dependencies import clock_from, store_engine_of
 from .envelope import TENANT_ID, new_id
+from .faults import is_infrastructure_failure
 from .lease import process_identity
 from .metrics import FAILURES, SCHEDULED_JOBS
 from .store import ALL_TENANTS, EventStore, StoreTransaction, TenantMismatch, scheduled_jobs_table
@@ -256,6 +259,21 @@ class JobRunner:
 
     def _failed(self, job: Job, exc: BaseException) -> str:
         error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:4000]
+        if is_infrastructure_failure(exc):
+            # not the job's fault: the attempt is given back (if the database lets us; if not,
+            # the claim expires and the attempt counts)
+            try:
+                with self.store.transaction(ALL_TENANTS) as tx:
+                    tx.conn.execute(update(jobs).where(
+                        jobs.c.job_id == job.job_id, jobs.c.claimed_by == self.holder,
+                        jobs.c.done_at.is_(None)).values(
+                        last_error=error, claimed_by=None, attempts=jobs.c.attempts - 1,
+                        claimed_until=_wall_now() + timedelta(seconds=self.retry_seconds)))
+            except Exception as again:
+                log.info("scheduled job %s/%s: the infrastructure is still away (%s)", job.kind, job.key, again)
+            FAILURES.labels(service=self.store.service, where="scheduler_infrastructure").inc()
+            log.warning("scheduled job %s/%s waits out an infrastructure failure: %s", job.kind, job.key, error)
+            return RETRY
         gave_up = job.attempts >= self.max_attempts
         backoff = min(self.retry_seconds * 2 ** max(job.attempts - 1, 0), self.retry_max_seconds)
         with self.store.transaction(ALL_TENANTS) as tx:

@@ -125,8 +125,21 @@ scheduled_jobs_table = Table(
     Index("ix_scheduled_jobs_due", "done_at", "due_at"),
 )
 
+#: the Idempotency-Key of each POST that changed something, and its answer (see
+#: :mod:`.idempotency`)
+idempotency_table = Table(
+    "idempotency_keys", metadata,
+    Column("scope", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", Integer),
+    Column("body", Text),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_idempotency_keys_created", "created_at"),
+)
+
 #: Tables whose rows belong to one tenant and are walled off by row-level security.
-TENANT_TABLES = ("events", "outbox", "inbox", "stream_cursors", "scheduled_jobs")
+TENANT_TABLES = ("events", "outbox", "inbox", "stream_cursors", "scheduled_jobs", "idempotency_keys")
 
 
 class ConcurrencyConflict(Exception):
@@ -419,6 +432,7 @@ class StoreTransaction:
             raise ValueError(f"events need the tenant they belong to, not {tenant!r}")
         if self.tenant_id not in (ALL_TENANTS, tenant):
             raise TenantMismatch(f"a transaction of tenant {self.tenant_id!r} cannot append to {tenant!r}")
+        _claim_request(self, tenant)  # the Idempotency-Key of the request this serves, if any
         self._lock_for_append()
         expected = dict(expected or {})
         versions = self._stream_versions({(e.stream_type, e.stream_id) for e in events})
@@ -510,3 +524,9 @@ def row_to_envelope(row: Mapping) -> Envelope:
         occurred_at=occurred.astimezone(timezone.utc), actor=Actor(row["actor_kind"], row["actor_id"]),
         correlation_id=row["correlation_id"], causation_id=row["causation_id"],
         payload=json.loads(row["payload"]), source=row["source"])
+
+
+def _claim_request(tx: StoreTransaction, tenant_id: str) -> None:
+    from .idempotency import claim_in  # it needs this module's tables
+
+    claim_in(tx, tenant_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
 from datetime import date, datetime
@@ -19,9 +20,12 @@ from typing import Any, Callable, Dict, Optional, Type
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
+import eventlet
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from . import idempotency
+from .faults import CommitOutcomeUnknown, is_infrastructure_failure
 from .metrics import REQUEST_SECONDS
 from .store import ConcurrencyConflict
 
@@ -67,9 +71,34 @@ class ServiceUnavailable(ApiError):
     status, error = 503, "service_unavailable"
 
 
+class TemporarilyUnavailable(ApiError):
+    """The infrastructure failed (the database cannot be reached): nothing was changed, and
+    the same request may be sent again after ``Retry-After`` seconds."""
+    status, error = 503, "temporarily_unavailable"
+
+
+class OutcomeUnknown(ApiError):
+    """The connection was lost during COMMIT: the change may or may not have been made."""
+    status, error = 503, "outcome_unknown"
+
+
 _ERROR_MAP: Dict[Type[BaseException], Callable[[BaseException], ApiError]] = {
     ConcurrencyConflict: lambda exc: Conflict(str(exc)),
+    CommitOutcomeUnknown: lambda exc: OutcomeUnknown(
+        "the connection to the database was lost while the change was being committed, so "
+        "whether it was saved is unknown; repeating the request with the same Idempotency-Key "
+        "is safe (without one, read the resource first to see whether it was saved)"),
+    idempotency.KeyInUse: lambda exc: Conflict(
+        "a request with this Idempotency-Key was carried out already and its answer is not "
+        "available (yet): read the resource instead of repeating the request",
+        details={"Idempotency-Key": ["already used"]}),
 }
+
+
+def _unavailable(exc: BaseException) -> ApiError:
+    return TemporarilyUnavailable(
+        "the service is temporarily unavailable (its database cannot be reached); nothing was "
+        "changed: send the request again in a few seconds")
 
 
 def map_error(exception_type: Type[BaseException], to: Callable[[BaseException], ApiError]) -> None:
@@ -83,6 +112,8 @@ def _to_api_error(exc: BaseException) -> Optional[ApiError]:
     for kind in type(exc).__mro__:
         if kind in _ERROR_MAP:
             return _ERROR_MAP[kind](exc)
+    if is_infrastructure_failure(exc):
+        return _unavailable(exc)
     return None
 
 
@@ -185,15 +216,84 @@ class JsonWebServer(WebServer):
         return JsonWsgiApp(self)
 
 
+#: the failure of the request this green thread is answering (see ApiEndpoint)
+_failure = threading.local()
+
+
 class ApiEndpoint(HttpRequestHandler):
+    """Besides JSON in and out: a connection to the database lost before COMMIT is tried
+    once more on a fresh connection; a database that cannot be reached answers 503 with
+    ``Retry-After``; a POST honours ``Idempotency-Key`` (:mod:`.idempotency`)."""
+
     server = JsonWebServer()
 
     def handle_request(self, request):
         started = time.perf_counter()
-        response = super().handle_request(request)
+        try:
+            response = self._answer(request)
+        except Exception as exc:  # the idempotency bookkeeping met the same outage
+            response = self.response_from_exception(exc)
         REQUEST_SECONDS.labels(service=self.container.service_name, method=self.method,
                                route=self.url, status=str(response.status_code)).observe(
             time.perf_counter() - started)
+        return response
+
+    @property
+    def _store(self):
+        from .dependencies import store_engine_of
+
+        return store_engine_of(self.container).store
+
+    def _answer(self, request):
+        key = request.headers.get(idempotency.HEADER)
+        claim = None
+        request.shallow = False  # as nameko's handler would: the body may be read
+        if key is not None and request.method == "POST":
+            problem = idempotency.key_problem(key)
+            if problem:
+                raise BadRequest(f"the {idempotency.HEADER} header {problem}",
+                                 details={idempotency.HEADER: [problem]})
+            claim = idempotency.claim_for(request, key)
+            earlier = idempotency.lookup(self._store, claim, self._keep_hours)
+            if earlier is not None:
+                return self._replay(claim, earlier)
+            request.idempotency_claim = claim
+        response = self._run(request)
+        failure = getattr(_failure, "exc", None)
+        if isinstance(failure, idempotency.KeyInUse) and claim is not None:
+            earlier = idempotency.lookup(self._store, claim, self._keep_hours)
+            if earlier is not None and earlier["status"] is not None:
+                return self._replay(claim, earlier)
+        if claim is not None and claim.claimed and response.status_code < 500:
+            idempotency.record(self._store, claim, response.status_code, response.get_data(as_text=True))
+        return response
+
+    @property
+    def _keep_hours(self) -> float:
+        return float(self.container.config.get("IDEMPOTENCY_KEEP_HOURS", idempotency.KEEP_HOURS))
+
+    def _replay(self, claim, earlier):
+        if earlier["fingerprint"] != claim.fingerprint:
+            raise Unprocessable(f"this {idempotency.HEADER} was used for another request (a different "
+                                f"body); use a new key for a new request",
+                                details={idempotency.HEADER: ["used for a different request"]})
+        if earlier["status"] is None:
+            raise idempotency.KeyInUse("its answer was not recorded")
+        return Response(earlier["body"], status=earlier["status"], mimetype="application/json",
+                        headers={idempotency.REPLAYED: "true"})
+
+    def _run(self, request):
+        """The handler; once more if the database connection was lost before COMMIT."""
+        _failure.exc = None
+        response = super().handle_request(request)
+        failure = _failure.exc
+        if failure is not None and is_infrastructure_failure(failure) \
+                and not isinstance(failure, CommitOutcomeUnknown):
+            log.info("%s %s: %s; trying once more on a fresh connection", request.method,
+                     request.path, failure)
+            eventlet.sleep(0.05)
+            _failure.exc = None
+            response = super().handle_request(request)
         return response
 
     def response_from_result(self, result):
@@ -205,6 +305,7 @@ class ApiEndpoint(HttpRequestHandler):
         return json_response(result)
 
     def response_from_exception(self, exc):
+        _failure.exc = exc
         if isinstance(exc, HTTPException):  # werkzeug's own (bad form data, 405...)
             return json_response({"error": "bad_request", "message": exc.description},
                                  status=exc.code or 400)
@@ -221,6 +322,9 @@ class ApiEndpoint(HttpRequestHandler):
         if api_error.details is not None:
             body["details"] = api_error.details
         headers = {"WWW-Authenticate": "Bearer"} if api_error.status == 401 else None
+        if isinstance(api_error, (TemporarilyUnavailable, OutcomeUnknown)):
+            log.warning("%s %s answered %s: %s", self.method, self.url, api_error.error, exc)
+            headers = {"Retry-After": str(self.container.config.get("HTTP_RETRY_AFTER_SECONDS", 2))}
         return json_response(body, status=api_error.status, headers=headers)
 
 

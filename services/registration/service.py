@@ -53,7 +53,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from nameko.dependency_providers import Config
 
 from services.platform_core.catchup import CatchUpFeed
-from services.platform_core import tenancy
+from services.platform_core import health, tenancy
 from services.platform_core.dependencies import ClockProvider, Store
 from services.platform_core.envelope import Actor, Envelope
 from services.platform_core.store import ALL_TENANTS, ConcurrencyConflict, StoreTransaction
@@ -236,7 +236,7 @@ class RegistrationService(CatchUpFeed):
 
     @endpoint("GET", "/health")
     def health(self, request):
-        return {"status": "ok", "service": self.name}
+        return health.report(self.name, self.store, self.config)
 
     # ---------------------------------------------------------------------------------------
     # Tenants

@@ -32,7 +32,8 @@ def assert_bad_input(response, *fields):
 
 def test_health(platform):
     response = platform.api.get("/health")
-    assert response.status_code == 200 and response.json() == {"status": "ok", "service": "matching"}
+    assert response.status_code == 200 and response.json() == {"status": "ok", "service": "matching",
+                                                               "database": "ok"}
 
 
 def test_credentials_and_tenants(platform, setup):

@@ -11,7 +11,9 @@ from collections import defaultdict
 
 import amqp
 import eventlet
+import psycopg2
 import pytest
+from sqlalchemy.exc import OperationalError
 from kombu import Connection
 from nameko.runners import ServiceRunner
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
@@ -59,6 +61,9 @@ class Listener:
             raise RuntimeError("this note can never be handled")
         if mode == "fail_twice" and attempts[event.event_id] <= 2:
             raise RuntimeError("not yet")
+        if mode == "database_away" or (mode == "database_away_4" and attempts[event.event_id] <= 4):
+            raise OperationalError("INSERT INTO notes ...", {}, psycopg2.OperationalError(
+                "server closed the connection unexpectedly"))
         if mode == "slow":
             eventlet.sleep(random.random() * 0.02)
         tx.conn.execute(insert(notes_table).values(event_id=event.event_id, tenant_id=event.tenant_id,
@@ -341,3 +346,38 @@ def test_two_tenants_streams_of_the_same_id_are_ordered_apart(config, runners):
                     message="all three notes")
     assert sorted((r["tenant_id"], r["n"]) for r in rows) == [("ngo-b", 10), ("school-a", 1), ("school-a", 2)]
     assert ready_messages(config["AMQP_URI"], "listener.on_note.dead-letter") == 0
+
+
+# -- issue 7: the infrastructure's failures are waited out, not counted ------------------------
+
+
+def test_a_database_outage_is_waited_out_without_counting_towards_dead_letters(config, runners):
+    store = producer_store(config)
+    runners(Listener, Producer, OUTBOX_RELAY="off")
+    [event] = store.append("school-a", [DomainEvent("NoteTaken", "person", "ann",
+                                                    {"n": 1, "mode": "database_away_4"})])
+    publish_envelopes(config["AMQP_URI"], [event])
+    rows = wait_for(lambda: handled(config), timeout=20, message="the note, once the database is back")
+    assert [r["event_id"] for r in rows] == [event.event_id]
+    assert attempts[event.event_id] == 5  # four outages and the success: max_retries is 2
+    assert ready_messages(config["AMQP_URI"], "listener.on_note.dead-letter") == 0
+
+
+def test_an_outage_longer_than_the_bound_is_dead_lettered_as_infrastructure_timeout(config, runners):
+    from services.platform_core import health
+    from services.platform_core.dependencies import store_engine_of
+
+    store = producer_store(config)
+    runner = runners(Listener, Producer, OUTBOX_RELAY="off", EVENT_INFRASTRUCTURE_TIMEOUT_SECONDS=1.5)
+    [event] = store.append("school-a", [DomainEvent("NoteTaken", "person", "ann", {"n": 1, "mode": "database_away"})])
+    publish_envelopes(config["AMQP_URI"], [event])
+    [dead] = dead_letters(config["AMQP_URI"], 1)
+    reason = dead.properties["application_headers"]["x-dead-letter-reason"]
+    assert reason.startswith("infrastructure_timeout: the infrastructure failed for ")
+    assert "server closed the connection unexpectedly" in reason
+    assert attempts[event.event_id] >= 3  # waited out with back-off, not given up at once
+    listener = next(c for c in runner.containers if c.service_name == "listener")
+    status, body = health.report("listener", store_engine_of(listener).store, listener.config)
+    assert status == 200 and body["status"] == "degraded"
+    assert "infrastructure_timeout" in body["problems"][0]
+    assert "mentoring dead-letters replay listener.on_note.dead-letter" in body["problems"][0]
