@@ -27,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from services.platform_core.envelope import Envelope
+from services.platform_core import settings
 from services.platform_core.projection import Projection
 
 from .domain.pairing import ACTIVE
@@ -228,7 +229,7 @@ class ConsumedProjection(Projection):
         from nameko.standalone.rpc import ClusterRpcProxy
 
         config = {"AMQP_URI": os.environ.get("AMQP_URI") or "pyamqp://guest:guest@127.0.0.1:5672//"}
-        with ClusterRpcProxy(config, timeout=float(os.environ.get("REBUILD_RPC_TIMEOUT", 60))) as cluster:
+        with ClusterRpcProxy(config, timeout=float(settings.read(os.environ, "REBUILD_RPC_TIMEOUT") or settings.BY_NAME["REBUILD_RPC_TIMEOUT"].default)) as cluster:
             feed = getattr(cluster, self.source_service)
 
             def from_feed(after: int, limit: int):

@@ -23,35 +23,14 @@ Commands
         Checks that RabbitMQ and each service's database are reachable (and, with ``--http``,
         that each service answers ``GET /health``); exit status 1 if not. For healthchecks.
 
+    ``mentoring config [SERVICE] [--readme README.md]``
+        Prints the effective settings of a service (secrets masked), or rewrites the README's
+        settings table from :mod:`.settings`.
+
 Environment
-    =============================  ==========================================  =================================================
-    Variable                       Default                                     Meaning
-    =============================  ==========================================  =================================================
-    ``AMQP_URI``                   ``pyamqp://guest:guest@127.0.0.1:5672//``   RabbitMQ (events, RPC, dead letters)
-    ``<SERVICE>_DATABASE_URL``     ``sqlite:///<MENTORING_DATA_DIR>/           The service's own store: ``postgresql://user@host/db``
-                                   <service>.sqlite3``                         or ``sqlite:///path``. E.g. ``MATCHING_DATABASE_URL``
-    ``MENTORING_DATA_DIR``         ``./data``                                  Where the default SQLite files live
-    ``HTTP_HOST``                  ``127.0.0.1``                               Address the HTTP APIs listen on (``0.0.0.0`` in a container)
-    ``<SERVICE>_HTTP_PORT``        registration 8001, matching 8002,           HTTP port of the service (nameko ``WEB_SERVER_ADDRESS``)
-                                   sessions 8003, notifications 8004
-    ``<SERVICE>_METRICS_PORT``     registration 9101, matching 9102,           Port of ``/metrics`` (Prometheus); ``0`` picks a free port
-                                   sessions 9103, notifications 9104           (logged), ``off`` serves none
-    ``METRICS_PORT``               (unset)                                     Metrics port for every service of this process when
-                                                                               ``<SERVICE>_METRICS_PORT`` is unset. Two replicas on
-                                                                               one host must not share a port: give each its own, or 0
-    ``METRICS_ADDRESS``            ``0.0.0.0``                                 Address ``/metrics`` listens on
-    ``OPERATOR_TOKEN``             (unset: no operator access)                 Bearer token of the platform operator
-    ``PLATFORM_SECRET``            (unset: participant tokens refused)         Secret that signs participant tokens and codes; the same
-                                                                               in every service and replica
-    ``SMTP_HOST`` / ``SMTP_PORT``  ``127.0.0.1`` / ``25``                      Mail server of the notifications service
-    ``OUTBOX_POLL_SECONDS``        ``1``                                       Safety-net poll of the outbox relay
-    ``SCHEDULER_POLL_SECONDS``     ``1``                                       How often due scheduled jobs are looked for
-    ``SCHEDULER_MAX_ATTEMPTS``     ``5``                                       Attempts of a failing scheduled job before it is left failed
-    ``MENTORING_CLOCK``            ``system``                                  ``manual:<ISO datetime>`` (e.g. ``manual:2025-09-01T08:00:00+00:00``)
-                                                                               starts a clock that stands still: for demos
-    ``LOG_LEVEL``                  ``INFO``                                    ``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``
-    ``MENTORING_EXTRA_SERVICES``   (unset)                                     More services: ``name=module:Class,...``
-    =============================  ==========================================  =================================================
+    Every setting, its default and meaning is declared once, in
+    :mod:`services.platform_core.settings` (the README's table is generated from it). A wrong
+    value stops ``run`` and ``run-one`` at start with a message naming the variable.
 
 Replicas of a service (``docker compose up --scale matching=3``) share the work: they consume
 from the same queues, so each message goes to one of them; one of them at a time publishes the
@@ -89,11 +68,11 @@ from typing import Dict, List, Mapping, Optional  # noqa: E402
 
 import click  # noqa: E402
 
-from . import registry  # noqa: E402
+from . import registry, settings  # noqa: E402
 
 log = logging.getLogger("mentoring")
 
-DEFAULT_AMQP_URI = "pyamqp://guest:guest@127.0.0.1:5672//"
+DEFAULT_AMQP_URI = settings.DEFAULT_AMQP_URI
 STOP_TIMEOUT = 30.0
 
 
@@ -101,36 +80,34 @@ STOP_TIMEOUT = 30.0
 # Configuration from the environment
 # ---------------------------------------------------------------------------------------------
 
+def _checked(read):
+    """A setting read from the environment, a wrong value turned into a usage error."""
+    try:
+        return read()
+    except settings.SettingError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 def database_url_for(service: str, environ: Mapping[str, str]) -> str:
-    url = environ.get(f"{registry.env_prefix(service)}_DATABASE_URL")
+    url = _checked(lambda: settings.read(environ, "<SERVICE>_DATABASE_URL", service))
     if url:
         return url
     data = Path(environ.get("MENTORING_DATA_DIR") or "data").resolve()
     return f"sqlite:///{data / (service + '.sqlite3')}"
 
 
-def _port(value: str, variable: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        raise click.UsageError(f"{variable} must be a port number, not {value!r}") from None
-    if not 0 <= port <= 65535:
-        raise click.UsageError(f"{variable} must be a port number (0-65535), not {value!r}")
-    return port
-
-
 def http_port_for(service: str, environ: Mapping[str, str]) -> int:
-    variable = f"{registry.env_prefix(service)}_HTTP_PORT"
-    value = environ.get(variable)
-    return _port(value, variable) if value else registry.HTTP_PORTS.get(service, 0)
+    port = _checked(lambda: settings.read(environ, "<SERVICE>_HTTP_PORT", service))
+    return registry.HTTP_PORTS.get(service, 0) if port is None else port
 
 
 def metrics_port_for(service: str, environ: Mapping[str, str]):
     """The metrics port (int), or None when metrics are switched off."""
-    for variable in (f"{registry.env_prefix(service)}_METRICS_PORT", "METRICS_PORT"):
-        value = (environ.get(variable) or "").strip()
-        if value:
-            return None if value.lower() == "off" else _port(value, variable)
+    for name in ("<SERVICE>_METRICS_PORT", "METRICS_PORT"):
+        setting = settings.BY_NAME[name]
+        raw = (environ.get(setting.variable(service)) or "").strip()
+        if raw:
+            return _checked(lambda: setting.parse(setting.variable(service), raw))
     return registry.METRICS_PORTS.get(service, 0)
 
 
@@ -152,49 +129,23 @@ def clock_from_env(environ: Mapping[str, str]):
     return ManualClock(moment)
 
 
-def _number(value: str, variable: str):
-    try:
-        return int(value)
-    except ValueError:
-        try:
-            return float(value)
-        except ValueError:
-            raise click.UsageError(f"{variable} must be a number, not {value!r}") from None
-
-
-#: Optional numeric settings passed through to the config under the same name.
-NUMERIC_SETTINGS = ("OUTBOX_POLL_SECONDS", "OUTBOX_LEASE_SECONDS", "SCHEDULER_POLL_SECONDS",
-                    "SCHEDULER_MAX_ATTEMPTS", "SCHEDULER_CLAIM_SECONDS", "SCHEDULER_RETRY_SECONDS",
-                    "PARTICIPANT_TOKEN_MAX_AGE_DAYS", "EVENT_MAX_RETRIES", "EVENT_RETRY_DELAY_SECONDS",
-                    "EVENT_PREFETCH", "CATCHUP_TIMEOUT", "EVENT_INFRASTRUCTURE_TIMEOUT_SECONDS",
-                    "EVENT_INFRASTRUCTURE_RETRY_MAX_SECONDS", "HTTP_RETRY_AFTER_SECONDS",
-                    "IDEMPOTENCY_KEEP_HOURS", "HEALTH_DEGRADED_SECONDS")
-#: Optional text settings passed through to the config under the same name.
-TEXT_SETTINGS = ("OPERATOR_TOKEN", "PLATFORM_SECRET", "METRICS_ADDRESS", "OUTBOX_RELAY")
-
-
 def build_config(service: str, environ: Optional[Mapping[str, str]] = None) -> Dict:
-    """The nameko config dict of ``service``, from the environment."""
+    """The nameko config dict of ``service``, from the environment (every value checked)."""
     environ = os.environ if environ is None else environ
+    services = sorted(set(registry.known_services(environ)) | {service})
+    _checked(lambda: settings.check_environment(environ, services))
     host = environ.get("HTTP_HOST") or "127.0.0.1"
-    services = set(registry.known_services(environ)) | {service}
     config: Dict = {
-        "AMQP_URI": environ.get("AMQP_URI") or DEFAULT_AMQP_URI,
+        "AMQP_URI": environ.get("AMQP_URI") or settings.DEFAULT_AMQP_URI,
         "WEB_SERVER_ADDRESS": f"{host}:{http_port_for(service, environ)}",
-        "DATABASES": {name: database_url_for(name, environ) for name in sorted(services)},
-        "SMTP_HOST": environ.get("SMTP_HOST") or "127.0.0.1",
-        "SMTP_PORT": _port(environ.get("SMTP_PORT") or "25", "SMTP_PORT"),
+        "DATABASES": {name: database_url_for(name, environ) for name in services},
         "CLOCK": clock_from_env(environ),
+        "METRICS_ADDRESS": host,
     }
+    config.update(settings.config_from_env(environ))
     metrics_port = metrics_port_for(service, environ)
     if metrics_port is not None:
         config["METRICS_PORT"] = metrics_port
-    for name in TEXT_SETTINGS:
-        if environ.get(name):
-            config[name] = environ[name]
-    for name in NUMERIC_SETTINGS:
-        if environ.get(name):
-            config[name] = _number(environ[name], name)
     return config
 
 
@@ -426,6 +377,36 @@ def rebuild_command(service, projection_names):
             click.echo(f"rebuilt {service}/{projection.name} from {count} events")
     finally:
         engine.dispose()
+
+
+# -- config ----------------------------------------------------------------------------------------
+
+@cli.command("config", help="Print a service's effective settings (secrets masked), or rewrite "
+                            "the README's settings table.")
+@click.argument("service", required=False, default="registration")
+@click.option("--readme", type=click.Path(dir_okay=False, exists=True),
+              help="Rewrite the settings table in this README from the settings module.")
+def config_command(service, readme):
+    if readme:
+        changed = settings.write_readme(Path(readme))
+        click.echo(f"{'rewrote' if changed else 'kept'} the settings table of {readme}", err=True)
+        return
+    environ = os.environ
+    config = build_config(service)
+    for setting in settings.SETTINGS:
+        variable = setting.variable(service) if setting.per_service else setting.name
+        if setting.name == "<SERVICE>_DATABASE_URL":
+            shown = config["DATABASES"][service]
+        elif setting.name == "<SERVICE>_HTTP_PORT":
+            shown = config["WEB_SERVER_ADDRESS"].rsplit(":", 1)[1]
+        elif setting.name in ("<SERVICE>_METRICS_PORT", "METRICS_PORT"):
+            shown = config.get("METRICS_PORT", "off") if setting.per_service else environ.get(variable)
+        elif setting.reaches == "config":
+            shown = settings.value(config, setting.name)
+        else:
+            shown = environ.get(variable) or setting.default
+        source = "environment" if environ.get(variable) else "default"
+        click.echo(f"{variable:40} {settings.mask(setting, shown):50} ({source})")
 
 
 # -- catalogue -------------------------------------------------------------------------------------

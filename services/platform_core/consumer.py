@@ -48,6 +48,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from . import settings
 from .dependencies import store_engine_of
 from .envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, Envelope, MalformedEvent
 from .events import CATALOGUE, payload_problems
@@ -96,7 +97,7 @@ class EventHub(SharedExtension, ProviderCollector):
 
     def setup(self):
         self.publisher = ConfirmingPublisher(self.amqp_uri)
-        self.pool = GreenPool(int(self.container.config.get("max_workers", 10)))
+        self.pool = GreenPool(settings.value(self.container.config, "MAX_WORKERS"))
 
     def start(self):
         self._stopped = False
@@ -154,7 +155,7 @@ class EventHub(SharedExtension, ProviderCollector):
                 self._connection = Connection(self.amqp_uri, heartbeat=0, connect_timeout=5)
                 self._connection.ensure_connection(max_retries=1)
                 channel = self._connection.channel()
-                prefetch = int(self.container.config.get("EVENT_PREFETCH", 20))
+                prefetch = int(settings.value(self.container.config, "EVENT_PREFETCH"))
                 channel.basic_qos(0, prefetch, False)
                 self._channel = channel
                 for provider in self._providers:
@@ -208,7 +209,7 @@ class EventHub(SharedExtension, ProviderCollector):
                 if self._stopped:
                     raise RuntimeError("the event consumer is stopping")
                 self._rpc = ClusterRpcProxy(self.container.config,
-                                            timeout=float(self.container.config.get("CATCHUP_TIMEOUT", 10)))
+                                            timeout=float(settings.value(self.container.config, "CATCHUP_TIMEOUT")))
                 self._proxy = self._rpc.start()
             try:
                 return getattr(getattr(self._proxy, service), method)(**kwargs)
@@ -249,13 +250,13 @@ class EventConsumer(Entrypoint):
     def max_retries(self) -> int:
         if self._max_retries is not None:
             return self._max_retries
-        return int(self.container.config.get("EVENT_MAX_RETRIES", 3))
+        return int(settings.value(self.container.config, "EVENT_MAX_RETRIES"))
 
     @property
     def retry_delay(self) -> float:
         if self._retry_delay is not None:
             return self._retry_delay
-        return float(self.container.config.get("EVENT_RETRY_DELAY_SECONDS", 2.0))
+        return float(settings.value(self.container.config, "EVENT_RETRY_DELAY_SECONDS"))
 
     def bindings(self) -> List[tuple]:
         result = []
@@ -353,11 +354,11 @@ class EventConsumer(Entrypoint):
 
     @property
     def infrastructure_timeout(self) -> float:
-        return float(self.container.config.get("EVENT_INFRASTRUCTURE_TIMEOUT_SECONDS", 3600))
+        return float(settings.value(self.container.config, "EVENT_INFRASTRUCTURE_TIMEOUT_SECONDS"))
 
     @property
     def infrastructure_backoff_max(self) -> float:
-        return float(self.container.config.get("EVENT_INFRASTRUCTURE_RETRY_MAX_SECONDS", 30))
+        return float(settings.value(self.container.config, "EVENT_INFRASTRUCTURE_RETRY_MAX_SECONDS"))
 
     def _deliver_waiting_out(self, envelope: Envelope) -> str:
         """Deliver; while the infrastructure fails (the database cannot be reached, a

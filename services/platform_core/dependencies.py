@@ -19,6 +19,7 @@ from .clock import Clock, SystemClock
 from .db import default_sqlite_url, make_engine
 from .metrics import MetricsServer
 from .store import EventStore, PayloadCodec
+from . import settings
 
 
 def database_url(config: dict, service: str) -> str:
@@ -63,12 +64,12 @@ class StoreEngine(SharedExtension):
 
     def start(self):
         config = self.container.config
-        if config.get("AMQP_URI") and str(config.get("OUTBOX_RELAY", "on")).lower() not in ("off", "0", "false"):
+        if config.get("AMQP_URI") and str(settings.value(config, "OUTBOX_RELAY")).lower() not in ("off", "0", "false"):
             from .outbox import OutboxRelay
 
             self.relay = OutboxRelay(self.store, config["AMQP_URI"],
-                                     poll_interval=float(config.get("OUTBOX_POLL_SECONDS", 1.0)),
-                                     lease_seconds=float(config.get("OUTBOX_LEASE_SECONDS", 10.0)))
+                                     poll_interval=float(settings.value(config, "OUTBOX_POLL_SECONDS")),
+                                     lease_seconds=float(settings.value(config, "OUTBOX_LEASE_SECONDS")))
             self.container.spawn_managed_thread(self.relay.run, identifier=f"{self.container.service_name}.outbox")
 
     def stop(self):

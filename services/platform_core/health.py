@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Tuple
 from sqlalchemy import text
 
 from .metrics import FAILURES
+from . import settings
 
 #: how long a dead-lettering for an outage keeps a process "degraded" (seconds)
 DEGRADED_SECONDS = 3600.0
@@ -85,7 +86,7 @@ def report(service: str, store, config: Dict[str, Any]) -> Tuple[int, Dict[str, 
         body.update(status="unavailable", database="unreachable",
                     problems=[f"the database cannot be reached: {first}"])
         return 503, body
-    problems = condition_of(service).problems(float(config.get("HEALTH_DEGRADED_SECONDS", DEGRADED_SECONDS)))
+    problems = condition_of(service).problems(float(settings.value(config, "HEALTH_DEGRADED_SECONDS")))
     body["status"] = "degraded" if problems else "ok"
     if problems:
         body["problems"] = problems

@@ -77,6 +77,7 @@ from .faults import is_infrastructure_failure
 from .lease import process_identity
 from .metrics import FAILURES, SCHEDULED_JOBS
 from .store import ALL_TENANTS, EventStore, StoreTransaction, TenantMismatch, scheduled_jobs_table
+from . import settings
 
 log = logging.getLogger(__name__)
 
@@ -343,15 +344,15 @@ class SchedulerLoop(SharedExtension):
                 raise RuntimeError("the scheduler needs the service's store, which is not set up yet")
             self.runner = JobRunner(
                 store, clock_from(config),
-                max_attempts=int(config.get("SCHEDULER_MAX_ATTEMPTS", 5)),
-                claim_seconds=float(config.get("SCHEDULER_CLAIM_SECONDS", 60)),
-                retry_seconds=float(config.get("SCHEDULER_RETRY_SECONDS", 5)),
-                retry_max_seconds=float(config.get("SCHEDULER_RETRY_MAX_SECONDS", 600)),
-                batch=int(config.get("SCHEDULER_BATCH", 100)))
+                max_attempts=int(settings.value(config, "SCHEDULER_MAX_ATTEMPTS")),
+                claim_seconds=float(settings.value(config, "SCHEDULER_CLAIM_SECONDS")),
+                retry_seconds=float(settings.value(config, "SCHEDULER_RETRY_SECONDS")),
+                retry_max_seconds=float(settings.value(config, "SCHEDULER_RETRY_MAX_SECONDS")),
+                batch=int(settings.value(config, "SCHEDULER_BATCH")))
         return self.runner
 
     def start(self):
-        interval = float(self.config.get("SCHEDULER_POLL_SECONDS", 1.0))
+        interval = float(settings.value(self.config, "SCHEDULER_POLL_SECONDS"))
         if self.entrypoints:
             self._runner()  # fails the start at once if the service declares no Store
         if self.entrypoints and interval > 0 and self._thread is None:

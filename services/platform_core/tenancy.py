@@ -65,6 +65,7 @@ from .db import UtcDateTime
 from .envelope import TENANT_ID, Actor, Envelope
 from .projection import Projection
 from .web import Forbidden, NotFound, ServiceUnavailable, Unauthorized
+from . import settings
 
 OPERATOR, COORDINATOR, PARTICIPANT = "operator", "coordinator", "participant"
 KEY_PREFIX, TOKEN_PREFIX = "mk_", "pt_"
@@ -247,7 +248,7 @@ def _participant(conn: Connection, config: Mapping[str, Any], token: str, now: d
         issued_at = datetime.fromtimestamp(int(issued), tz=timezone.utc)
     except (ValueError, UnicodeDecodeError):  # pragma: no cover - signed, so ours
         raise Unauthorized("malformed participant token") from None
-    max_days = config.get("PARTICIPANT_TOKEN_MAX_AGE_DAYS")
+    max_days = settings.value(config, "PARTICIPANT_TOKEN_MAX_AGE_DAYS")
     if max_days and now - issued_at > timedelta(days=int(max_days)):
         raise Unauthorized("this participant token has expired; ask the coordinator for a new one")
     revoked = conn.execute(select(revoked_participants_table.c.reason).where(

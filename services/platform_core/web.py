@@ -24,7 +24,7 @@ import eventlet
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from . import idempotency
+from . import idempotency, settings
 from .faults import CommitOutcomeUnknown, is_infrastructure_failure
 from .metrics import REQUEST_SECONDS
 from .store import ConcurrencyConflict
@@ -270,7 +270,7 @@ class ApiEndpoint(HttpRequestHandler):
 
     @property
     def _keep_hours(self) -> float:
-        return float(self.container.config.get("IDEMPOTENCY_KEEP_HOURS", idempotency.KEEP_HOURS))
+        return float(settings.value(self.container.config, "IDEMPOTENCY_KEEP_HOURS"))
 
     def _replay(self, claim, earlier):
         if earlier["fingerprint"] != claim.fingerprint:
@@ -324,7 +324,7 @@ class ApiEndpoint(HttpRequestHandler):
         headers = {"WWW-Authenticate": "Bearer"} if api_error.status == 401 else None
         if isinstance(api_error, (TemporarilyUnavailable, OutcomeUnknown)):
             log.warning("%s %s answered %s: %s", self.method, self.url, api_error.error, exc)
-            headers = {"Retry-After": str(self.container.config.get("HTTP_RETRY_AFTER_SECONDS", 2))}
+            headers = {"Retry-After": str(settings.value(self.container.config, "HTTP_RETRY_AFTER_SECONDS"))}
         return json_response(body, status=api_error.status, headers=headers)
 
 
