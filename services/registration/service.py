@@ -61,7 +61,7 @@ from services.platform_core.tenancy import (COORDINATOR, OPERATOR, PARTICIPANT, 
                                             authenticate, issue_participant_token)
 from services.platform_core.web import (ApiError, BadRequest, Conflict, Forbidden, NotFound, Unprocessable,
                                         api, bearer_token, map_error, read_json)
-from services.registration import read_model, schemas
+from services.registration import personal_data, read_model, schemas
 from services.registration.domain import (MENTEE, MENTOR, TEAM, DomainError, Person, Programme,
                                           RuleBroken, Tenant, ValidationFailed)
 
@@ -119,8 +119,8 @@ def _date_text(value: Any) -> Any:
 class RegistrationService(CatchUpFeed):
     name = "registration"
 
-    store = Store(read_models=[read_model.metadata, tenancy.metadata, read_model.keys_metadata],
-                  codec_factory=read_model.PersonalDataCodec)
+    store = Store(read_models=[read_model.metadata, tenancy.metadata, personal_data.KEYS_METADATA],
+                  codec_factory=personal_data.codec)
     clock = ClockProvider()
     config = Config()
 
@@ -532,7 +532,7 @@ class RegistrationService(CatchUpFeed):
         return self._person_command(
             request, tenant_id, person_id, None,
             lambda person, programme, data, now: person.erase(now=now),
-            after=lambda tx: read_model.PersonalDataCodec.forget(tx.conn, person_id))
+            after=lambda tx: personal_data.PERSON_KEYS.forget(tenant_id, person_id, tx.conn))
 
     @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/export")
     def export(self, request, tenant_id, person_id):

@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import select, text
 
+from services.platform_core.crypto_shredding import person_keys
 from services.platform_core.store import ALL_TENANTS, events_table
 from services.platform_core.tenancy import CREDENTIALS
 from services.platform_core.tenancy import metadata as credentials_metadata
@@ -109,8 +110,8 @@ def test_personal_data_is_stored_encrypted_exported_and_erased(api):
     with api.store.transaction(slug) as tx:
         replayed = tx.read_stream("person", person_id)
         assert all(event.payload.get("personal") is None for event in replayed)
-        assert tx.conn.execute(select(read_model.person_keys).where(
-            read_model.person_keys.c.person_id == person_id)).first() is None
+        assert tx.conn.execute(select(person_keys).where(
+            person_keys.c.person_id == person_id)).first() is None
         dump = json.dumps(read_model.snapshot(tx.conn), default=str)
     for secret in SECRETS:
         assert secret not in dump
