@@ -126,8 +126,8 @@ def import_schemas(environ=None) -> List[str]:
 def projections_of(name: str, environ=None) -> List:
     """The projections (read models) of a service.
 
-    A service lists them in a module-level ``PROJECTIONS`` of its ``service`` or ``store``
-    module (or the module of its class); failing that, every module-level
+    A service lists them in a module-level ``PROJECTIONS`` of its ``service``, ``read_model``
+    or ``store`` module (or the module of its class); failing that, every module-level
     :class:`~.projection.Projection` found there."""
     from .projection import Projection
 
@@ -135,7 +135,8 @@ def projections_of(name: str, environ=None) -> List:
     package = service_package(name, environ)
     own = known_services(environ)[name].partition(":")[0]
     modules = []
-    for module_name in dict.fromkeys((f"{package}.service", f"{package}.store", own)):
+    for module_name in dict.fromkeys((f"{package}.service", f"{package}.read_model",
+                                      f"{package}.store", own)):
         try:
             modules.append(importlib.import_module(module_name))
         except ModuleNotFoundError as exc:

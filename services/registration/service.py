@@ -61,8 +61,7 @@ from services.platform_core.tenancy import (COORDINATOR, OPERATOR, PARTICIPANT, 
                                             authenticate, issue_participant_token)
 from services.platform_core.web import (ApiError, BadRequest, Conflict, Forbidden, NotFound, Unprocessable,
                                         api, bearer_token, map_error, read_json)
-from services.registration import schemas
-from services.registration import store as models
+from services.registration import personal_data, read_model, schemas
 from services.registration.domain import (MENTEE, MENTOR, TEAM, DomainError, Person, Programme,
                                           RuleBroken, Tenant, ValidationFailed)
 
@@ -120,8 +119,8 @@ def _date_text(value: Any) -> Any:
 class RegistrationService(CatchUpFeed):
     name = "registration"
 
-    store = Store(read_models=[models.metadata, tenancy.metadata, models.keys_metadata],
-                  codec_factory=models.PersonalDataCodec)
+    store = Store(read_models=[read_model.metadata, tenancy.metadata, personal_data.KEYS_METADATA],
+                  codec_factory=personal_data.codec)
     clock = ClockProvider()
     config = Config()
 
@@ -144,7 +143,7 @@ class RegistrationService(CatchUpFeed):
     def _append(self, tx: StoreTransaction, events, expected: Mapping[Tuple[str, str], int],
                 actor: Actor) -> List[Envelope]:
         envelopes = tx.append(events, expected=dict(expected), actor=actor)
-        models.READ_MODELS.apply_all(tx.conn, envelopes)
+        read_model.READ_MODELS.apply_all(tx.conn, envelopes)
         tenancy.CREDENTIALS.apply_all(tx.conn, envelopes)
         return envelopes
 
@@ -185,7 +184,7 @@ class RegistrationService(CatchUpFeed):
                 "signup_urls": {role: f"{base}/{role}?code={code}" for role in (MENTOR, MENTEE, TEAM)}}
 
     def _programme_view(self, conn, tenant_id: str, programme_id: str) -> Dict[str, Any]:
-        row = models.programme_row(conn, tenant_id, programme_id)
+        row = read_model.programme_row(conn, tenant_id, programme_id)
         if row is None:
             raise NotFound(f"programme {programme_id} not found")
         view = {"id": row["programme_id"], "tenant_id": row["tenant_id"], "name": row["name"],
@@ -201,7 +200,7 @@ class RegistrationService(CatchUpFeed):
 
     @staticmethod
     def _person_view(conn, tenant_id: str, person_id: str) -> Dict[str, Any]:
-        row = models.person_row(conn, tenant_id, person_id)
+        row = read_model.person_row(conn, tenant_id, person_id)
         if row is None:
             raise NotFound(f"person {person_id} not found")
         return {
@@ -213,10 +212,10 @@ class RegistrationService(CatchUpFeed):
             "registered_at": row["registered_at"], "updated_at": row["updated_at"],
             "erased": row["erased"], "erased_at": row["erased_at"], "version": row["version"],
             "participations": [RegistrationService._participation_view(p) for p in
-                               models.participation_rows(conn, tenant_id, person_id=person_id)],
+                               read_model.participation_rows(conn, tenant_id, person_id=person_id)],
             "consents": [{key: c[key] for key in ("valid_from", "valid_until", "programme_id",
                                                    "given_by", "given_at", "withdrawn_on")}
-                         for c in models.consent_rows(conn, tenant_id, person_id)],
+                         for c in read_model.consent_rows(conn, tenant_id, person_id)],
         }
 
     @staticmethod
@@ -256,7 +255,7 @@ class RegistrationService(CatchUpFeed):
             tenant.apply_all(events)
             events += tenant.rotate_key(key_id=key_id, api_key=api_key, now=now)
             self._append(tx, events, {("tenant", slug): 0}, caller.actor)
-            view = models.tenant_row(tx.conn, slug)
+            view = read_model.tenant_row(tx.conn, slug)
         return 201, {"tenant": view, "key_id": key_id, "api_key": api_key,
                      "note": "the API key is shown only this once; keep it safe"}
 
@@ -264,7 +263,7 @@ class RegistrationService(CatchUpFeed):
     def get_tenant(self, request, tenant_id):
         self._caller(request, tenant_id, OPERATOR, COORDINATOR)
         with self.store.transaction(tenant_id) as tx:
-            view = models.tenant_row(tx.conn, tenant_id)
+            view = read_model.tenant_row(tx.conn, tenant_id)
         if view is None:
             raise NotFound(f"tenant {tenant_id} not found")
         return view
@@ -308,7 +307,7 @@ class RegistrationService(CatchUpFeed):
         self._caller(request, tenant_id, COORDINATOR)
         with self.store.transaction(tenant_id) as tx:
             self._tenant(tx, tenant_id)
-            rows = models.programme_rows(tx.conn, tenant_id)
+            rows = read_model.programme_rows(tx.conn, tenant_id)
             return {"programmes": [self._programme_view(tx.conn, tenant_id, row["programme_id"])
                                    for row in rows]}
 
@@ -328,7 +327,7 @@ class RegistrationService(CatchUpFeed):
         with self.store.transaction(tenant_id) as tx:
             programme = self._programme(tx, programme_id)
             _check_version("programme", programme_id, expected, programme.version)
-            taking_part, areas_in_use = models.taking_part(tx.conn, tenant_id, programme_id)
+            taking_part, areas_in_use = read_model.taking_part(tx.conn, tenant_id, programme_id)
             events = programme.update(changes=changes, now=self._now(), taking_part=taking_part,
                                       areas_in_use=areas_in_use)
             self._append(tx, events, {("programme", programme_id): programme.version}, caller.actor)
@@ -353,7 +352,7 @@ class RegistrationService(CatchUpFeed):
         self._caller(request, tenant_id, COORDINATOR)
         with self.store.transaction(tenant_id) as tx:
             self._programme_view(tx.conn, tenant_id, programme_id)
-            rows = models.participants_of(tx.conn, tenant_id, programme_id)
+            rows = read_model.participants_of(tx.conn, tenant_id, programme_id)
         return {"programme_id": programme_id,
                 "participants": [self._participation_view(row) for row in rows]}
 
@@ -533,7 +532,7 @@ class RegistrationService(CatchUpFeed):
         return self._person_command(
             request, tenant_id, person_id, None,
             lambda person, programme, data, now: person.erase(now=now),
-            after=lambda tx: models.PersonalDataCodec.forget(tx.conn, person_id))
+            after=lambda tx: personal_data.PERSON_KEYS.forget(tenant_id, person_id, tx.conn))
 
     @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/export")
     def export(self, request, tenant_id, person_id):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from services.platform_core.store import ALL_TENANTS, events_table
 from services.platform_core.tenancy import CREDENTIALS
-from services.registration import store as models
+from services.registration import read_model
 from services.registration.tests import builders
 from services.registration.tests.conftest import running_service
 
@@ -52,11 +52,11 @@ def test_register_isolate_erase_rebuild(database_url, amqp_uri):
         assert "Ieva" not in raw and "ieva.x" not in raw and "Jonas" not in raw
 
         with api.store.transaction(ALL_TENANTS) as tx:
-            before = json.dumps(models.snapshot(tx.conn), default=str, sort_keys=True)
-        models.READ_MODELS.rebuild(api.store)
+            before = json.dumps(read_model.snapshot(tx.conn), default=str, sort_keys=True)
+        read_model.READ_MODELS.rebuild(api.store)
         CREDENTIALS.rebuild(api.store)
         with api.store.transaction(ALL_TENANTS) as tx:
-            after = json.dumps(models.snapshot(tx.conn), default=str, sort_keys=True)
+            after = json.dumps(read_model.snapshot(tx.conn), default=str, sort_keys=True)
         assert after == before and "Ieva" not in after
         # B's mentee is untouched, and everyone's credentials still work after the rebuild
         got = api.get(f"/tenants/{b['slug']}/people/{mentee_b['person_id']}", b["key"])

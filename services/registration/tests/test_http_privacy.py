@@ -7,10 +7,11 @@ import json
 import pytest
 from sqlalchemy import select, text
 
+from services.platform_core.crypto_shredding import person_keys
 from services.platform_core.store import ALL_TENANTS, events_table
 from services.platform_core.tenancy import CREDENTIALS
 from services.platform_core.tenancy import metadata as credentials_metadata
-from services.registration import store as models
+from services.registration import read_model
 from services.registration.tests import builders
 
 pytestmark = pytest.mark.integration
@@ -35,11 +36,11 @@ def credentials_snapshot(conn):
 
 def rebuild_everything(api):
     with api.store.transaction(ALL_TENANTS) as tx:
-        before = models.snapshot(tx.conn), credentials_snapshot(tx.conn)
-    models.READ_MODELS.rebuild(api.store)
+        before = read_model.snapshot(tx.conn), credentials_snapshot(tx.conn)
+    read_model.READ_MODELS.rebuild(api.store)
     CREDENTIALS.rebuild(api.store)
     with api.store.transaction(ALL_TENANTS) as tx:
-        after = models.snapshot(tx.conn), credentials_snapshot(tx.conn)
+        after = read_model.snapshot(tx.conn), credentials_snapshot(tx.conn)
     return before, after
 
 
@@ -109,9 +110,9 @@ def test_personal_data_is_stored_encrypted_exported_and_erased(api):
     with api.store.transaction(slug) as tx:
         replayed = tx.read_stream("person", person_id)
         assert all(event.payload.get("personal") is None for event in replayed)
-        assert tx.conn.execute(select(models.person_keys).where(
-            models.person_keys.c.person_id == person_id)).first() is None
-        dump = json.dumps(models.snapshot(tx.conn), default=str)
+        assert tx.conn.execute(select(person_keys).where(
+            person_keys.c.person_id == person_id)).first() is None
+        dump = json.dumps(read_model.snapshot(tx.conn), default=str)
     for secret in SECRETS:
         assert secret not in dump
     assert "Mentor Keeps" in dump                                      # others are untouched

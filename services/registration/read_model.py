@@ -1,51 +1,19 @@
-"""Registration's read models, and how personal data is kept (crypto-shredding).
+"""Registration's read models.
 
-Personal data
--------------
-The domain puts every piece of personal data (names, contacts, date of birth, guardian, team
-members, a withdrawal's free-text reason, a background check's reference, sensitive needs)
-under ``payload["personal"]`` of events of ``person`` streams, and nowhere else.
-:class:`PersonalDataCodec` is the store's payload codec: when an event of a person's stream is
-appended, ``personal`` is encrypted with that person's own key (Fernet: AES-128-CBC with an
-HMAC-SHA256, from ``cryptography``), so what is stored in ``events.payload`` and published
-carries only::
-
-    {"personal": {"encrypted": "<Fernet token>", "key_id": "<person id>"}, ...clear facts...}
-
-The key lives in the ``person_keys`` table of registration's own database, created inside
-the appending transaction the first time the person's data is written (the store hands the
-codec its connection). Reading a stream (commands, export, rebuilds) decrypts ``personal``
-while the key exists; without it ``personal`` reads as ``null``.
-
-Erasure (GDPR "right to be forgotten"): ``PersonErased`` is appended, and in the same
-transaction the person's key is deleted and the read models forget them (the ``people`` row
-keeps only a tombstone: id, kind, erased_at; their participations and consents are
-deleted; their participant token is revoked). The event history stays whole, so every
-projection can still be rebuilt, but no API, export, replay or published event can reveal
-their personal data any more: only undecryptable ciphertext remains, in the store and in
-whatever copies subscribers kept. Sensitive facts (disability, social risk, addiction ...) go
-only in the *private* ``SensitiveNeedsRecorded`` event, which is never published.
-
-Access on request (GDPR "right of access"): ``GET /tenants/{t}/people/{id}/export`` returns
-the person's decrypted stream and their read-model rows.
-
-Read models
------------
 ``tenants``, ``programmes`` (settings as JSON), ``people`` (personal data decrypted for API
 reads, nulled on erasure), ``participations`` (person, programme, role, status, and the
 flags matching needs: consent, training, vetting) and ``consents``; all with ``tenant_id``
 (row-level security walls them per tenant on PostgreSQL). :data:`READ_MODELS` builds them
 from events and rebuilds them at any time (``READ_MODELS.rebuild(store)``); the tenants'
 credentials are the shared :data:`services.platform_core.tenancy.CREDENTIALS` projection.
-``person_keys`` is *not* a read model: a rebuild never touches it.
+The keys of personal data (``person_keys``, see :mod:`services.registration.personal_data`)
+are *not* a read model: a rebuild never touches them.
 """
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from cryptography.fernet import Fernet, InvalidToken
 from services.platform_core.db import UtcDateTime
 from sqlalchemy import (JSON, Boolean, Column, Integer, MetaData, String, Table, delete,
                         insert, select, update)
@@ -53,69 +21,7 @@ from sqlalchemy.engine import Connection
 
 from services.platform_core.envelope import Envelope
 from services.platform_core.projection import Projection
-from services.platform_core.store import PayloadCodec
 from services.registration import domain
-
-PERSON = "person"
-
-# ---------------------------------------------------------------------------------------------
-# Keys (not a read model: never emptied by a rebuild)
-# ---------------------------------------------------------------------------------------------
-
-keys_metadata = MetaData()
-
-person_keys = Table(
-    "person_keys", keys_metadata,
-    Column("person_id", String(64), primary_key=True),
-    Column("tenant_id", String(64), nullable=False),
-    Column("key", String(64), nullable=False),
-)
-
-
-class PersonalDataCodec(PayloadCodec):
-    """Encrypts ``payload["personal"]`` of person streams with a per-person key."""
-
-    def encode(self, tenant_id: str, stream_type: str, stream_id: str, payload: Dict,
-               conn: Optional[Connection] = None) -> Dict:
-        personal = payload.get("personal")
-        if stream_type != PERSON or personal is None:
-            return payload
-        if conn is None:
-            raise RuntimeError("encrypting personal data needs the appending transaction's connection")
-        key = self.key(conn, stream_id) or self._create_key(conn, tenant_id, stream_id)
-        token = Fernet(key.encode()).encrypt(json.dumps(personal, sort_keys=True).encode("utf-8"))
-        return {**payload, "personal": {"encrypted": token.decode("ascii"), "key_id": stream_id}}
-
-    def decode(self, conn: Connection, envelope: Envelope) -> Envelope:
-        personal = envelope.payload.get("personal")
-        if envelope.stream_type != PERSON or not isinstance(personal, dict) \
-                or "encrypted" not in personal:
-            return envelope
-        key = self.key(conn, personal.get("key_id") or envelope.stream_id)
-        clear = None
-        if key is not None:
-            try:
-                clear = json.loads(Fernet(key.encode()).decrypt(personal["encrypted"].encode()))
-            except (InvalidToken, ValueError):
-                clear = None
-        return envelope.with_payload({**envelope.payload, "personal": clear})
-
-    @staticmethod
-    def key(conn: Connection, person_id: str) -> Optional[str]:
-        return conn.execute(select(person_keys.c.key).where(
-            person_keys.c.person_id == person_id)).scalar()
-
-    @staticmethod
-    def _create_key(conn: Connection, tenant_id: str, person_id: str) -> str:
-        key = Fernet.generate_key().decode("ascii")
-        conn.execute(insert(person_keys).values(person_id=person_id, tenant_id=tenant_id, key=key))
-        return key
-
-    @staticmethod
-    def forget(conn: Connection, person_id: str) -> None:
-        """Crypto-shred: delete the person's key, so their personal data can't be read again."""
-        conn.execute(delete(person_keys).where(person_keys.c.person_id == person_id))
-
 
 # ---------------------------------------------------------------------------------------------
 # Read models
@@ -472,8 +378,8 @@ def snapshot(conn: Connection) -> Dict[str, List[Dict[str, Any]]]:
     return result
 
 
-__all__ = ["PersonalDataCodec", "READ_MODELS", "metadata", "keys_metadata", "person_keys",
-           "tenants", "programmes", "people", "participations", "consents"]
+__all__ = ["READ_MODELS", "metadata", "tenants", "programmes", "people", "participations",
+           "consents"]
 
 
 def taking_part(conn: Connection, tenant_id: str, programme_id: str) -> Tuple[int, Set[str]]:
