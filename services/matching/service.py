@@ -183,7 +183,7 @@ def pairing_view(row: Dict[str, Any]) -> Dict[str, Any]:
 class MatchingService(CatchUpFeed):
     name = "matching"
 
-    store = Store(read_models=[rm.metadata, tenancy.metadata], after_schema=[rm.fill_places])
+    store = Store(read_models=[rm.metadata, tenancy.metadata], projections=rm.PROJECTIONS)
     clock = ClockProvider()
     config = Config()
     scheduler = Scheduler()

@@ -27,8 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from services.platform_core.envelope import Envelope
-from services.platform_core import settings
-from services.platform_core.projection import Projection
+from services.platform_core.projection import ConsumedProjection, Projection
 
 from .domain.pairing import ACTIVE
 from .domain.settings import mentor_capacity
@@ -211,33 +210,6 @@ placed = Table(
     Column("tenant_id", String(64), nullable=False),
     Column("pairing_id", String(64), nullable=False),
 )
-
-
-class ConsumedProjection(Projection):
-    """A projection of another service's events: rebuilt from that service's catch-up feed
-    (over RPC, ``AMQP_URI`` of the environment) unless a ``source`` is given."""
-
-    def __init__(self, name: str, metadata: MetaData, source_service: str):
-        super().__init__(name, metadata)
-        self.source_service = source_service
-
-    def rebuild(self, store, batch: int = 1000, source=None) -> int:
-        if source is not None:
-            return super().rebuild(store, batch=batch, source=source)
-        import os
-
-        from nameko.standalone.rpc import ClusterRpcProxy
-
-        config = {"AMQP_URI": os.environ.get("AMQP_URI") or "pyamqp://guest:guest@127.0.0.1:5672//"}
-        with ClusterRpcProxy(config, timeout=float(settings.read(os.environ, "REBUILD_RPC_TIMEOUT") or settings.BY_NAME["REBUILD_RPC_TIMEOUT"].default)) as cluster:
-            feed = getattr(cluster, self.source_service)
-
-            def from_feed(after: int, limit: int):
-                page = feed.events_after(after=after, limit=limit, event_types=list(self.event_types))
-                return [Envelope.from_message(m) for m in page["events"]] or (
-                    [] if not page["more"] else from_feed(page["next"], limit))
-
-            return super().rebuild(store, batch=batch, source=from_feed)
 
 
 PARTICIPANTS = ConsumedProjection("participants", metadata, "registration")
@@ -525,29 +497,6 @@ def record_changes(conn: Connection, tenant_id: str, programme_id: str,
         conn.execute(delete(changes).where(changes.c.programme_id == programme_id,
                                            changes.c.revision <= revision - CHANGES_KEPT))
     return revision
-
-
-def fill_places(conn: Connection) -> None:
-    """A store made before ``match_places`` and ``match_placed`` existed: count its active
-    pairings into them once (later, the pairings projection keeps them)."""
-    if conn.execute(select(func.count()).select_from(places)).scalar_one() or \
-            conn.execute(select(func.count()).select_from(placed)).scalar_one():
-        return
-    rows = conn.execute(select(pairings.c.tenant_id, pairings.c.programme_id, pairings.c.mentor_id,
-                               pairings.c.mentee_id, pairings.c.pairing_id).where(
-        pairings.c.status.in_(list(ACTIVE))).order_by(pairings.c.created_at, pairings.c.pairing_id)).all()
-    taken: Dict[tuple, int] = {}
-    mentees: Dict[tuple, Dict[str, Any]] = {}
-    for row in rows:
-        key = (row.tenant_id, row.programme_id, row.mentor_id)
-        taken[key] = taken.get(key, 0) + 1
-        mentees[(row.programme_id, row.mentee_id)] = {  # the latest, should there be two
-            "programme_id": row.programme_id, "mentee_id": row.mentee_id,
-            "tenant_id": row.tenant_id, "pairing_id": row.pairing_id}
-    if taken:
-        conn.execute(insert(places), [{"tenant_id": t, "programme_id": p, "mentor_id": m, "taken": n}
-                                      for (t, p, m), n in taken.items()])
-        conn.execute(insert(placed), list(mentees.values()))
 
 
 class PlacesRefused(Exception):

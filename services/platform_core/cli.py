@@ -23,6 +23,10 @@ Commands
         Checks that RabbitMQ and each service's database are reachable (and, with ``--http``,
         that each service answers ``GET /health``); exit status 1 if not. For healthchecks.
 
+    ``mentoring migrate [SERVICE ...]``
+        Upgrades the services' databases (default: every available one): kept tables through
+        their Alembic revisions, read models whose shape changed rebuilt from the events. Each
+        service also does this when it starts.
     ``mentoring config [SERVICE] [--readme README.md]``
         Prints the effective settings of a service (secrets masked), or rewrites the README's
         settings table from :mod:`.settings`.
@@ -377,6 +381,37 @@ def rebuild_command(service, projection_names):
             click.echo(f"rebuilt {service}/{projection.name} from {count} events")
     finally:
         engine.dispose()
+
+
+# -- migrate ---------------------------------------------------------------------------------------
+
+@cli.command("migrate", help="Upgrade services' databases: kept tables through their revisions, "
+                             "read models whose shape changed rebuilt from the events.")
+@click.argument("services", nargs=-1)
+def migrate_command(services):
+    _setup_logging()
+    from .db import make_engine
+    from .dependencies import upgrade_database
+    from .store import EventStore
+
+    for service in _resolve_services(services):
+        service_cls = registry.load_service(service)
+        config = build_config(service)
+        read_models, codec_factory = registry.store_spec(service_cls)
+        engine = make_engine(config["DATABASES"][service])
+        try:
+            store = EventStore(engine, service=service, clock=config["CLOCK"],
+                               codec=codec_factory() if codec_factory else None)
+            try:
+                done = upgrade_database(store, read_models, registry.store_projections(service_cls),
+                                        config["AMQP_URI"])
+            except Exception as exc:
+                raise click.ClickException(f"migrating {service} failed: {type(exc).__name__}: {exc}") from None
+            click.echo(f"{service}: {_hide_password(config['DATABASES'][service])} is up to date")
+            for name, what in done.items():
+                click.echo(f"  read model {name}: {what}")
+        finally:
+            engine.dispose()
 
 
 # -- config ----------------------------------------------------------------------------------------

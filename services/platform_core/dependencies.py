@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Callable, Optional, Sequence
 
 from nameko.extensions import DependencyProvider, SharedExtension
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, select
 
 from . import idempotency
 from .clock import Clock, SystemClock
@@ -40,10 +40,10 @@ class StoreEngine(SharedExtension):
 
     def __init__(self, read_models: Sequence[MetaData] = (),
                  codec_factory: Optional[Callable[[], PayloadCodec]] = None,
-                 after_schema: Sequence[Callable] = ()):
+                 projections: Sequence = ()):
         self.read_models = tuple(read_models)
         self.codec_factory = codec_factory
-        self.after_schema = tuple(after_schema)
+        self.projections = tuple(projections)
         self.store: Optional[EventStore] = None
         self.relay = None
 
@@ -55,12 +55,7 @@ class StoreEngine(SharedExtension):
         engine = make_engine(database_url(config, service))
         codec = self.codec_factory() if self.codec_factory else None
         self.store = EventStore(engine, service=service, clock=clock_from(config), codec=codec)
-        self.store.create_schema(self.read_models)
-        for fill in self.after_schema:  # e.g. a table added later, filled from the others once
-            with self.store.transaction() as tx:
-                if self.store.postgres:  # one replica at a time
-                    tx.conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('mentoring-schema'))")
-                fill(tx.conn)
+        upgrade_database(self.store, self.read_models, self.projections, config.get("AMQP_URI"))
 
     def start(self):
         config = self.container.config
@@ -85,6 +80,35 @@ class StoreEngine(SharedExtension):
             self.relay = None
 
 
+def upgrade_database(store: EventStore, read_models: Sequence[MetaData], projections: Sequence,
+                     amqp_uri: Optional[str]) -> dict:
+    """Kept tables to their newest revision, then every read model whose shape changed
+    rebuilt from the events (a consumed one from its source's feed over ``amqp_uri``)."""
+    from . import migrations
+    from .projection import ConsumedProjection
+    from .store import catchup_positions_table, inbox_table
+
+    store.create_schema(read_models, leave={t.name for p in projections for t in p.metadata.sorted_tables})
+
+    def has_history(tx, projection) -> bool:
+        if isinstance(projection, ConsumedProjection):  # did this service consume any?
+            return tx.conn.execute(select(inbox_table.c.event_id).limit(1)).first() is not None \
+                or tx.conn.execute(select(catchup_positions_table.c.position).where(
+                    catchup_positions_table.c.source == projection.source_service,
+                    catchup_positions_table.c.position > 0).limit(1)).first() is not None
+        return bool(tx.read_after(0, limit=1, event_types=projection.event_types))
+
+    try:
+        return migrations.refresh_read_models(store, projections, has_history=has_history, amqp_uri=amqp_uri)
+    except Exception as exc:
+        if not migrations.is_feed_failure(exc):
+            raise
+        raise RuntimeError(
+            f"a read model of {store.service} changed shape and must be rebuilt from another "
+            f"service's events, but its feed did not answer ({type(exc).__name__}: {exc}); start "
+            f"that service, then {store.service} again (or `mentoring migrate {store.service}`)") from None
+
+
 def store_engine_of(container) -> StoreEngine:
     """The service's StoreEngine (the one its ``Store`` dependency declared)."""
     for dependency in container.dependencies:
@@ -98,11 +122,11 @@ class Store(DependencyProvider):
 
     def __init__(self, read_models: Sequence[MetaData] = (),
                  codec_factory: Optional[Callable[[], PayloadCodec]] = None,
-                 after_schema: Sequence[Callable] = ()):
-        """``after_schema``: functions ``fill(conn)`` run once the tables exist, at every
-        start, each in a transaction of its own (one replica at a time)."""
+                 projections: Sequence = ()):
+        """``read_models``: the service's tables; ``projections``: those of them that are
+        projections of events, rebuilt when their shape changes (:mod:`.migrations`)."""
         self.engine = StoreEngine(read_models=read_models, codec_factory=codec_factory,
-                                  after_schema=after_schema)
+                                  projections=projections)
 
     def get_dependency(self, worker_ctx):
         return self.engine.store

@@ -8,14 +8,15 @@ empties its tables and replays the whole store through it: ``mentoring rebuild S
 """
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import Callable, Dict, Iterable, Optional
+from typing import Callable, Dict, Iterable, Iterator, Optional
 
 from sqlalchemy import MetaData, delete
 from sqlalchemy.engine import Connection
 
 from .envelope import Envelope
-from .store import ALL_TENANTS, EventStore
+from .store import ALL_TENANTS, EventStore, StoreTransaction
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +24,12 @@ Handler = Callable[[Connection, Envelope], None]
 
 
 class Projection:
-    def __init__(self, name: str, metadata: MetaData):
+    def __init__(self, name: str, metadata: MetaData, *, version: int = 1):
+        """``version``: raise it when the projection's logic changes without its tables
+        changing, so every existing database rebuilds it (:mod:`.migrations`)."""
         self.name = name
         self.metadata = metadata
+        self.version = version
         self.handlers: Dict[str, Handler] = {}
         #: called with the connection once a rebuild has replayed everything (in its transaction)
         self.after_rebuild: Optional[Callable[[Connection], None]] = None
@@ -60,21 +64,71 @@ class Projection:
         ``source(after, limit)`` yields the events to replay; by default the service's own
         store (a consumer's projection passes the upstream service's catch-up feed).
         """
-        count = 0
         with store.transaction(ALL_TENANTS) as tx:
-            for table in reversed(self.metadata.sorted_tables):
-                tx.conn.execute(delete(table))
-            position = 0
-            while True:
-                page = (source(position, batch) if source else
-                        tx.read_after(position, limit=batch, event_types=self.event_types))
-                if not page:
-                    break
-                for envelope in page:
-                    self.apply(tx.conn, envelope)
-                    count += 1
-                position = page[-1].global_position
-            if self.after_rebuild is not None:
-                self.after_rebuild(tx.conn)
+            return self.replay(tx, batch=batch, source=source)
+
+    def replay(self, tx: StoreTransaction, batch: int = 1000,
+               source: Optional[Callable[[int, int], list]] = None) -> int:
+        """:meth:`rebuild` inside a transaction the caller holds."""
+        count = 0
+        for table in reversed(self.metadata.sorted_tables):
+            tx.conn.execute(delete(table))
+        position = 0
+        while True:
+            page = (source(position, batch) if source else
+                    tx.read_after(position, limit=batch, event_types=self.event_types))
+            if not page:
+                break
+            for envelope in page:
+                self.apply(tx.conn, envelope)
+                count += 1
+            position = page[-1].global_position
+        if self.after_rebuild is not None:
+            self.after_rebuild(tx.conn)
         log.info("rebuilt %s from %d events", self.name, count)
         return count
+
+    @contextlib.contextmanager
+    def history(self, **_how) -> Iterator[Optional[Callable[[int, int], list]]]:
+        """Where a rebuild reads the events from: ``None``, the service's own store."""
+        yield None
+
+
+class ConsumedProjection(Projection):
+    """A projection of another service's events: rebuilt from that service's catch-up feed
+    (over RPC on ``amqp_uri``, else ``AMQP_URI`` of the environment) unless a ``source`` is
+    given."""
+
+    def __init__(self, name: str, metadata: MetaData, source_service: str, *, version: int = 1):
+        super().__init__(name, metadata, version=version)
+        self.source_service = source_service
+
+    def rebuild(self, store: EventStore, batch: int = 1000,
+                source: Optional[Callable[[int, int], list]] = None, *,
+                amqp_uri: Optional[str] = None, timeout: Optional[float] = None) -> int:
+        if source is not None:
+            return super().rebuild(store, batch=batch, source=source)
+        with self.history(amqp_uri=amqp_uri, timeout=timeout) as feed:
+            return super().rebuild(store, batch=batch, source=feed)
+
+    @contextlib.contextmanager
+    def history(self, *, amqp_uri: Optional[str] = None, timeout: Optional[float] = None, **_how):
+        """The source service's catch-up feed, over RPC."""
+        import os
+
+        from nameko.standalone.rpc import ClusterRpcProxy
+
+        from . import settings
+
+        config = {"AMQP_URI": amqp_uri or os.environ.get("AMQP_URI") or settings.DEFAULT_AMQP_URI}
+        if timeout is None:
+            timeout = settings.read(os.environ, "REBUILD_RPC_TIMEOUT") or settings.BY_NAME["REBUILD_RPC_TIMEOUT"].default
+        with ClusterRpcProxy(config, timeout=float(timeout)) as cluster:
+            feed = getattr(cluster, self.source_service)
+
+            def from_feed(after: int, limit: int):
+                page = feed.events_after(after=after, limit=limit, event_types=list(self.event_types))
+                return [Envelope.from_message(m) for m in page["events"]] or (
+                    [] if not page["more"] else from_feed(page["next"], limit))
+
+            yield from_feed

@@ -154,6 +154,17 @@ def projections_of(name: str, environ=None) -> List:
     return found
 
 
+def store_projections(service_cls) -> tuple:
+    """The projections the ``Store`` of a service class declares (rebuilt when they change)."""
+    from .dependencies import Store
+
+    for klass in service_cls.__mro__:
+        for value in vars(klass).values():
+            if isinstance(value, Store):
+                return value.engine.projections
+    return ()
+
+
 def store_spec(service_cls) -> Tuple[tuple, Optional[object]]:
     """``(read_models, codec_factory)`` of the ``Store`` a service class declares."""
     from .dependencies import Store

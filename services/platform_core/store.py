@@ -138,6 +138,14 @@ idempotency_table = Table(
     Index("ix_idempotency_keys_created", "created_at"),
 )
 
+#: the schema fingerprint each read model was built with (see :mod:`.migrations`)
+read_model_schemas_table = Table(
+    "read_model_schemas", metadata,
+    Column("projection", String(80), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("built_at", UtcDateTime(), nullable=False),
+)
+
 #: Tables whose rows belong to one tenant and are walled off by row-level security.
 TENANT_TABLES = ("events", "outbox", "inbox", "stream_cursors", "scheduled_jobs", "idempotency_keys")
 
@@ -197,19 +205,24 @@ class EventStore:
         self._sqlite_turn = None if self.postgres else threading.RLock()
 
     # -- schema ---------------------------------------------------------------------------
-    def create_schema(self, extra_metadata: Sequence[MetaData] = ()) -> None:
-        """Create the platform tables (and a service's read-model tables), idempotently."""
-        with self.engine.begin() as conn:
-            if self.postgres:
-                # CREATE TABLE IF NOT EXISTS races between processes starting at once.
-                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('mentoring-schema'))"))
-            metadata.create_all(conn)
-            for extra in extra_metadata:
-                extra.create_all(conn)
-            if self.postgres:
-                self._install_row_level_security(conn, extra_metadata)
+    def create_schema(self, extra_metadata: Sequence[MetaData] = (), *, leave: Iterable[str] = ()) -> None:
+        """Bring the kept tables to their newest revision (Alembic, :mod:`.migrations`: the
+        platform's, and crypto-shredding's keys when ``extra_metadata`` declares them), then
+        create a service's other tables that are missing, idempotently, but those named in
+        ``leave`` (projections' tables: :func:`.migrations.refresh_read_models` creates them,
+        and rebuilds them when their shape changed)."""
+        from . import migrations
 
-    def _install_row_level_security(self, conn: Connection, extra_metadata: Sequence[MetaData]) -> None:
+        with self.engine.begin() as conn:
+            migrations.schema_lock(conn)  # one process at a time: replicas start together
+            migrations.upgrade(conn, migrations.branches_for(extra_metadata))
+            kept = migrations.kept_tables() | set(leave)
+            for extra in extra_metadata:
+                extra.create_all(conn, tables=[t for t in extra.sorted_tables if t.name not in kept])
+            if self.postgres:
+                self.install_row_level_security(conn, extra_metadata)
+
+    def install_row_level_security(self, conn: Connection, extra_metadata: Sequence[MetaData]) -> None:
         # a service that logs in as an ordinary role (not a superuser) finds the role made
         # by deploy/postgres-init.sh: CREATE ROLE is tried only when it is missing
         conn.execute(text(
@@ -219,9 +232,13 @@ class EventStore:
         tables = list(TENANT_TABLES)
         for extra in extra_metadata:
             tables += [t.name for t in extra.sorted_tables if "tenant_id" in t.c]
+        existing = set(conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")).scalars())
         all_tables = [t.name for t in metadata.sorted_tables]
         for extra in extra_metadata:
             all_tables += [t.name for t in extra.sorted_tables]
+        all_tables = [name for name in all_tables if name in existing]
+        tables = [name for name in tables if name in existing]
         for name in all_tables:
             conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO {APP_ROLE}"))
         conn.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"))

@@ -120,7 +120,8 @@ class RegistrationService(CatchUpFeed):
     name = "registration"
 
     store = Store(read_models=[read_model.metadata, tenancy.metadata, personal_data.KEYS_METADATA],
-                  codec_factory=personal_data.codec)
+                  codec_factory=personal_data.codec,
+                  projections=[read_model.READ_MODELS, tenancy.CREDENTIALS])
     clock = ClockProvider()
     config = Config()
 

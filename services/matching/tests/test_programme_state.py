@@ -10,6 +10,7 @@ import contextlib
 from typing import Iterator, List
 
 import pytest
+from sqlalchemy import delete
 
 from services.matching import store as rm
 from services.matching.matcher import Matcher
@@ -17,7 +18,8 @@ from services.matching.programme_state import ProgrammeStates, _verify, load_who
 from services.platform_core import tenancy
 from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine
-from services.platform_core.store import EventStore
+from services.platform_core.dependencies import upgrade_database
+from services.platform_core.store import EventStore, read_model_schemas_table
 from services.platform_core.testing import temporary_database
 
 from .conftest import MATCHING_NOW, Registration, programme_settings
@@ -360,9 +362,16 @@ def test_places_freed_by_an_ending_can_be_taken_again_and_a_rebuild_counts_them_
         with store.transaction(s.reg.slug) as tx:
             assert sorted(map(tuple, tx.conn.execute(rm.places.select()).all())) == before
             assert sorted(map(tuple, tx.conn.execute(rm.placed.select()).all())) == held
-        with store.transaction() as tx:  # a store from before the tables: filled once at start
-            tx.conn.execute(rm.places.delete())
-            tx.conn.execute(rm.placed.delete())
-            rm.fill_places(tx.conn)
+        # a store from before the tables: the pairings read model changed shape, so the
+        # next start rebuilds it from the events
+        with store.engine.begin() as conn:
+            rm.places.drop(conn)
+            rm.placed.drop(conn)
+            conn.execute(delete(read_model_schemas_table))
+        done = upgrade_database(store, [rm.metadata, tenancy.metadata], rm.PROJECTIONS, amqp_uri=None)
+        assert done == {"participants": "recorded (its tables already matched)",
+                        "pairings": "rebuilt from 3 events"}  # confirmed, ended, confirmed
+        with store.transaction(s.reg.slug) as tx:
             assert sorted(map(tuple, tx.conn.execute(rm.places.select()).all())) == before
             assert sorted(map(tuple, tx.conn.execute(rm.placed.select()).all())) == held
+        assert upgrade_database(store, [rm.metadata, tenancy.metadata], rm.PROJECTIONS, amqp_uri=None) == {}

@@ -309,7 +309,7 @@ def test_odd_headers_and_a_publishers_ttl_never_lose_or_block_a_message(config, 
         message = to_amqp_message(poison)
         message.properties["application_headers"] = {"x-retry-count": "not a number"}
         conn.default_channel.basic_publish(message, exchange=EVENTS_EXCHANGE, routing_key=poison.routing_key)
-        expiring = amqp.Message(b"not json", content_type="application/json", expiration="1500")
+        expiring = amqp.Message(b"not json", content_type="application/json", expiration="6000")
         conn.default_channel.basic_publish(expiring, exchange=EVENTS_EXCHANGE,
                                            routing_key="school-a.person.NoteTaken")
     dead = dead_letters(config["AMQP_URI"], 2)
