@@ -1,6 +1,8 @@
 """The published language (``services/contracts``): what it says agrees with the domains that
-produce the events, and every event that leaves a service is described there."""
+produce the events, every event that leaves a service is described there, and its
+marshmallow schemas become JSON Schema faithfully."""
 import pytest
+from marshmallow import Schema, fields, validate
 
 import services.contracts  # noqa: F401 - registers every published event type
 import services.matching.schemas  # noqa: F401 - and the private ones
@@ -8,7 +10,8 @@ import services.registration.schemas  # noqa: F401
 from services.contracts import matching as matching_contract
 from services.contracts import registration as registration_contract
 from services.matching.domain import pairing, requests
-from services.platform_core.events import CATALOGUE
+from services.platform_core import json_schema
+from services.platform_core.events import CATALOGUE, EventType
 from services.registration import domain
 
 
@@ -41,3 +44,86 @@ def test_every_published_event_type_is_a_contract_and_no_private_one_is():
         if published:
             contract = {"registration": registration_contract, "matching": matching_contract}[event.service]
             assert contract.PAYLOAD_SCHEMAS[event.name] is event.schema
+
+
+# -- marshmallow -> JSON Schema ------------------------------------------------------------------
+
+class Leaf(Schema):
+    """A nested thing."""
+
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z]+$"))
+
+
+class Day(fields.Field):
+    json_schema = {"type": "string", "format": "date"}
+
+
+class Sample(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("a", "b")), allow_none=True)
+    count = fields.Integer(validate=validate.Range(min=1, max=9), metadata={"description": "how many"})
+    share = fields.Float(validate=validate.Range(min=0, max=1, min_inclusive=False))
+    tags = fields.List(fields.String(), validate=validate.Length(min=1))
+    leaves = fields.List(fields.Nested(Leaf))
+    leaf = fields.Nested(Leaf, allow_none=True)
+    weights = fields.Dict(keys=fields.String(validate=validate.OneOf(("x",))), values=fields.Integer())
+    on = Day()
+    at = fields.AwareDateTime()
+    anything = fields.Raw()
+    secret = fields.String(load_only=True)
+
+
+def test_marshmallow_fields_map_to_json_schema():
+    builder = json_schema._Builder()
+    described = builder.object(Sample)
+    assert described["required"] == ["kind"]
+    props = described["properties"]
+    assert "secret" not in props
+    assert props["kind"] == {"type": ["string", "null"], "enum": ["a", "b", None]}
+    assert props["count"] == {"description": "how many", "type": "integer", "minimum": 1, "maximum": 9}
+    assert props["share"] == {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
+    assert props["tags"] == {"type": "array", "items": {"type": "string"}, "minItems": 1}
+    assert props["leaves"] == {"type": "array", "items": {"$ref": "#/$defs/Leaf"}}
+    assert props["leaf"] == {"anyOf": [{"$ref": "#/$defs/Leaf"}, {"type": "null"}]}
+    assert props["weights"] == {"type": "object", "propertyNames": {"type": "string", "enum": ["x"]},
+                                "additionalProperties": {"type": "integer"}}
+    assert props["on"] == {"type": "string", "format": "date"}
+    assert props["at"] == {"type": "string", "format": "date-time"}
+    assert props["anything"] == {}
+    assert builder.defs["Leaf"] == {"type": "object", "description": "A nested thing.",
+                                    "properties": {"code": {"type": "string", "pattern": "^[a-z]+$"}},
+                                    "required": ["code"]}
+
+
+def test_a_field_the_mapping_does_not_know_is_an_error():
+    class Odd(fields.Field):
+        pass
+
+    class WithOdd(Schema):
+        odd = Odd()
+
+    with pytest.raises(json_schema.UnsupportedField, match="json_schema attribute"):
+        json_schema._Builder().object(WithOdd)
+
+
+def test_an_event_schema_is_its_envelope_with_the_payload():
+    class NotePayload(Schema):
+        """A note was taken."""
+
+        text = fields.String(required=True)
+        personal = fields.Nested(Leaf, allow_none=True, metadata={"description": "who"})
+
+    event = EventType(name="NoteTaken", version=2, stream_type="note", schema=NotePayload,
+                      description="A note was taken.", visibility="internal", service="notes")
+    described = json_schema.event_schema(event)
+    assert described["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert described["x-exchange"] == "mentoring.internal"
+    assert described["x-routing-key"] == "<tenant_id>.note.NoteTaken"
+    props = described["properties"]
+    assert props["event_type"]["const"] == "NoteTaken" and props["schema_version"]["const"] == 2
+    assert props["stream_type"]["const"] == "note"
+    assert props["payload"]["required"] == ["text"]
+    personal = props["payload"]["properties"]["personal"]
+    assert personal["type"] == ["object", "null"] and personal["x-decrypted"] == {"$ref": "#/$defs/Leaf"}
+    assert {"ActorSchema", "Leaf"} <= set(described["$defs"])
+    assert json_schema.file_name(event) == "NoteTaken.v2.json"
+    assert json_schema.parse_file_name("NoteTaken.v2.json") == ("NoteTaken", 2)
