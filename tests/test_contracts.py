@@ -1,6 +1,8 @@
 """The published language (``services/contracts``): what it says agrees with the domains that
 produce the events, every event that leaves a service is described there, and its
 marshmallow schemas become JSON Schema faithfully."""
+from datetime import datetime, timezone
+
 import pytest
 from marshmallow import Schema, fields, validate
 
@@ -11,7 +13,10 @@ from services.contracts import matching as matching_contract
 from services.contracts import registration as registration_contract
 from services.matching.domain import pairing, requests
 from services.platform_core import json_schema
+from services.platform_core.envelope import Actor, Envelope
 from services.platform_core.events import CATALOGUE, EventType
+from services.platform_core.outbox import to_amqp_message
+from services.platform_core.testing import assert_valid_event, event_problems
 from services.registration import domain
 
 
@@ -127,3 +132,45 @@ def test_an_event_schema_is_its_envelope_with_the_payload():
     assert {"ActorSchema", "Leaf"} <= set(described["$defs"])
     assert json_schema.file_name(event) == "NoteTaken.v2.json"
     assert json_schema.parse_file_name("NoteTaken.v2.json") == ("NoteTaken", 2)
+
+
+# -- events seen on the broker ---------------------------------------------------------------------
+
+NOW = datetime(2025, 1, 15, 10, 0, tzinfo=timezone.utc)
+
+
+def tenant_created() -> Envelope:
+    [event] = domain.Tenant("riga-school").create(name="Riga", kind="school", default_language="lv",
+                                                  time_zone="Europe/Riga", now=NOW)
+    return Envelope(event_id="5f0c9a8e-4a8e-4b57-9a43-2d4b4f0e2f11", event_type=event.event_type,
+                    schema_version=1, tenant_id="riga-school", stream_type=event.stream_type,
+                    stream_id=event.stream_id, stream_position=1, global_position=7, occurred_at=NOW,
+                    actor=Actor("operator"), correlation_id="req-1", causation_id=None,
+                    payload=event.payload, source="registration")
+
+
+def test_an_event_as_the_domain_makes_it_keeps_its_contract():
+    envelope = tenant_created()
+    assert event_problems(envelope.to_message()) == []
+    assert assert_valid_event(to_amqp_message(envelope))["event_type"] == "TenantCreated"
+    assert assert_valid_event(envelope.to_json())["tenant_id"] == "riga-school"
+
+
+def test_an_event_that_breaks_its_contract_is_named_with_its_faults():
+    envelope = tenant_created()
+    broken = envelope.to_message()
+    del broken["payload"]["kind"]
+    with pytest.raises(AssertionError, match="TenantCreated breaks its published contract") as failed:
+        assert_valid_event(broken)
+    assert "kind" in str(failed.value)
+    message = to_amqp_message(envelope)
+    message.properties["application_headers"]["tenant_id"] = "other"
+    assert event_problems(message) == ["header tenant_id: 'other', but the envelope says 'riga-school'"]
+    unknown = {**envelope.to_message(), "schema_version": 9}
+    assert "no published contract TenantCreated.v9.json" in event_problems(unknown)[0]
+
+
+def test_the_json_schema_holds_what_the_envelope_says_of_the_event():
+    pytest.importorskip("jsonschema")
+    wrong_stream = {**tenant_created().to_message(), "stream_type": "person"}
+    assert event_problems(wrong_stream) == ["stream_type: 'tenant' was expected"]
