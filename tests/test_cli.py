@@ -303,3 +303,20 @@ def test_the_published_catalogue_in_docs_is_up_to_date(registered_schemas):
     published = (Path(__file__).resolve().parents[1] / "docs" / "events.md").read_text()
     assert published == result.output, (
         "docs/events.md is out of date: run `mentoring catalogue --output docs/events.md`")
+
+
+def test_the_published_contracts_in_docs_are_up_to_date(registered_schemas, tmp_path):
+    """docs/contracts (a JSON Schema per published event, the AsyncAPI document) is what
+    external systems generate code from and validate against: it must say what the code says."""
+    result = invoke("catalogue", "--output", str(tmp_path / "events.md"), "--contracts", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    published = Path(__file__).resolve().parents[1] / "docs" / "contracts"
+    generated = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()} - {"events.md"}
+    differ = sorted(name for name in generated if not (published / name).is_file()
+                    or (published / name).read_text() != (tmp_path / name).read_text())
+    from services.platform_core.catalogue_doc import contract_files, stale_contract_files
+
+    stale = stale_contract_files(published, contract_files(registry.known_services()))
+    assert not differ and not stale, (
+        f"docs/contracts is out of date ({', '.join(differ + stale)}): run "
+        "`mentoring catalogue --output docs/events.md --contracts docs/contracts`")

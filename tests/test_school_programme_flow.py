@@ -2,8 +2,9 @@
 
 The real registration and matching services run against their own PostgreSQL databases
 on one RabbitMQ vhost. A subscriber bound to one tenant's routing keys sees that tenant's
-events, in order, with personal data only as ciphertext and credential hashes never; the
-matching service, listening to the same events, pairs the pupil with the parent exactly once.
+events, in order, with personal data only as ciphertext and credential hashes never, each as
+its published contract (docs/contracts) describes it; the matching service, listening to the
+same events, pairs the pupil with the parent exactly once.
 """
 import json
 import socket
@@ -16,7 +17,7 @@ from nameko.containers import ServiceContainer
 from services.matching.service import MatchingService
 from services.platform_core.scheduler import scheduler_of
 from services.platform_core.envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, Envelope
-from services.platform_core.testing import temporary_database, wait_for
+from services.platform_core.testing import assert_valid_event, temporary_database, wait_for
 from services.registration.tests import builders
 from services.registration.tests.conftest import OPERATOR_TOKEN, PLATFORM_SECRET, running_service
 
@@ -44,6 +45,7 @@ def received(amqp_uri, queue, into):
             message = conn.default_channel.basic_get(queue, no_ack=True)
             if message is None:
                 return into
+            assert_valid_event(message)  # every event seen is as its published contract says
             into.append(message)
 
 

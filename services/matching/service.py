@@ -66,7 +66,7 @@ from typing import Any, Dict, List, Optional
 
 from nameko.dependency_providers import Config
 
-import services.registration.schemas  # noqa: F401 - the catalogue entries of the events consumed
+import services.contracts.registration  # noqa: F401 - the catalogue entries of the events consumed
 from services.matching import schemas
 from services.matching import store as rm
 from services.matching.domain import mentor_failures

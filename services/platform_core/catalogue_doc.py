@@ -2,15 +2,20 @@
 
 For each event type: its version, stream type, visibility, producing service, exchange and
 routing-key pattern, and its payload fields (from the marshmallow schema) with their types;
-plus the envelope every event carries (from :class:`~.envelope.EnvelopeSchema`).
+plus the envelope every event carries (from :class:`~.envelope.EnvelopeSchema`). That is
+``docs/events.md``, for people; :func:`contract_files` are the same contracts for machines
+(``docs/contracts/``): a JSON Schema per published event type and version, and an AsyncAPI
+document of the exchanges.
 """
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
 
 from marshmallow import Schema, fields, validate
 
+from . import asyncapi, json_schema
 from .envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, EnvelopeSchema
 from .events import CATALOGUE, EventType
 
@@ -189,3 +194,54 @@ def to_markdown(catalogue: Dict[str, Any]) -> str:
 
 def to_json(catalogue: Dict[str, Any]) -> str:
     return json.dumps(catalogue, indent=2, sort_keys=False) + "\n"
+
+
+# -- machine-readable contracts ----------------------------------------------------------------------
+
+#: Where ``mentoring catalogue --contracts`` writes them in the repository.
+CONTRACTS_DIR = "docs/contracts"
+SCHEMAS_DIR = "events"
+ASYNCAPI_FILE = "asyncapi.yaml"
+
+
+def published_events(services: Optional[Iterable[str]] = None) -> List[EventType]:
+    """The public and internal event types (of ``services``), as the catalogue lists them."""
+    wanted = set(services) if services is not None else None
+    return [e for e in CATALOGUE if e.visibility in json_schema.EXCHANGES
+            and (wanted is None or e.service in wanted)]
+
+
+def contract_files(services: Optional[Iterable[str]] = None) -> Dict[str, str]:
+    """Path (relative to the contracts folder) -> text of each generated contract file."""
+    events = published_events(services)
+    files = {f"{SCHEMAS_DIR}/{json_schema.file_name(e)}": json_schema.to_json(json_schema.event_schema(e))
+             for e in events}
+    files[ASYNCAPI_FILE] = asyncapi.to_yaml(asyncapi.document(events))
+    return files
+
+
+def stale_contract_files(directory: Path, files: Dict[str, str]) -> List[str]:
+    """Schema files in ``directory`` that ``files`` no longer has. An older version of an event
+    type still published is not stale: consumers may still read events of that version."""
+    current = dict(json_schema.parse_file_name(Path(name).name) for name in files if name.endswith(".json"))
+    stale = []
+    for path in sorted((directory / SCHEMAS_DIR).glob("*")):
+        name = f"{SCHEMAS_DIR}/{path.name}"
+        parsed = json_schema.parse_file_name(path.name)
+        if name in files or (parsed and parsed[0] in current and parsed[1] < current[parsed[0]]):
+            continue
+        stale.append(name)
+    return stale
+
+
+def write_contracts(directory: Path, services: Optional[Iterable[str]] = None) -> Dict[str, List[str]]:
+    """Write the contract files into ``directory``, remove stale ones; says what it did."""
+    files = contract_files(services)
+    removed = stale_contract_files(directory, files)
+    for name in removed:
+        (directory / name).unlink()
+    for name, text in files.items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return {"written": sorted(files), "removed": removed}

@@ -14,8 +14,10 @@ Commands
     ``mentoring rebuild SERVICE [--projection NAME]``
         Empties a service's read models and replays its events into them (stop the service,
         or at least its writes, while it runs).
-    ``mentoring catalogue [--format markdown|json] [--output PATH]``
-        Prints (or writes) the published catalogue of events (``docs/events.md``).
+    ``mentoring catalogue [--format markdown|json] [--output PATH] [--contracts DIR]``
+        Prints (or writes) the published catalogue of events (``docs/events.md``); with
+        ``--contracts docs/contracts`` also writes a JSON Schema per published event type and
+        version and the AsyncAPI document of the exchanges.
     ``mentoring dead-letters list QUEUE`` / ``mentoring dead-letters replay QUEUE``
         Shows, or re-publishes to their original exchange and routing key, the messages of a
         dead-letter queue (``<service>.<consumer>.dead-letter``).
@@ -453,19 +455,28 @@ def config_command(service, readme):
               help="Write it to this file (e.g. docs/events.md) instead of printing it.")
 @click.option("--all", "everything", is_flag=True,
               help="Include event types of services that are not registered (plugins, tests).")
-def catalogue_command(fmt, output, everything):
+@click.option("--contracts", "contracts_dir", type=click.Path(file_okay=False, writable=True),
+              help="Also write a JSON Schema of each published event type and version "
+                   "(events/<EventType>.v<version>.json) and the AsyncAPI document (asyncapi.yaml) "
+                   "into this folder (e.g. docs/contracts).")
+def catalogue_command(fmt, output, everything, contracts_dir):
     from . import catalogue_doc
 
     registry.import_schemas()
-    catalogue = catalogue_doc.build(None if everything else registry.known_services())
+    services = None if everything else registry.known_services()
+    catalogue = catalogue_doc.build(services)
     text = catalogue_doc.to_markdown(catalogue) if fmt == "markdown" else catalogue_doc.to_json(catalogue)
     if output:
         path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         click.echo(f"wrote {len(catalogue['events'])} event types to {path}", err=True)
-    else:
+    elif not contracts_dir:
         click.echo(text, nl=False)
+    if contracts_dir:
+        done = catalogue_doc.write_contracts(Path(contracts_dir), services)
+        click.echo(f"wrote {len(done['written'])} contract files to {contracts_dir}"
+                   + (f", removed {', '.join(done['removed'])}" if done["removed"] else ""), err=True)
 
 
 # -- dead letters ------------------------------------------------------------------------------------

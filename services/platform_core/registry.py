@@ -29,6 +29,10 @@ HTTP_PORTS: Dict[str, int] = {"registration": 8001, "matching": 8002, "sessions"
 METRICS_PORTS: Dict[str, int] = {"registration": 9101, "matching": 9102, "sessions": 9103, "notifications": 9104}
 
 
+#: The package of the published event contracts (payload schemas of every published event).
+CONTRACTS = "services.contracts"
+
+
 class ServiceUnavailable(LookupError):
     pass
 
@@ -108,8 +112,10 @@ def service_package(name: str, environ=None) -> str:
 
 
 def import_schemas(environ=None) -> List[str]:
-    """Import each registered service's ``schemas`` module so its event types register in the
-    catalogue; returns the names of the services whose schemas were imported."""
+    """Import the published contracts (``services.contracts``) and each registered service's
+    ``schemas`` module so their event types register in the catalogue; returns the names of
+    the services whose schemas were imported."""
+    importlib.import_module(CONTRACTS)
     imported = []
     for name in known_services(environ):
         module_name = service_package(name, environ) + ".schemas"

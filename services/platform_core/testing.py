@@ -1,4 +1,5 @@
-"""Throw-away RabbitMQ vhosts and PostgreSQL databases for tests and benchmarks.
+"""Throw-away RabbitMQ vhosts and PostgreSQL databases for tests and benchmarks, and a check
+of the events a test sees on the broker against their published contracts.
 
 Every test run gets its own vhost and its own databases and drops them afterwards: CI
 reuses the machine's broker and database server as the last run left them.
@@ -6,10 +7,14 @@ reuses the machine's broker and database server as the last run left them.
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import os
 import time
 import uuid
-from typing import Iterator
+import warnings
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import quote
 
 import requests
@@ -112,3 +117,94 @@ class HttpClient:
 
     def patch(self, path, token=None, json=None, **kw):
         return self.call("PATCH", path, token, json=json, **kw)
+
+
+# -- events seen on the broker, against their published contracts -------------------------------
+
+#: The committed contracts (``mentoring catalogue --contracts docs/contracts``).
+CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "docs" / "contracts"
+REGENERATE = "mentoring catalogue --output docs/events.md --contracts docs/contracts"
+
+
+def _envelope_and_headers(message: Any) -> Tuple[Any, Optional[Dict[str, Any]]]:
+    headers = None
+    if hasattr(message, "body"):  # an AMQP message (amqp or kombu)
+        headers = dict(getattr(message, "headers", None) or {})
+        message = message.body
+    if isinstance(message, bytes):
+        message = message.decode("utf-8")
+    if isinstance(message, str):
+        message = json.loads(message)
+    return message, headers
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(path: str):
+    import jsonschema
+
+    schema = json.loads(Path(path).read_text(encoding="utf-8"))
+    kind = jsonschema.validators.validator_for(schema)
+    return kind(schema, format_checker=kind.FORMAT_CHECKER)
+
+
+def _schema_problems(path: Path, envelope: Dict[str, Any]) -> List[str]:
+    try:
+        validator = _validator(str(path))
+    except ImportError:  # the test extra is not installed: the producer's own check instead
+        warnings.warn("jsonschema is not installed (pip install -e '.[test]'): events seen on "
+                      "the broker are checked with their marshmallow schemas, not their published "
+                      "JSON Schemas", stacklevel=3)
+        return _marshmallow_problems(envelope)
+    errors = sorted(validator.iter_errors(envelope), key=lambda e: [str(p) for p in e.absolute_path])
+    return [f"{'.'.join(str(p) for p in error.absolute_path) or '(envelope)'}: {error.message}"
+            for error in errors]
+
+
+def _marshmallow_problems(envelope: Dict[str, Any]) -> List[str]:
+    from .envelope import Envelope, MalformedEvent
+    from .events import payload_problems
+
+    try:
+        Envelope.from_message(envelope)
+    except MalformedEvent as exc:
+        return [str(exc)]
+    problems = payload_problems(envelope["event_type"], envelope["payload"])
+    return [f"payload.{name}: {messages}" for name, messages in sorted(problems.items())]
+
+
+def _header_problems(envelope: Dict[str, Any], headers: Dict[str, Any]) -> List[str]:
+    expected = {"tenant_id": envelope.get("tenant_id"), "event_type": envelope.get("event_type"),
+                "schema_version": envelope.get("schema_version"),
+                "stream": f"{envelope.get('stream_type')}/{envelope.get('stream_id')}",
+                "stream_position": envelope.get("stream_position"),
+                "global_position": envelope.get("global_position")}
+    return [f"header {name}: {headers.get(name, '(missing)')!r}, but the envelope says {value!r}"
+            for name, value in expected.items() if headers.get(name, "(missing)") != value]
+
+
+def event_problems(message: Any, contracts_dir: Path = CONTRACTS_DIR) -> List[str]:
+    """What is wrong with an event seen on the broker ([] if nothing): an envelope (a dict, or
+    its JSON) against the published JSON Schema of its type and version; for an AMQP message,
+    also its headers against its body."""
+    envelope, headers = _envelope_and_headers(message)
+    if not isinstance(envelope, dict):
+        return [f"not a JSON object: {envelope!r:.80}"]
+    name = f"{envelope.get('event_type')}.v{envelope.get('schema_version')}.json"
+    path = Path(contracts_dir) / "events" / name
+    if not path.is_file():
+        return [f"no published contract {name} in {contracts_dir} (run `{REGENERATE}`)"]
+    problems = _schema_problems(path, envelope)
+    if headers is not None:
+        problems += _header_problems(envelope, headers)
+    return problems
+
+
+def assert_valid_event(message: Any, contracts_dir: Path = CONTRACTS_DIR) -> Dict[str, Any]:
+    """Fail, saying why, unless ``message`` is an event as its published contract describes
+    it (see :func:`event_problems`); returns the envelope as a dict."""
+    problems = event_problems(message, contracts_dir)
+    envelope, _ = _envelope_and_headers(message)
+    if problems:
+        what = envelope.get("event_type") if isinstance(envelope, dict) else "event"
+        raise AssertionError(f"{what} breaks its published contract:\n  " + "\n  ".join(problems))
+    return envelope

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from services.contracts import registration as contracts
 from services.platform_core.events import CATALOGUE
 from services.registration import schemas
 from services.registration.domain import (MENTEE, MENTOR, TEAM, Person, Programme, Tenant,
@@ -229,19 +230,19 @@ def test_sensitive_facts_only_travel_in_private_events(history):
 
 def test_consumers_read_payloads_tolerantly():
     payload = {"erased_at": NOW.isoformat(), "programme_ids": [], "added_in_v2": True}
-    assert schemas.PersonErasedPayload().load(payload) == {"erased_at": NOW.isoformat(),
+    assert contracts.PersonErasedPayload().load(payload) == {"erased_at": NOW.isoformat(),
                                                            "programme_ids": []}
 
 
 def test_a_shredded_personal_loads_as_null():
     payload = {"kind": "individual", "registered_at": NOW.isoformat(), "personal": None}
-    assert schemas.PersonRegisteredPayload().load(payload)["personal"] is None
+    assert contracts.PersonRegisteredPayload().load(payload)["personal"] is None
 
 
 def test_payload_dates_stay_iso_strings_and_must_be_valid():
     good = {"programme_id": "p", "completed_on": "2025-02-14", "recorded_at": NOW.isoformat()}
-    assert schemas.TrainingCompletedPayload().load(good) == good
-    assert schemas.TrainingCompletedPayload().dump({**good, "completed_on": date(2025, 2, 14)}) == good
+    assert contracts.TrainingCompletedPayload().load(good) == good
+    assert contracts.TrainingCompletedPayload().dump({**good, "completed_on": date(2025, 2, 14)}) == good
     assert validate_payload(type("E", (), {"event_type": "TrainingCompleted", "payload": {
         **good, "completed_on": "14/02/2025", "recorded_at": "2025-02-14T10:00"}})()) == {
         "completed_on": ["Not a valid date (YYYY-MM-DD)."],
