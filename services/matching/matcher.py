@@ -1,6 +1,6 @@
 """The matching service's decisions, inside one store transaction of one tenant.
 
-:class:`Matcher` reads the read model (:mod:`.store`), builds the domain's candidates, calls
+:class:`Matcher` reads the read model (:mod:`.read_model`), builds the domain's candidates, calls
 the pure domain (``place_one``, ``take_from_reserve``, ``assign_cohort``, ``eligible``,
 :class:`~.domain.pairing.Pairing`) and appends the resulting events, applying the
 ``pairings`` projection to them in the same transaction.
@@ -38,7 +38,7 @@ from services.platform_core.scheduler import list_jobs
 from services.platform_core.scheduler import schedule as schedule_job
 from services.platform_core.store import StoreTransaction, events_table
 
-from . import store as rm
+from . import read_model
 from .domain import (MenteeCandidate, MentorCandidate, MentorIndex, Waiting,
                      assign_cohort, eligible, mentee_failures, place_one, score, shortlist,
                      take_from_reserve, waiting_reason)
@@ -120,7 +120,7 @@ class Matcher:
 
         Returns the expected versions known so far: none. The guard streams a decision
         touches are read when it appends (:meth:`append`), still within the turn."""
-        rm.programme_row(self.conn, self.tenant, programme_id, lock=True)
+        read_model.programme_row(self.conn, self.tenant, programme_id, lock=True)
         return {}
 
     def state(self, programme_id: str) -> Optional[ProgrammeState]:
@@ -128,7 +128,7 @@ class Matcher:
         free and who waits, then write: without turns, a mentor registering while another
         withdraws could each miss the other). Kept in memory between decisions and brought
         up to date from the read model's change log (:mod:`.programme_state`)."""
-        programme = rm.programme_row(self.conn, self.tenant, programme_id, lock=True)
+        programme = read_model.programme_row(self.conn, self.tenant, programme_id, lock=True)
         if programme is None:
             return None
         return self.states.state(self.tx, programme)
@@ -153,19 +153,19 @@ class Matcher:
             unread = [stream_id for stream_type, stream_id in touched
                       if stream_type == guard and (guard, stream_id) not in expected]
             expected.update({(guard, k): v for k, v in self._versions(guard, unread).items()})
-        changed = {programme: people for programme, people in rm.people_changed_by(events).items()
+        changed = {programme: people for programme, people in read_model.people_changed_by(events).items()
                    if people}
         envelopes = self.tx.append(events, expected=expected,
                                    actor=self.actor, correlation_id=self.correlation_id,
                                    causation_id=self.causation_id)
         try:
-            rm.PAIRINGS.apply_all(self.conn, envelopes)
+            read_model.PAIRINGS.apply_all(self.conn, envelopes)
         except IntegrityError as exc:  # match_placed's key: a mentee paired twice
-            raise rm.PlacesRefused(f"a mentee of this decision already has an active pairing in "
+            raise read_model.PlacesRefused(f"a mentee of this decision already has an active pairing in "
                                    f"the programme; refused ({type(exc.orig).__name__})") from None
-        rm.check_places(self.conn, self.tenant, envelopes)
+        read_model.check_places(self.conn, self.tenant, envelopes)
         for programme_id, people in sorted(changed.items()):
-            rm.record_changes(self.conn, self.tenant, programme_id, people)
+            read_model.record_changes(self.conn, self.tenant, programme_id, people)
         self.appended.extend(envelopes)
         return envelopes
 
@@ -332,7 +332,7 @@ class Matcher:
         state = self._chooser(programme_id, mentee_id)
         offered = state.shortlists.get(mentee_id) or {}
         choice = state.choices.get(mentee_id)
-        requests = [r for r in rm.request_rows(self.conn, self.tenant, programme_id=programme_id,
+        requests = [r for r in read_model.request_rows(self.conn, self.tenant, programme_id=programme_id,
                                                person_id=mentee_id)
                     if choice is not None and r["choice_id"] == choice["choice_id"]]
         placed = state.placed.get(mentee_id)
@@ -340,7 +340,7 @@ class Matcher:
                 "mentors": offered.get("mentors", []), "offered_at": offered.get("offered_at"),
                 "choice": {"choice_id": choice["choice_id"], "mentor_ids": choice["mentor_ids"],
                            "chosen_at": choice["chosen_at"]} if choice else None,
-                "requests": [rm.request_json(r) for r in requests], "pairing_id": placed["pairing_id"] if placed else None,
+                "requests": [read_model.request_json(r) for r in requests], "pairing_id": placed["pairing_id"] if placed else None,
                 "status": "paired" if placed else self._live_reason(state, state.mentees[mentee_id])}
 
     def choose(self, programme_id: str, mentee_id: str, mentor_ids: Sequence[str]) -> Optional[str]:
@@ -504,7 +504,7 @@ class Matcher:
     def cancel_requests(self, programme_id: str, person_id: str, reason: str) -> None:
         """Someone left: their open requests are cancelled; a mentee whose mentor left has
         their next ranked mentor asked."""
-        programme = rm.programme_row(self.conn, self.tenant, programme_id)
+        programme = read_model.programme_row(self.conn, self.tenant, programme_id)
         if programme is None or programme["mode"] != "mentee_chooses":
             return
         versions = self.guard_versions(programme_id)
@@ -794,7 +794,7 @@ class Matcher:
         cloned): the cohort round at the start of ``dates.matching_round`` and the opening of
         matching at the start of ``dates.matching_opens``, in the programme's time zone; a
         job of another date that has not run is cancelled. Returns the due times by job."""
-        programme = rm.programme_row(self.conn, self.tenant, programme_id)
+        programme = read_model.programme_row(self.conn, self.tenant, programme_id)
         if programme is None:
             return {}
         dates = programme["settings"].get("dates") or {}
@@ -818,7 +818,7 @@ class Matcher:
     def matching_opened(self, programme_id: str, day: str) -> None:
         """The opening job: the matching window opens today; those who waited for it are
         matched (in mentee-chooses mode, offered their shortlists), unless the date moved."""
-        programme = rm.programme_row(self.conn, self.tenant, programme_id)
+        programme = read_model.programme_row(self.conn, self.tenant, programme_id)
         if programme is None or (programme["settings"].get("dates") or {}).get("matching_opens") != day:
             return
         self.refill(programme_id)
@@ -826,7 +826,7 @@ class Matcher:
     def scheduled_round(self, programme_id: str, day: str) -> Optional[Dict[str, Any]]:
         """The round job: the cohort round of the programme (in mentee-chooses mode, fresh
         shortlists for everyone waiting), unless the programme moved its round date."""
-        programme = rm.programme_row(self.conn, self.tenant, programme_id)
+        programme = read_model.programme_row(self.conn, self.tenant, programme_id)
         if programme is None or (programme["settings"].get("dates") or {}).get("matching_round") != day:
             return None
         if programme["mode"] == "mentee_chooses":

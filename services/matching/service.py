@@ -68,7 +68,7 @@ from nameko.dependency_providers import Config
 
 import services.registration.schemas  # noqa: F401 - the catalogue entries of the events consumed
 from services.matching import schemas
-from services.matching import store as rm
+from services.matching import read_model
 from services.matching.domain import mentor_failures
 from services.matching.domain.pairing import ACTIVE, PairingRuleBroken
 from services.matching.programme_state import SettingsUnusable
@@ -90,11 +90,11 @@ map_error(StateConflict, lambda exc: Conflict(str(exc)))
 map_error(NotFoundError, lambda exc: NotFound(str(exc)))
 map_error(RuleFailed, lambda exc: Unprocessable(exc.message, details={"failures": exc.failures}))
 map_error(BadChoice, lambda exc: BadRequest(exc.message, details={"mentor_ids": exc.problems}))
-map_error(rm.PlacesRefused, lambda exc: Conflict(
+map_error(read_model.PlacesRefused, lambda exc: Conflict(
     f"{exc}; the programme changed while this was decided: nothing was written, try again"))
 map_error(SettingsUnusable, lambda exc: Unprocessable(str(exc), details={"failures": ["programme_settings_unusable"]}))
 
-EXPECTED = (ApiError, rm.PlacesRefused, PairingRuleBroken, StateConflict, NotFoundError, RuleFailed, SettingsUnusable,
+EXPECTED = (ApiError, read_model.PlacesRefused, PairingRuleBroken, StateConflict, NotFoundError, RuleFailed, SettingsUnusable,
             ConcurrencyConflict, BadChoice)
 
 #: the registration events matching reads
@@ -106,7 +106,7 @@ REGISTRATION_EVENTS = (
     "TrainingCompleted", "VettingRecorded", "ProfileUpdated", "ParticipantWithdrew",
     "PersonErased", "TenantKeyRotated")
 
-PROJECTIONS = rm.PROJECTIONS
+PROJECTIONS = read_model.PROJECTIONS
 
 
 def endpoint(method: str, url: str):
@@ -136,7 +136,7 @@ def react(matcher: Matcher, event: Envelope) -> None:
     elif kind in ("VettingRecorded", "ConsentGiven"):
         _for_roles(matcher, person, None)
     elif kind == "ConsentWithdrawn":
-        for row in rm.programmes_of(matcher.conn, matcher.tenant, person):
+        for row in read_model.programmes_of(matcher.conn, matcher.tenant, person):
             if row["role"] != "mentor" and not row["withdrawn"]:
                 state = matcher.state(row["programme_id"])
                 mentee = state.mentees.get(person) if state else None
@@ -152,13 +152,13 @@ def react(matcher: Matcher, event: Envelope) -> None:
         role = "mentor" if payload.get("role") == "mentor" else "mentee"
         matcher.release(payload["programme_id"], person, reason="withdrew", by_role=role)
     elif kind == "PersonErased":
-        for row in rm.programmes_of(matcher.conn, matcher.tenant, person):
+        for row in read_model.programmes_of(matcher.conn, matcher.tenant, person):
             role = "mentor" if row["role"] == "mentor" else "mentee"
             matcher.release(row["programme_id"], person, reason="erased", by_role=role)
 
 
 def _for_roles(matcher: Matcher, person: str, programme_ids: Optional[List[str]]) -> None:
-    for row in rm.programmes_of(matcher.conn, matcher.tenant, person):
+    for row in read_model.programmes_of(matcher.conn, matcher.tenant, person):
         if row["withdrawn"] or (programme_ids is not None and row["programme_id"] not in programme_ids):
             continue
         if row["role"] == "mentor":
@@ -183,7 +183,7 @@ def pairing_view(row: Dict[str, Any]) -> Dict[str, Any]:
 class MatchingService(CatchUpFeed):
     name = "matching"
 
-    store = Store(read_models=[rm.metadata, tenancy.metadata], after_schema=[rm.fill_places])
+    store = Store(read_models=[read_model.metadata, tenancy.metadata], after_schema=[read_model.fill_places])
     clock = ClockProvider()
     config = Config()
     scheduler = Scheduler()
@@ -193,7 +193,7 @@ class MatchingService(CatchUpFeed):
     @consume(*REGISTRATION_EVENTS, source="registration")
     def on_registration(self, tx: StoreTransaction, event: Envelope) -> None:
         tenancy.CREDENTIALS.apply(tx.conn, event)
-        rm.consume_registration(tx.conn, event)
+        read_model.consume_registration(tx.conn, event)
         react(Matcher(tx, actor=SYSTEM, correlation_id=event.correlation_id,
                       causation_id=event.event_id), event)
 
@@ -233,7 +233,7 @@ class MatchingService(CatchUpFeed):
 
     @staticmethod
     def _programme(tx: StoreTransaction, tenant_id: str, programme_id: str) -> Dict[str, Any]:
-        row = rm.programme_row(tx.conn, tenant_id, programme_id)
+        row = read_model.programme_row(tx.conn, tenant_id, programme_id)
         if row is None:
             raise NotFound(f"programme {programme_id} not found")
         return row
@@ -250,7 +250,7 @@ class MatchingService(CatchUpFeed):
         query = schemas.load_input(schemas.ListInput, dict(request.args.items()))
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            rows = rm.pairing_rows(tx.conn, tenant_id, programme_id,
+            rows = read_model.pairing_rows(tx.conn, tenant_id, programme_id,
                                    [query["status"]] if query.get("status") else None)
         return {"programme_id": programme_id, "pairings": [pairing_view(r) for r in rows]}
 
@@ -259,11 +259,11 @@ class MatchingService(CatchUpFeed):
         self._caller(request, tenant_id)
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            rows = rm.pairing_rows(tx.conn, tenant_id, programme_id, ["proposed"])
+            rows = read_model.pairing_rows(tx.conn, tenant_id, programme_id, ["proposed"])
         return {"programme_id": programme_id, "proposals": [pairing_view(r) for r in rows]}
 
     def _pairing_result(self, tx, tenant_id, pairing_id, matcher, **extra):
-        row = rm.pairing_row(tx.conn, tenant_id, pairing_id)
+        row = read_model.pairing_row(tx.conn, tenant_id, pairing_id)
         return {"pairing": pairing_view(row) if row else None,
                 "events": [e.event_type for e in matcher.appended
                            if e.stream_type in ("pairing", "matchmentee", "matchround")
@@ -287,7 +287,7 @@ class MatchingService(CatchUpFeed):
             self._programme(tx, tenant_id, programme_id)
             matcher = Matcher(tx, actor=caller.actor)
             replacement = matcher.reject(programme_id, pairing_id, data["reason"], version=data["version"])
-            next_row = rm.pairing_row(tx.conn, tenant_id, replacement) if replacement else None
+            next_row = read_model.pairing_row(tx.conn, tenant_id, replacement) if replacement else None
             return self._pairing_result(tx, tenant_id, pairing_id, matcher,
                                         next_proposal=pairing_view(next_row) if next_row else None)
 
@@ -320,7 +320,7 @@ class MatchingService(CatchUpFeed):
             self._programme(tx, tenant_id, programme_id)
             matcher = Matcher(tx, actor=caller.actor)
             summary = matcher.run_round(programme_id)
-            rows = [rm.pairing_row(tx.conn, tenant_id, pid) for pid in summary["new_pairings"]]
+            rows = [read_model.pairing_row(tx.conn, tenant_id, pid) for pid in summary["new_pairings"]]
         summary["pairings"] = [pairing_view(r) for r in rows if r]
         return 201, summary
 
@@ -374,7 +374,7 @@ class MatchingService(CatchUpFeed):
             self._programme(tx, tenant_id, programme_id)
             matcher = Matcher(tx, actor=caller.actor)
             request_id = matcher.choose(programme_id, mentee_id, data["mentor_ids"])
-            return 201, {"request": rm.request_view(tx.conn, tenant_id, request_id),
+            return 201, {"request": read_model.request_view(tx.conn, tenant_id, request_id),
                          **self._events_of(matcher),
                          "shortlist": matcher.shortlist_of(programme_id, mentee_id)}
 
@@ -389,7 +389,7 @@ class MatchingService(CatchUpFeed):
             self._programme(tx, tenant_id, programme_id)
             matcher = Matcher(tx, actor=caller.actor)
             result = answer(matcher, caller.id)
-            return {"request": rm.request_view(tx.conn, tenant_id, request_id),
+            return {"request": read_model.request_view(tx.conn, tenant_id, request_id),
                     **self._events_of(matcher), **result(tx)}
 
     @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/requests/<request_id>/accept")
@@ -399,7 +399,7 @@ class MatchingService(CatchUpFeed):
 
         def answer(matcher, mentor_id):
             pairing_id = matcher.accept(programme_id, request_id, mentor_id)
-            return lambda tx: {"pairing": pairing_view(rm.pairing_row(tx.conn, tenant_id, pairing_id))}
+            return lambda tx: {"pairing": pairing_view(read_model.pairing_row(tx.conn, tenant_id, pairing_id))}
         return self._answer(request, tenant_id, programme_id, request_id, answer)
 
     @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/requests/<request_id>/decline")
@@ -409,7 +409,7 @@ class MatchingService(CatchUpFeed):
 
         def answer(matcher, mentor_id):
             following = matcher.decline(programme_id, request_id, mentor_id, data["reason"])
-            return lambda tx: {"next_request": rm.request_view(tx.conn, tenant_id, following)}
+            return lambda tx: {"next_request": read_model.request_view(tx.conn, tenant_id, following)}
         return self._answer(request, tenant_id, programme_id, request_id, answer)
 
     @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/requests")
@@ -419,16 +419,16 @@ class MatchingService(CatchUpFeed):
         query = schemas.load_input(schemas.RequestListInput, dict(request.args.items()))
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            rows = rm.request_rows(tx.conn, tenant_id, programme_id=programme_id,
+            rows = read_model.request_rows(tx.conn, tenant_id, programme_id=programme_id,
                                    statuses=[query["status"]] if query.get("status") else None)
-        return {"programme_id": programme_id, "requests": [rm.request_json(r) for r in rows]}
+        return {"programme_id": programme_id, "requests": [read_model.request_json(r) for r in rows]}
 
     # -- a person's own view ----------------------------------------------------------------------
 
     def _person_rows(self, request, tenant_id, person_id, rows_of):
         self._person_caller(request, tenant_id, person_id)
         with self.store.transaction(tenant_id) as tx:
-            if not rm.programmes_of(tx.conn, tenant_id, person_id):
+            if not read_model.programmes_of(tx.conn, tenant_id, person_id):
                 raise NotFound(f"person {person_id} not found")
             return rows_of(tx.conn)
 
@@ -436,7 +436,7 @@ class MatchingService(CatchUpFeed):
     def person_pairings(self, request, tenant_id, person_id):
         """A mentor's or mentee's own pairings, in every programme (them or the coordinator)."""
         rows = self._person_rows(request, tenant_id, person_id,
-                                 lambda conn: rm.pairings_of(conn, tenant_id, person_id))
+                                 lambda conn: read_model.pairings_of(conn, tenant_id, person_id))
         return {"person_id": person_id, "pairings": [
             {**pairing_view(r), "role": "mentor" if r["mentor_id"] == person_id else "mentee"}
             for r in rows]}
@@ -445,8 +445,8 @@ class MatchingService(CatchUpFeed):
     def person_requests(self, request, tenant_id, person_id):
         """Requests to a mentor (to answer) or of a mentee (to follow), in every programme."""
         rows = self._person_rows(request, tenant_id, person_id,
-                                 lambda conn: rm.request_rows(conn, tenant_id, person_id=person_id))
-        return {"person_id": person_id, "requests": [rm.request_json(r) for r in rows]}
+                                 lambda conn: read_model.request_rows(conn, tenant_id, person_id=person_id))
+        return {"person_id": person_id, "requests": [read_model.request_json(r) for r in rows]}
 
     # -- coordinator assigns ----------------------------------------------------------------------
 
@@ -457,7 +457,7 @@ class MatchingService(CatchUpFeed):
         self._caller(request, tenant_id)
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            rows = rm.participant_rows(tx.conn, tenant_id, programme_id, roles=("team",),
+            rows = read_model.participant_rows(tx.conn, tenant_id, programme_id, roles=("team",),
                                        person_ids=[team_id])
             if not rows or rows[0]["withdrawn"]:
                 raise NotFound(f"team {team_id} not found in programme {programme_id}")

@@ -11,7 +11,8 @@ from typing import Iterator, List
 
 import pytest
 
-from services.matching import store as rm
+from services.matching import read_model
+from services.matching.read_model import change_log
 from services.matching.matcher import Matcher
 from services.matching.programme_state import ProgrammeStates, _verify, load_whole, states_of, today_in
 from services.platform_core import tenancy
@@ -37,7 +38,7 @@ class Setting:
     def process(self) -> EventStore:
         """A matching process of its own (its own store object, so its own kept states)."""
         store = EventStore(make_engine(self.matching_url), service="matching", clock=ManualClock(MATCHING_NOW))
-        store.create_schema([rm.metadata, tenancy.metadata])
+        store.create_schema([read_model.metadata, tenancy.metadata])
         self.processes.append(store)
         return store
 
@@ -45,13 +46,13 @@ class Setting:
         """The registration events not consumed yet, as the consumer applies them."""
         with store.transaction(self.reg.slug) as tx:
             for envelope in self.reg.envelopes[self.consumed:]:
-                rm.consume_registration(tx.conn, envelope)
+                read_model.consume_registration(tx.conn, envelope)
         self.consumed = len(self.reg.envelopes)
 
     def check(self, store: EventStore) -> None:
         """The kept state equals the read model loaded whole."""
         with store.transaction(self.reg.slug) as tx:
-            programme = rm.programme_row(tx.conn, self.reg.slug, self.programme.id, lock=True)
+            programme = read_model.programme_row(tx.conn, self.reg.slug, self.programme.id, lock=True)
             kept = states_of(store).state(tx, programme)
             _verify(kept, load_whole(tx.conn, self.reg.slug, programme, today_in(tx, programme)))
 
@@ -155,7 +156,7 @@ def test_a_rebuilt_read_model_is_loaded_whole():
         s.consume(store)
         assert place(store, s, mentee)
         loads = states_of(store).loads_whole
-        rm.PAIRINGS.rebuild(store)
+        read_model.PAIRINGS.rebuild(store)
         s.check(store)
         assert states_of(store).loads_whole == loads + 1
 
@@ -198,15 +199,15 @@ def test_a_decision_failing_before_its_append_leaves_nothing_in_the_kept_state(m
 
 
 def test_a_state_the_pruned_change_log_no_longer_reaches_is_loaded_whole(monkeypatch):
-    monkeypatch.setattr(rm, "PRUNE_EVERY", 4)
-    monkeypatch.setattr(rm, "CHANGES_KEPT", 2)
+    monkeypatch.setattr(change_log, "PRUNE_EVERY", 4)
+    monkeypatch.setattr(change_log, "CHANGES_KEPT", 2)
     with setting() as s:
         store = s.process()
         mentor = s.reg.mentor(s.programme, areas=["education"])
         s.consume(store)
         with store.transaction(s.reg.slug) as tx:  # a read model from before the change log
-            tx.conn.execute(rm.revisions.delete())
-            tx.conn.execute(rm.changes.delete())
+            tx.conn.execute(read_model.revisions.delete())
+            tx.conn.execute(read_model.changes.delete())
         s.check(store)  # kept at revision 0
         loads = states_of(store).loads_whole
         s.reg.update_profile(s.programme, mentor, areas=["finance"])  # a change the pruning drops
@@ -214,7 +215,7 @@ def test_a_state_the_pruned_change_log_no_longer_reaches_is_loaded_whole(monkeyp
             s.reg.mentee(s.programme, consent=False)
         s.consume(store)  # many revisions, pruned on the way
         with store.transaction(s.reg.slug) as tx:
-            assert rm.change_rows(tx.conn, s.reg.slug, s.programme.id, 0)[0]["revision"] > 2
+            assert read_model.change_rows(tx.conn, s.reg.slug, s.programme.id, 0)[0]["revision"] > 2
             state = Matcher(tx).state(s.programme.id)
             assert state.mentors[mentor].areas == frozenset({"finance"})
         assert states_of(store).loads_whole == loads + 1
@@ -242,22 +243,22 @@ def test_a_mentor_whose_registration_rolled_back_is_never_offered(monkeypatch):
         with pytest.raises(RuntimeError):
             with store.transaction(s.reg.slug) as tx:
                 for envelope in s.reg.envelopes[s.consumed:]:
-                    rm.consume_registration(tx.conn, envelope)
+                    read_model.consume_registration(tx.conn, envelope)
                 Matcher(tx).refill(s.programme.id, [phantom])  # the state knows the mentor now
                 raise RuntimeError("terminating connection due to administrator command")
         mentor_events = len(s.reg.envelopes)
         later = [s.reg.mentee(s.programme) for _ in range(3)]
         with store.transaction(s.reg.slug) as tx:  # the mentor's events stay unconsumed
             for envelope in s.reg.envelopes[mentor_events:]:
-                rm.consume_registration(tx.conn, envelope)
+                read_model.consume_registration(tx.conn, envelope)
         s.consumed = len(s.reg.envelopes)
         for mentee in later:
             with store.transaction(s.reg.slug) as tx:
                 assert mentee in Matcher(tx).state(s.programme.id).mentees
             assert place(store, s, mentee) is None
         with store.transaction(s.reg.slug) as tx:
-            assert rm.loads(tx.conn, s.reg.slug, s.programme.id) == {
-                rm.pairing_rows(tx.conn, s.reg.slug, s.programme.id)[0]["mentor_id"]: 1}
+            assert read_model.loads(tx.conn, s.reg.slug, s.programme.id) == {
+                read_model.pairing_rows(tx.conn, s.reg.slug, s.programme.id)[0]["mentor_id"]: 1}
 
 
 def test_a_transaction_whose_connection_died_cannot_leak_its_state_to_the_next(monkeypatch):
@@ -276,7 +277,7 @@ def test_a_transaction_whose_connection_died_cannot_leak_its_state_to_the_next(m
         with pytest.raises(RuntimeError):
             with store.transaction(s.reg.slug) as first:
                 # its turn (the row lock) is gone with its connection: read without one
-                programme = rm.programme_row(first.conn, s.reg.slug, s.programme.id)
+                programme = read_model.programme_row(first.conn, s.reg.slug, s.programme.id)
                 state = states_of(store).state(first, programme)
                 state.placed[mentee] = {"pairing_id": "in-memory-only"}  # a decision under way
                 with store.transaction(s.reg.slug) as second:
@@ -307,12 +308,12 @@ def test_the_database_refuses_a_mentor_above_capacity_whatever_memory_says():
         first, second = s.reg.mentee(s.programme), s.reg.mentee(s.programme)
         s.consume(store)
         assert place(store, s, first)
-        with pytest.raises(rm.PlacesRefused, match="above their capacity of 1"):
+        with pytest.raises(read_model.PlacesRefused, match="above their capacity of 1"):
             with store.transaction(s.reg.slug) as tx:
                 _, events = _pairing_events(s, mentor, second)
                 Matcher(tx).append(events, {})  # a stale cache's decision
         with store.transaction(s.reg.slug) as tx:
-            assert rm.loads(tx.conn, s.reg.slug, s.programme.id) == {mentor: 1}
+            assert read_model.loads(tx.conn, s.reg.slug, s.programme.id) == {mentor: 1}
 
 
 def test_the_database_refuses_a_second_active_pairing_of_a_mentee():
@@ -323,7 +324,7 @@ def test_the_database_refuses_a_second_active_pairing_of_a_mentee():
         mentee = s.reg.mentee(s.programme)
         s.consume(store)
         assert place(store, s, mentee)
-        with pytest.raises(rm.PlacesRefused, match="already has an active pairing"):
+        with pytest.raises(read_model.PlacesRefused, match="already has an active pairing"):
             with store.transaction(s.reg.slug) as tx:
                 _, events = _pairing_events(s, other, mentee)
                 Matcher(tx).append(events, {})
@@ -334,7 +335,7 @@ def test_the_database_refuses_a_pairing_with_someone_who_does_not_take_part():
         store = s.process()
         mentee = s.reg.mentee(s.programme)
         s.consume(store)
-        with pytest.raises(rm.PlacesRefused, match="does not take part"):
+        with pytest.raises(read_model.PlacesRefused, match="does not take part"):
             with store.transaction(s.reg.slug) as tx:
                 _, events = _pairing_events(s, "0b7f6f0e-0000-4000-8000-000000000000", mentee)
                 Matcher(tx).append(events, {})
@@ -350,19 +351,19 @@ def test_places_freed_by_an_ending_can_be_taken_again_and_a_rebuild_counts_them_
         with store.transaction(s.reg.slug) as tx:
             Matcher(tx).end(s.programme.id, pairing, "closed_early", rematch=False)  # refills
         with store.transaction(s.reg.slug) as tx:
-            active = rm.pairing_rows(tx.conn, s.reg.slug, s.programme.id, ("confirmed",))
+            active = read_model.pairing_rows(tx.conn, s.reg.slug, s.programme.id, ("confirmed",))
         assert [(p["mentor_id"], p["mentee_id"]) for p in active] == [(mentor, second)]
         with store.transaction(s.reg.slug) as tx:
-            before = sorted(map(tuple, tx.conn.execute(rm.places.select()).all()))
-            held = sorted(map(tuple, tx.conn.execute(rm.placed.select()).all()))
+            before = sorted(map(tuple, tx.conn.execute(read_model.places.select()).all()))
+            held = sorted(map(tuple, tx.conn.execute(read_model.placed.select()).all()))
         assert [(r[1], r[3]) for r in before] == [(mentor, 1)]
-        rm.PAIRINGS.rebuild(store)
+        read_model.PAIRINGS.rebuild(store)
         with store.transaction(s.reg.slug) as tx:
-            assert sorted(map(tuple, tx.conn.execute(rm.places.select()).all())) == before
-            assert sorted(map(tuple, tx.conn.execute(rm.placed.select()).all())) == held
+            assert sorted(map(tuple, tx.conn.execute(read_model.places.select()).all())) == before
+            assert sorted(map(tuple, tx.conn.execute(read_model.placed.select()).all())) == held
         with store.transaction() as tx:  # a store from before the tables: filled once at start
-            tx.conn.execute(rm.places.delete())
-            tx.conn.execute(rm.placed.delete())
-            rm.fill_places(tx.conn)
-            assert sorted(map(tuple, tx.conn.execute(rm.places.select()).all())) == before
-            assert sorted(map(tuple, tx.conn.execute(rm.placed.select()).all())) == held
+            tx.conn.execute(read_model.places.delete())
+            tx.conn.execute(read_model.placed.delete())
+            read_model.fill_places(tx.conn)
+            assert sorted(map(tuple, tx.conn.execute(read_model.places.select()).all())) == before
+            assert sorted(map(tuple, tx.conn.execute(read_model.placed.select()).all())) == held

@@ -29,7 +29,7 @@ from nameko.runners import ServiceRunner
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
-from services.matching import store as rm
+from services.matching import read_model
 from services.matching.domain import waiting_reason
 from services.matching.matcher import Matcher
 from services.matching.service import REGISTRATION_EVENTS, MatchingService
@@ -177,8 +177,8 @@ def feed(reg: Registration, rnd: random.Random) -> Dict[str, Any]:
 def outcome(cluster: Cluster, tenant: str, programme_ids: List[str]):
     """The read model: every pairing row, and the recorded waiting reasons."""
     with cluster.matching.transaction(tenant) as tx:
-        rows = [r for pid in programme_ids for r in rm.pairing_rows(tx.conn, tenant, pid)]
-        waiting = {m: w for pid in programme_ids for m, w in rm.waiting_rows(tx.conn, tenant, pid).items()}
+        rows = [r for pid in programme_ids for r in read_model.pairing_rows(tx.conn, tenant, pid)]
+        waiting = {m: w for pid in programme_ids for m, w in read_model.waiting_rows(tx.conn, tenant, pid).items()}
     return rows, waiting
 
 
