@@ -9,7 +9,7 @@ automatic programme of ``--people`` people: 40 % mentors (capacity 1-3, profiles
 The rows are bulk-inserted (replaying 100,000 registrations through the consumer would
 take minutes and measure something else); the late mentees then arrive as the service
 receives them: their ``MenteeRegistered`` event into the read model and its change log
-(``read_model.consume_registration``), then ``Matcher.place`` — the service's placement
+(``read_model.consume_registration``), then ``decisions.placement.place`` — the service's placement
 decision, with its programme turn, state, ``place_one``, guard streams, append and
 projection — in one transaction, committed.
 
@@ -47,7 +47,7 @@ from sqlalchemy import insert, text  # noqa: E402
 
 from services.matching import read_model  # noqa: E402
 from services.matching.domain import place_one  # noqa: E402
-from services.matching.matcher import Matcher  # noqa: E402
+from services.matching.decisions import UnitOfWork, placement  # noqa: E402
 from services.matching.programme_state import load_whole, states_of, today_in  # noqa: E402
 from services.matching.tests.conftest import MATCHING_NOW, Registration, programme_settings  # noqa: E402
 from services.platform_core import tenancy  # noqa: E402
@@ -168,7 +168,7 @@ def run(args, producer: EventStore, store: EventStore) -> None:
         with store.transaction(reg.slug) as tx:
             for envelope in envelopes:
                 read_model.consume_registration(tx.conn, envelope)
-            return Matcher(tx).place(programme.id, person)
+            return placement.place(UnitOfWork(tx), programme.id, person)
 
     states = states_of(store)
     person, envelopes = late_mentee()

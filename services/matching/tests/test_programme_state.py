@@ -1,6 +1,6 @@
 """The programme state a matching process keeps in memory between decisions.
 
-Each test drives the matcher as the service does (registration events into the read model,
+Each test drives the decisions as the service does (registration events into the read model,
 decisions in store transactions on PostgreSQL) and compares the kept state with one loaded
 whole from the read model: they must never differ, whatever rolls back, whoever else writes.
 """
@@ -13,7 +13,7 @@ import pytest
 
 from services.matching import read_model
 from services.matching.read_model import change_log
-from services.matching.matcher import Matcher
+from services.matching.decisions import UnitOfWork, coordinator, placement
 from services.matching.programme_state import ProgrammeStates, _verify, load_whole, states_of, today_in
 from services.platform_core import tenancy
 from services.platform_core.clock import ManualClock
@@ -73,7 +73,7 @@ def setting() -> Iterator[Setting]:
 
 def place(store: EventStore, s: Setting, mentee_id: str):
     with store.transaction(s.reg.slug) as tx:
-        return Matcher(tx).place(s.programme.id, mentee_id)
+        return placement.place(UnitOfWork(tx), s.programme.id, mentee_id)
 
 
 def test_a_decision_reloads_only_the_people_who_changed():
@@ -96,7 +96,7 @@ def test_a_decision_reloads_only_the_people_who_changed():
         assert states.loads_whole == 1
         assert 1 <= states.reloaded_people - before <= 3
         with store.transaction(s.reg.slug) as tx:
-            state = Matcher(tx).state(s.programme.id)
+            state = UnitOfWork(tx).state(s.programme.id)
             assert state.mentors[best].current_load == 1
             assert state.placed[first]["mentor_id"] == best
             assert state.waiting[second]["reason"] == "no_capacity"
@@ -110,18 +110,18 @@ def test_a_decision_that_rolls_back_leaves_nothing_in_the_kept_state():
         mentee = s.reg.mentee(s.programme)
         s.consume(store)
         with store.transaction(s.reg.slug) as tx:  # the programme is kept from here on
-            assert Matcher(tx).state(s.programme.id).mentors[mentor].current_load == 0
+            assert UnitOfWork(tx).state(s.programme.id).mentors[mentor].current_load == 0
 
         with pytest.raises(RuntimeError):
             with store.transaction(s.reg.slug) as tx:
-                matcher = Matcher(tx)
-                assert matcher.place(s.programme.id, mentee)
-                state = matcher.state(s.programme.id)  # the state followed the placement
+                uow = UnitOfWork(tx)
+                assert placement.place(uow, s.programme.id, mentee)
+                state = uow.state(s.programme.id)  # the state followed the placement
                 assert state.mentors[mentor].current_load == 1 and mentee in state.placed
                 raise RuntimeError("the transaction fails after the decision")
 
         with store.transaction(s.reg.slug) as tx:
-            state = Matcher(tx).state(s.programme.id)
+            state = UnitOfWork(tx).state(s.programme.id)
             assert state.mentors[mentor].current_load == 0
             assert mentee not in state.placed and state.active == {}
         assert states_of(store).loads_whole == 2  # dropped with the transaction: loaded whole again
@@ -141,7 +141,7 @@ def test_what_another_process_decides_reaches_the_state_kept_here():
         assert place(there, s, first)      # the other process takes the mentor's only place
         assert place(here, s, second) is None  # so here the mentor is full
         with here.transaction(s.reg.slug) as tx:
-            state = Matcher(tx).state(s.programme.id)
+            state = UnitOfWork(tx).state(s.programme.id)
             assert state.placed[first]["mentor_id"] == mentor
             assert state.waiting[second]["reason"] == "no_capacity"
         s.check(here)
@@ -171,7 +171,7 @@ def test_new_settings_reload_the_programme():
         s.reg.update_programme(s.programme, {"people": {"mentor_capacity": {"min": 1, "max": 3, "default": 2}}})
         s.consume(store)
         with store.transaction(s.reg.slug) as tx:
-            state = Matcher(tx).state(s.programme.id)
+            state = UnitOfWork(tx).state(s.programme.id)
             assert state.rules.mentor_capacity == 2 and mentor in state.mentors
         assert states_of(store).loads_whole == loads + 1
 
@@ -188,13 +188,13 @@ def test_a_decision_failing_before_its_append_leaves_nothing_in_the_kept_state(m
             raise RuntimeError("the database went away mid-decision")
 
         with monkeypatch.context() as patch:
-            patch.setattr(Matcher, "_versions", broken)
+            patch.setattr(UnitOfWork, "_versions", broken)
             with pytest.raises(RuntimeError):
                 with store.transaction(s.reg.slug) as tx:
-                    Matcher(tx).assign(s.programme.id, mentor, mentee)  # changes the state, then fails
+                    coordinator.assign(UnitOfWork(tx), s.programme.id, mentor, mentee)  # changes the state, then fails
         s.check(store)
         with store.transaction(s.reg.slug) as tx:
-            state = Matcher(tx).state(s.programme.id)
+            state = UnitOfWork(tx).state(s.programme.id)
             assert mentee not in state.placed and state.mentors[mentor].current_load == 0
 
 
@@ -216,7 +216,7 @@ def test_a_state_the_pruned_change_log_no_longer_reaches_is_loaded_whole(monkeyp
         s.consume(store)  # many revisions, pruned on the way
         with store.transaction(s.reg.slug) as tx:
             assert read_model.change_rows(tx.conn, s.reg.slug, s.programme.id, 0)[0]["revision"] > 2
-            state = Matcher(tx).state(s.programme.id)
+            state = UnitOfWork(tx).state(s.programme.id)
             assert state.mentors[mentor].areas == frozenset({"finance"})
         assert states_of(store).loads_whole == loads + 1
         s.check(store)
@@ -244,7 +244,7 @@ def test_a_mentor_whose_registration_rolled_back_is_never_offered(monkeypatch):
             with store.transaction(s.reg.slug) as tx:
                 for envelope in s.reg.envelopes[s.consumed:]:
                     read_model.consume_registration(tx.conn, envelope)
-                Matcher(tx).refill(s.programme.id, [phantom])  # the state knows the mentor now
+                placement.refill(UnitOfWork(tx), s.programme.id, [phantom])  # the state knows the mentor now
                 raise RuntimeError("terminating connection due to administrator command")
         mentor_events = len(s.reg.envelopes)
         later = [s.reg.mentee(s.programme) for _ in range(3)]
@@ -254,7 +254,7 @@ def test_a_mentor_whose_registration_rolled_back_is_never_offered(monkeypatch):
         s.consumed = len(s.reg.envelopes)
         for mentee in later:
             with store.transaction(s.reg.slug) as tx:
-                assert mentee in Matcher(tx).state(s.programme.id).mentees
+                assert mentee in UnitOfWork(tx).state(s.programme.id).mentees
             assert place(store, s, mentee) is None
         with store.transaction(s.reg.slug) as tx:
             assert read_model.loads(tx.conn, s.reg.slug, s.programme.id) == {
@@ -281,11 +281,11 @@ def test_a_transaction_whose_connection_died_cannot_leak_its_state_to_the_next(m
                 state = states_of(store).state(first, programme)
                 state.placed[mentee] = {"pairing_id": "in-memory-only"}  # a decision under way
                 with store.transaction(s.reg.slug) as second:
-                    seen = Matcher(second).state(s.programme.id)
+                    seen = UnitOfWork(second).state(s.programme.id)
                     assert seen is not state and mentee not in seen.placed
                 raise RuntimeError("the first transaction's connection is gone")
         with store.transaction(s.reg.slug) as tx:
-            state = Matcher(tx).state(s.programme.id)
+            state = UnitOfWork(tx).state(s.programme.id)
             assert mentee not in state.placed and state.mentors[mentor].current_load == 0
 
 
@@ -311,7 +311,7 @@ def test_the_database_refuses_a_mentor_above_capacity_whatever_memory_says():
         with pytest.raises(read_model.PlacesRefused, match="above their capacity of 1"):
             with store.transaction(s.reg.slug) as tx:
                 _, events = _pairing_events(s, mentor, second)
-                Matcher(tx).append(events, {})  # a stale cache's decision
+                UnitOfWork(tx).append(events, {})  # a stale cache's decision
         with store.transaction(s.reg.slug) as tx:
             assert read_model.loads(tx.conn, s.reg.slug, s.programme.id) == {mentor: 1}
 
@@ -327,7 +327,7 @@ def test_the_database_refuses_a_second_active_pairing_of_a_mentee():
         with pytest.raises(read_model.PlacesRefused, match="already has an active pairing"):
             with store.transaction(s.reg.slug) as tx:
                 _, events = _pairing_events(s, other, mentee)
-                Matcher(tx).append(events, {})
+                UnitOfWork(tx).append(events, {})
 
 
 def test_the_database_refuses_a_pairing_with_someone_who_does_not_take_part():
@@ -338,7 +338,7 @@ def test_the_database_refuses_a_pairing_with_someone_who_does_not_take_part():
         with pytest.raises(read_model.PlacesRefused, match="does not take part"):
             with store.transaction(s.reg.slug) as tx:
                 _, events = _pairing_events(s, "0b7f6f0e-0000-4000-8000-000000000000", mentee)
-                Matcher(tx).append(events, {})
+                UnitOfWork(tx).append(events, {})
 
 
 def test_places_freed_by_an_ending_can_be_taken_again_and_a_rebuild_counts_them_alike():
@@ -349,7 +349,7 @@ def test_places_freed_by_an_ending_can_be_taken_again_and_a_rebuild_counts_them_
         s.consume(store)
         pairing = place(store, s, first)
         with store.transaction(s.reg.slug) as tx:
-            Matcher(tx).end(s.programme.id, pairing, "closed_early", rematch=False)  # refills
+            coordinator.end(UnitOfWork(tx), s.programme.id, pairing, "closed_early", rematch=False)  # refills
         with store.transaction(s.reg.slug) as tx:
             active = read_model.pairing_rows(tx.conn, s.reg.slug, s.programme.id, ("confirmed",))
         assert [(p["mentor_id"], p["mentee_id"]) for p in active] == [(mentor, second)]

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from services.matching import read_model
-from services.matching.matcher import Matcher
+from services.matching.decisions import UnitOfWork, placement
 from services.platform_core import tenancy
 from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine
@@ -56,12 +56,12 @@ def test_a_decision_that_waited_for_the_programme_lock_does_not_conflict():
             def place_second():
                 try:
                     with matching.transaction(reg.slug) as tx:
-                        outcome["pairing"] = Matcher(tx).place(programme.id, second)
+                        outcome["pairing"] = placement.place(UnitOfWork(tx), programme.id, second)
                 except ConcurrencyConflict as exc:
                     outcome["conflict"] = exc
 
             with matching.transaction(reg.slug) as tx:
-                assert Matcher(tx).place(programme.id, first)  # holds the programme's lock
+                assert placement.place(UnitOfWork(tx), programme.id, first)  # holds the programme's lock
                 waiter = eventlet.spawn(place_second)
                 wait_for(lambda: waiting_on_a_lock(matching_url), timeout=10,
                          message="the second decision to wait for the programme's lock")

@@ -31,7 +31,8 @@ from sqlalchemy import func, select
 
 from services.matching import read_model
 from services.matching.domain import waiting_reason
-from services.matching.matcher import Matcher
+from services.matching.decisions import UnitOfWork
+from services.matching.decisions.waiting import with_bars
 from services.matching.service import REGISTRATION_EVENTS, MatchingService
 from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine
@@ -210,9 +211,8 @@ def check(cluster: Cluster, reg: Registration, people: Dict[str, Any]) -> Dict[s
     live: Dict[str, str] = {}
     for pid in programme_ids:
         with cluster.matching.transaction(tenant) as tx:
-            matcher = Matcher(tx)
-            state = matcher.state(pid)
-            live.update({m.id: waiting_reason(state.rules, matcher.with_bars(state, m),
+            state = UnitOfWork(tx).state(pid)
+            live.update({m.id: waiting_reason(state.rules, with_bars(state, m),
                                               state.mentors.values(), state.today) for m in state.pool()})
     assert set(live) == staying - paired
     placeable = [m for m, reason in live.items() if reason is None]
