@@ -72,11 +72,9 @@ import services.registration.schemas  # noqa: F401 - the catalogue entries of th
 from services.matching import schemas
 from services.matching import read_model
 from services.matching.decisions import (BadChoice, NotFoundError, RuleFailed, StateConflict, UnitOfWork,
-                                         choices, coordinator, schedules)
+                                         choices, coordinator, placement, schedules)
 from services.matching.decisions.choices import REQUEST_EXPIRY
 from services.matching.decisions.schedules import OPENING_JOB, ROUND_JOB
-from services.matching.decisions.waiting import live_reason
-from services.matching.domain import mentor_failures
 from services.matching.domain.pairing import ACTIVE, PairingRuleBroken
 from services.matching.programme_state import SettingsUnusable
 from services.matching.reactions import react
@@ -284,27 +282,7 @@ class MatchingService(CatchUpFeed):
         self._caller(request, tenant_id)
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            # read within the programme's turn: the kept state is the next decision's to change
-            state = UnitOfWork(tx).state(programme_id)
-            mentees = []
-            for mentee in state.pool():
-                recorded = state.waiting.get(mentee.id) or {}
-                mentees.append({"id": mentee.id, "role": state.rows[mentee.id]["role"],
-                                "reason": live_reason(state, mentee),
-                                "recorded_reason": recorded.get("reason"),
-                                "since": recorded.get("since")})
-            mentors = []
-            for mentor in sorted(state.mentors.values(), key=lambda m: m.id):
-                room = mentor.room(state.rules)
-                if mentor.withdrawn or room <= 0:
-                    continue
-                blocked = mentor_failures(state.rules, mentor, check_capacity=False)
-                mentors.append({"id": mentor.id, "capacity": mentor.capacity_in(state.rules),
-                                "load": mentor.current_load, "room": room,
-                                "reason": blocked[0] if blocked else "waiting_for_mentee",
-                                "failures": blocked})
-            mode = state.mode
-        return {"programme_id": programme_id, "mode": mode, "mentees": mentees, "mentors": mentors}
+            return placement.reserve(UnitOfWork(tx), programme_id)
 
     # -- mentee chooses ---------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ work, which applies the ``pairings`` projection to them in the same transaction.
 ================  ===========================================================================
 module            decisions
 ================  ===========================================================================
-``placement``     ``place`` one mentee, ``refill`` from the reserve
+``placement``     ``place`` one mentee, ``refill`` from the reserve, the ``reserve`` view
 ``choices``       shortlists, a mentee's ranking, requests to mentors (accept, decline, expire)
 ``coordinator``   ``approve``, ``reject``, ``end``, ``assign``, ``run_round``, ``candidates``
 ``leaving``       ``release`` someone who left, ``recheck`` a changed profile's pairs

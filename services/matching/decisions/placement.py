@@ -3,11 +3,11 @@ mentees taken from the reserve when a mentor arrives or gets room (:mod:`..domai
 from __future__ import annotations
 
 import uuid
-from typing import Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from services.platform_core.events import DomainEvent
 
-from ..domain import Waiting, place_one, take_from_reserve
+from ..domain import Waiting, mentor_failures, place_one, take_from_reserve
 from ..domain.pairing import PAIRING, pair
 from ..programme_state import ProgrammeState
 from . import choices
@@ -97,3 +97,28 @@ def refill(uow: UnitOfWork, programme_id: str, mentor_ids: Optional[Iterable[str
     events += waitlist_events(state, reasons, uow.now)
     uow.append(events, expected)
     return made
+
+
+def reserve(uow: UnitOfWork, programme_id: str) -> Dict[str, Any]:
+    """Who waits, and why: mentees (live reason, recorded reason, since when) and mentors
+    with free places (and what keeps them from being matched, if anything). Read within
+    the programme's turn: the kept state is the next decision's to change."""
+    state = uow.state(programme_id)
+    mentees = []
+    for mentee in state.pool():
+        recorded = state.waiting.get(mentee.id) or {}
+        mentees.append({"id": mentee.id, "role": state.rows[mentee.id]["role"],
+                        "reason": live_reason(state, mentee),
+                        "recorded_reason": recorded.get("reason"),
+                        "since": recorded.get("since")})
+    mentors = []
+    for mentor in sorted(state.mentors.values(), key=lambda m: m.id):
+        room = mentor.room(state.rules)
+        if mentor.withdrawn or room <= 0:
+            continue
+        blocked = mentor_failures(state.rules, mentor, check_capacity=False)
+        mentors.append({"id": mentor.id, "capacity": mentor.capacity_in(state.rules),
+                        "load": mentor.current_load, "room": room,
+                        "reason": blocked[0] if blocked else "waiting_for_mentee",
+                        "failures": blocked})
+    return {"programme_id": programme_id, "mode": state.mode, "mentees": mentees, "mentors": mentors}
