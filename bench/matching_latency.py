@@ -21,7 +21,7 @@ a manual clock inside the programme's dates).
    consume. The ratio of the medians shows matching's own cost (its decision, and its second
    store-and-relay hop).
 4. Where matching's time goes, on its read model with the pre-loaded programme: one decision
-   as ``Matcher.place`` takes it, without appending (guard-stream versions, programme state
+   as ``decisions.placement.place`` takes it, without appending (guard-stream versions, programme state
    from the read model, ``MentorIndex``, ``place_one``), and ``place_one`` alone on a
    ``MentorIndex`` of 100,000 people (40,000 mentors, profiles of ``bench/matching.py``).
 
@@ -55,7 +55,8 @@ from nameko.runners import ServiceRunner  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from services.matching.domain import MentorIndex, place_one  # noqa: E402
-from services.matching.matcher import Matcher  # noqa: E402
+from services.matching.decisions import UnitOfWork  # noqa: E402
+from services.matching.decisions.waiting import with_bars  # noqa: E402
 from services.matching.service import REGISTRATION_EVENTS, MatchingService  # noqa: E402
 from services.matching.tests.conftest import (MATCHING_NOW, OPERATOR_TOKEN, PLATFORM_SECRET,  # noqa: E402
                                               Registration, RegistrationFeed, free_port,
@@ -126,21 +127,21 @@ def consumed(store, count):
 
 
 def decision_alone(store, tenant, programme_id, repeat):
-    """``Matcher.place`` without its append, step by step: the guard-stream versions, the
+    """``placement.place`` without its append, step by step: the guard-stream versions, the
     programme's state from the read model, its ``MentorIndex``, ``place_one``."""
     steps = {"versions": [], "state": [], "index": [], "place_one": [], "total": []}
     for _ in range(repeat):
         with store.transaction(tenant) as tx:
-            matcher = Matcher(tx)
+            uow = UnitOfWork(tx)
             marks = [time.perf_counter()]
-            matcher.guard_versions(programme_id)
+            uow.guard_versions(programme_id)
             marks.append(time.perf_counter())
-            state = matcher.state(programme_id)
+            state = uow.state(programme_id)
             marks.append(time.perf_counter())
             index = state.index()
             marks.append(time.perf_counter())
             mentee = next(iter(state.mentees.values()))
-            place_one(state.rules, index, matcher.with_bars(state, mentee), state.today)
+            place_one(state.rules, index, with_bars(state, mentee), state.today)
             marks.append(time.perf_counter())
         for name, start, end in zip(steps, marks, marks[1:]):
             steps[name].append(end - start)

@@ -9,7 +9,7 @@ automatic programme of ``--people`` people: 40 % mentors (capacity 1-3, profiles
 The rows are bulk-inserted (replaying 100,000 registrations through the consumer would
 take minutes and measure something else); the late mentees then arrive as the service
 receives them: their ``MenteeRegistered`` event into the read model and its change log
-(``store.consume_registration``), then ``Matcher.place`` — the service's placement
+(``read_model.consume_registration``), then ``decisions.placement.place`` — the service's placement
 decision, with its programme turn, state, ``place_one``, guard streams, append and
 projection — in one transaction, committed.
 
@@ -45,9 +45,9 @@ sys.path.insert(0, HERE)
 from matching import make_people  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
-from services.matching import store as rm  # noqa: E402
+from services.matching import read_model  # noqa: E402
 from services.matching.domain import place_one  # noqa: E402
-from services.matching.matcher import Matcher  # noqa: E402
+from services.matching.decisions import UnitOfWork, placement  # noqa: E402
 from services.matching.programme_state import load_whole, states_of, today_in  # noqa: E402
 from services.matching.tests.conftest import MATCHING_NOW, Registration, programme_settings  # noqa: E402
 from services.platform_core import tenancy  # noqa: E402
@@ -107,10 +107,10 @@ def fill(store: EventStore, tenant: str, programme_id: str, people: int, seed: i
                              "confirmed_at": when, "confirmed_by": "automatic", "version": 1})
             paired += 1
     with store.transaction("*") as tx:
-        for table, rows in ((rm.participants, participants), (rm.people, persons), (rm.pairings, pairings)):
+        for table, rows in ((read_model.participants, participants), (read_model.people, persons), (read_model.pairings, pairings)):
             for start in range(0, len(rows), 5000):
                 tx.conn.execute(insert(table), rows[start:start + 5000])
-        rm.record_changes(tx.conn, tenant, programme_id, ())
+        read_model.record_changes(tx.conn, tenant, programme_id, ())
     with store.engine.connect() as conn:  # as autovacuum would after such a load
         conn.execute(text("ANALYZE"))
         conn.commit()
@@ -132,7 +132,7 @@ def main(argv=None):
         producer = EventStore(make_engine(producer_url), service="registration")
         producer.create_schema()
         store = EventStore(make_engine(matching_url), service="matching", clock=ManualClock(MATCHING_NOW))
-        store.create_schema([rm.metadata, tenancy.metadata])
+        store.create_schema([read_model.metadata, tenancy.metadata])
         try:
             run(args, producer, store)
         finally:
@@ -145,7 +145,7 @@ def run(args, producer: EventStore, store: EventStore) -> None:
     programme = reg.programme(programme_settings("automatic"))
     with store.transaction(reg.slug) as tx:
         for envelope in reg.envelopes:
-            rm.consume_registration(tx.conn, envelope)
+            read_model.consume_registration(tx.conn, envelope)
     consumed = len(reg.envelopes)
     t = time.perf_counter()
     counts = fill(store, reg.slug, programme.id, args.people, args.seed)
@@ -167,8 +167,8 @@ def run(args, producer: EventStore, store: EventStore) -> None:
     def decide(person, envelopes):
         with store.transaction(reg.slug) as tx:
             for envelope in envelopes:
-                rm.consume_registration(tx.conn, envelope)
-            return Matcher(tx).place(programme.id, person)
+                read_model.consume_registration(tx.conn, envelope)
+            return placement.place(UnitOfWork(tx), programme.id, person)
 
     states = states_of(store)
     person, envelopes = late_mentee()
@@ -202,7 +202,7 @@ def run(args, producer: EventStore, store: EventStore) -> None:
     gc.collect()
     tracemalloc.start()
     with store.transaction(reg.slug) as tx:
-        row = rm.programme_row(tx.conn, reg.slug, programme.id)
+        row = read_model.programme_row(tx.conn, reg.slug, programme.id)
         state = load_whole(tx.conn, reg.slug, row, today_in(tx, row))
     held, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()

@@ -8,9 +8,9 @@ from the read model each time, that costs time in proportion to the programme (a
 reloading only the people who changed since.
 
 Who changed is the read model's change log (``match_changes``, see
-:func:`.store.record_changes`): every transaction that changes a programme's participants or
-pairings moves the programme's ``revision`` on by one, under a token unique to that
-transaction, and names the people it changed. A state built at revision *r* with token *t*
+:func:`.read_model.change_log.record_changes`): every transaction that changes a programme's
+participants or pairings moves the programme's ``revision`` on by one, under a token unique
+to that transaction, and names the people it changed. A state built at revision *r* with token *t*
 is brought up to date by reloading the people named after *r*; it is thrown away and loaded
 whole when *t* is not the token the log holds for *r* (that transaction rolled back, or the
 read model was rebuilt), when the log no longer reaches back to *r*, when everyone changed
@@ -42,7 +42,7 @@ from sqlalchemy.engine import Connection
 
 from services.platform_core.store import StoreTransaction
 
-from . import store as rm
+from . import read_model
 from .domain import MatchingRules, MenteeCandidate, MentorCandidate, MentorIndex
 from .domain.pairing import ACTIVE
 from .domain.requests import CLOSED_WITHOUT_PAIR, OPEN
@@ -261,24 +261,24 @@ class ProgrammeState:
         tenant, pid = self.tenant_id, self.id
         ids = None if person_ids is None else sorted(person_ids)
         touched: Set[str] = set()
-        for row in rm.participant_rows(conn, tenant, pid, person_ids=ids):
+        for row in read_model.participant_rows(conn, tenant, pid, person_ids=ids):
             person = sys.intern(row["person_id"])
             self.rows[person] = {k: _shared(row[k]) if k == "profile" else row[k] for k in ROW_FIELDS}
             touched.add(person)
         needing_consent = [k for k in touched if self.rows[k]["consent_required"]]
-        for person, rows in rm.consent_rows(conn, tenant, needing_consent).items():
+        for person, rows in read_model.consent_rows(conn, tenant, needing_consent).items():
             self.consents[person] = rows
-        for full in rm.pairing_rows(conn, tenant, pid, person_ids=ids):
+        for full in read_model.pairing_rows(conn, tenant, pid, person_ids=ids):
             row = {k: sys.intern(full[k]) if k in INTERNED else full[k] for k in PAIRING_FIELDS}
             self.pairings[row["pairing_id"]] = row
             for other in (row["mentor_id"], row["mentee_id"]):
                 self.pairings_of.setdefault(other, set()).add(row["pairing_id"])
                 touched.add(other)
-        self.waiting.update(rm.waiting_rows(conn, tenant, pid, ids))
+        self.waiting.update(read_model.waiting_rows(conn, tenant, pid, ids))
         if self.mode == "mentee_chooses":
-            self.shortlists.update(rm.shortlist_rows(conn, tenant, pid, ids))
-            self.choices.update(rm.choice_rows(conn, tenant, pid, ids))
-            for row in rm.request_rows(conn, tenant, programme_id=pid, person_ids=ids):
+            self.shortlists.update(read_model.shortlist_rows(conn, tenant, pid, ids))
+            self.choices.update(read_model.choice_rows(conn, tenant, pid, ids))
+            for row in read_model.request_rows(conn, tenant, programme_id=pid, person_ids=ids):
                 self.requests[row["request_id"]] = row
                 for other in (row["mentor_id"], row["mentee_id"]):
                     self.requests_of.setdefault(other, set()).add(row["request_id"])
@@ -316,7 +316,7 @@ class SettingsUnusable(Exception):
 
 
 def load_whole(conn: Connection, tenant_id: str, programme: Dict[str, Any], today: date) -> ProgrammeState:
-    revision, token = rm.revision_of(conn, tenant_id, programme["programme_id"])
+    revision, token = read_model.revision_of(conn, tenant_id, programme["programme_id"])
     settings = programme["settings"]
     dates = settings.get("dates") or {}
     try:
@@ -356,7 +356,8 @@ class ProgrammeStates:
     by a second transaction that got the programme's turn because the first one's
     connection died (it finds the shelf empty and loads the programme whole). The database
     holds the promises besides (a mentor's places, a mentee's one active pairing: see
-    :func:`.store.check_places`), so a bug here costs a retry, not a broken promise.
+    :func:`.read_model.promises.check_places`), so a bug here costs a retry, not a broken
+    promise.
     """
 
     def __init__(self, kept: int = PROGRAMMES_KEPT) -> None:
@@ -383,7 +384,7 @@ class ProgrammeStates:
         if state is not None:
             if state.today != today:
                 state.new_day(today)
-            current = rm.revision_of(conn, tenant, state.id)
+            current = read_model.revision_of(conn, tenant, state.id)
             if (state.revision, state.token) != current:
                 people = self._changed(conn, state, current[0])
                 if people is None:
@@ -420,7 +421,7 @@ class ProgrammeStates:
         """The people changed since the state's revision; None: load the programme whole."""
         if state.revision > revision:
             return None
-        rows = rm.change_rows(conn, state.tenant_id, state.id, state.revision)
+        rows = read_model.change_rows(conn, state.tenant_id, state.id, state.revision)
         if state.revision > 0:
             base = {r["token"] for r in rows if r["revision"] == state.revision}
             if base != {state.token}:
@@ -429,7 +430,7 @@ class ProgrammeStates:
                 set(range(state.revision + 1, revision + 1)):
             return None  # the log no longer reaches back to the state's revision
         people = {r["person_id"] for r in rows if r["revision"] > state.revision}
-        if rm.EVERYONE in people or len(people) > max(RELOAD_AT, len(state.rows) // 10):
+        if read_model.EVERYONE in people or len(people) > max(RELOAD_AT, len(state.rows) // 10):
             return None
         return people
 

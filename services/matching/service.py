@@ -28,8 +28,10 @@ asks the mentee's ranked mentors one at a time (``MentorRequested`` ... accepted
 expired after ``matching.answer_days``, cancelled: see :mod:`.domain.requests`). A programme
 with ``dates.matching_round`` has a scheduled job that runs its cohort round on that date
 (automatic and approving programmes wait for it: ``awaiting_round``); jobs run on the
-injected clock, claimed by one replica (:mod:`~services.platform_core.scheduler`). Concurrency between replicas: see :mod:`.matcher` and
-:mod:`.domain.pairing` (guard streams ``matchmentor``/``matchmentee`` with expected versions).
+injected clock, claimed by one replica (:mod:`~services.platform_core.scheduler`).
+Concurrency between replicas: see :mod:`.decisions.unit_of_work` and :mod:`.domain.pairing`
+(guard streams ``matchmentor``/``matchmentee`` with expected versions). What each consumed
+event sets off: :mod:`.reactions`.
 
 HTTP (every route but ``/health`` needs the tenant's coordinator key; 401 no or bad key,
 403 another role, 404 another tenant's or missing, 400 bad input naming each field, 409 the
@@ -62,18 +64,20 @@ GET      /tenants/{t}/people/{id}/requests                               200
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from nameko.dependency_providers import Config
 
 import services.contracts.registration  # noqa: F401 - the catalogue entries of the events consumed
 from services.matching import schemas
-from services.matching import store as rm
-from services.matching.domain import mentor_failures
-from services.matching.domain.pairing import ACTIVE, PairingRuleBroken
+from services.matching import read_model
+from services.matching.decisions import (BadChoice, NotFoundError, RuleFailed, StateConflict, UnitOfWork,
+                                         choices, coordinator, placement, schedules)
+from services.matching.decisions.choices import REQUEST_EXPIRY
+from services.matching.decisions.schedules import OPENING_JOB, ROUND_JOB
+from services.matching.domain.pairing import PairingRuleBroken
 from services.matching.programme_state import SettingsUnusable
-from services.matching.matcher import (OPENING_JOB, REQUEST_EXPIRY, ROUND_JOB, BadChoice, Matcher,
-                                       NotFoundError, RuleFailed, StateConflict)
+from services.matching.reactions import react
 from services.platform_core import health, tenancy
 from services.platform_core.catchup import CatchUpFeed
 from services.platform_core.consumer import consume
@@ -90,11 +94,11 @@ map_error(StateConflict, lambda exc: Conflict(str(exc)))
 map_error(NotFoundError, lambda exc: NotFound(str(exc)))
 map_error(RuleFailed, lambda exc: Unprocessable(exc.message, details={"failures": exc.failures}))
 map_error(BadChoice, lambda exc: BadRequest(exc.message, details={"mentor_ids": exc.problems}))
-map_error(rm.PlacesRefused, lambda exc: Conflict(
+map_error(read_model.PlacesRefused, lambda exc: Conflict(
     f"{exc}; the programme changed while this was decided: nothing was written, try again"))
 map_error(SettingsUnusable, lambda exc: Unprocessable(str(exc), details={"failures": ["programme_settings_unusable"]}))
 
-EXPECTED = (ApiError, rm.PlacesRefused, PairingRuleBroken, StateConflict, NotFoundError, RuleFailed, SettingsUnusable,
+EXPECTED = (ApiError, read_model.PlacesRefused, PairingRuleBroken, StateConflict, NotFoundError, RuleFailed, SettingsUnusable,
             ConcurrencyConflict, BadChoice)
 
 #: the registration events matching reads
@@ -106,65 +110,11 @@ REGISTRATION_EVENTS = (
     "TrainingCompleted", "VettingRecorded", "ProfileUpdated", "ParticipantWithdrew",
     "PersonErased", "TenantKeyRotated")
 
-PROJECTIONS = rm.PROJECTIONS
+PROJECTIONS = read_model.PROJECTIONS
 
 
 def endpoint(method: str, url: str):
     return api(method, url, expected_exceptions=EXPECTED)
-
-
-def react(matcher: Matcher, event: Envelope) -> None:
-    """What matching does about one registration event (after the read model has it)."""
-    kind, payload, person = event.event_type, event.payload, event.stream_id
-    if kind in ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated"):
-        matcher.schedule_dates(event.stream_id)
-        matcher.refill(event.stream_id)
-    elif kind in ("MentorRegistered", "TrainingCompleted"):
-        matcher.refill(payload["programme_id"], [person])
-    elif kind in ("MenteeRegistered", "TeamRegistered", "TeamNeedSet"):
-        matcher.place(payload["programme_id"], person)
-    elif kind == "ProfileUpdated" and payload.get("programme_id") and payload.get("profile"):
-        matcher.recheck(payload["programme_id"], person)  # a pair the new profile refuses ends
-        _for_roles(matcher, person, [payload["programme_id"]])
-    elif kind == "VettingRecorded" and not payload.get("cleared"):
-        # safeguarding: where a programme requires a background check, a mentor who fails it
-        # stops mentoring at once; their mentees go back to the reserve and are matched again
-        programme_id = payload["programme_id"]
-        state = matcher.state(programme_id)
-        if state is not None and state.rules.vetting_required and person in state.mentors:
-            matcher.release(programme_id, person, reason="vetting_failed", by_role="system")
-    elif kind in ("VettingRecorded", "ConsentGiven"):
-        _for_roles(matcher, person, None)
-    elif kind == "ConsentWithdrawn":
-        for row in rm.programmes_of(matcher.conn, matcher.tenant, person):
-            if row["role"] != "mentor" and not row["withdrawn"]:
-                state = matcher.state(row["programme_id"])
-                mentee = state.mentees.get(person) if state else None
-                if mentee is None or mentee.consent:
-                    continue
-                if person in state.placed:
-                    matcher.release(row["programme_id"], person, reason="consent_withdrawn",
-                                    by_role="mentee", mentees_only=True)
-                elif person in state.open_requests:  # no mentor can take them now: don't ask
-                    matcher.cancel_requests(row["programme_id"], person, "consent_withdrawn")
-                    matcher.place(row["programme_id"], person, force=True)
-    elif kind == "ParticipantWithdrew":
-        role = "mentor" if payload.get("role") == "mentor" else "mentee"
-        matcher.release(payload["programme_id"], person, reason="withdrew", by_role=role)
-    elif kind == "PersonErased":
-        for row in rm.programmes_of(matcher.conn, matcher.tenant, person):
-            role = "mentor" if row["role"] == "mentor" else "mentee"
-            matcher.release(row["programme_id"], person, reason="erased", by_role=role)
-
-
-def _for_roles(matcher: Matcher, person: str, programme_ids: Optional[List[str]]) -> None:
-    for row in rm.programmes_of(matcher.conn, matcher.tenant, person):
-        if row["withdrawn"] or (programme_ids is not None and row["programme_id"] not in programme_ids):
-            continue
-        if row["role"] == "mentor":
-            matcher.refill(row["programme_id"], [person])
-        else:
-            matcher.place(row["programme_id"], person)
 
 
 def pairing_view(row: Dict[str, Any]) -> Dict[str, Any]:
@@ -183,7 +133,7 @@ def pairing_view(row: Dict[str, Any]) -> Dict[str, Any]:
 class MatchingService(CatchUpFeed):
     name = "matching"
 
-    store = Store(read_models=[rm.metadata, tenancy.metadata], projections=rm.PROJECTIONS)
+    store = Store(read_models=[read_model.metadata, tenancy.metadata], projections=read_model.PROJECTIONS)
     clock = ClockProvider()
     config = Config()
     scheduler = Scheduler()
@@ -193,26 +143,26 @@ class MatchingService(CatchUpFeed):
     @consume(*REGISTRATION_EVENTS, source="registration")
     def on_registration(self, tx: StoreTransaction, event: Envelope) -> None:
         tenancy.CREDENTIALS.apply(tx.conn, event)
-        rm.consume_registration(tx.conn, event)
-        react(Matcher(tx, actor=SYSTEM, correlation_id=event.correlation_id,
-                      causation_id=event.event_id), event)
+        read_model.consume_registration(tx.conn, event)
+        react(UnitOfWork(tx, actor=SYSTEM, correlation_id=event.correlation_id,
+                         causation_id=event.event_id), event)
 
     # -- scheduled work (claimed by one replica, on the injected clock) ----------------------------
 
     @scheduled(REQUEST_EXPIRY)
     def expire_request(self, tx: StoreTransaction, job: Job) -> None:
         """A mentor did not answer a mentee's request in time: the next mentor is asked."""
-        Matcher(tx).expire(job.payload["programme_id"], job.payload["request_id"])
+        choices.expire(UnitOfWork(tx), job.payload["programme_id"], job.payload["request_id"])
 
     @scheduled(OPENING_JOB)
     def matching_opens(self, tx: StoreTransaction, job: Job) -> None:
         """The programme's matching window opens: those who waited for it are matched."""
-        Matcher(tx).matching_opened(job.payload["programme_id"], job.payload["date"])
+        schedules.matching_opened(UnitOfWork(tx), job.payload["programme_id"], job.payload["date"])
 
     @scheduled(ROUND_JOB)
     def matching_round(self, tx: StoreTransaction, job: Job) -> None:
         """The programme's cohort round date has come."""
-        Matcher(tx).scheduled_round(job.payload["programme_id"], job.payload["date"])
+        schedules.scheduled_round(UnitOfWork(tx), job.payload["programme_id"], job.payload["date"])
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -233,7 +183,7 @@ class MatchingService(CatchUpFeed):
 
     @staticmethod
     def _programme(tx: StoreTransaction, tenant_id: str, programme_id: str) -> Dict[str, Any]:
-        row = rm.programme_row(tx.conn, tenant_id, programme_id)
+        row = read_model.programme_row(tx.conn, tenant_id, programme_id)
         if row is None:
             raise NotFound(f"programme {programme_id} not found")
         return row
@@ -250,7 +200,7 @@ class MatchingService(CatchUpFeed):
         query = schemas.load_input(schemas.ListInput, dict(request.args.items()))
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            rows = rm.pairing_rows(tx.conn, tenant_id, programme_id,
+            rows = read_model.pairing_rows(tx.conn, tenant_id, programme_id,
                                    [query["status"]] if query.get("status") else None)
         return {"programme_id": programme_id, "pairings": [pairing_view(r) for r in rows]}
 
@@ -259,13 +209,13 @@ class MatchingService(CatchUpFeed):
         self._caller(request, tenant_id)
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            rows = rm.pairing_rows(tx.conn, tenant_id, programme_id, ["proposed"])
+            rows = read_model.pairing_rows(tx.conn, tenant_id, programme_id, ["proposed"])
         return {"programme_id": programme_id, "proposals": [pairing_view(r) for r in rows]}
 
-    def _pairing_result(self, tx, tenant_id, pairing_id, matcher, **extra):
-        row = rm.pairing_row(tx.conn, tenant_id, pairing_id)
+    def _pairing_result(self, tx, tenant_id, pairing_id, uow, **extra):
+        row = read_model.pairing_row(tx.conn, tenant_id, pairing_id)
         return {"pairing": pairing_view(row) if row else None,
-                "events": [e.event_type for e in matcher.appended
+                "events": [e.event_type for e in uow.appended
                            if e.stream_type in ("pairing", "matchmentee", "matchround")
                            and e.event_type not in ("MenteePlaced", "MenteeReleased")], **extra}
 
@@ -275,9 +225,9 @@ class MatchingService(CatchUpFeed):
         data = schemas.load_input(schemas.VersionInput, read_json(request))
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            matcher = Matcher(tx, actor=caller.actor)
-            matcher.approve(programme_id, pairing_id, version=data["version"])
-            return self._pairing_result(tx, tenant_id, pairing_id, matcher)
+            uow = UnitOfWork(tx, actor=caller.actor)
+            coordinator.approve(uow, programme_id, pairing_id, version=data["version"])
+            return self._pairing_result(tx, tenant_id, pairing_id, uow)
 
     @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/proposals/<pairing_id>/reject")
     def reject(self, request, tenant_id, programme_id, pairing_id):
@@ -285,10 +235,11 @@ class MatchingService(CatchUpFeed):
         data = schemas.load_input(schemas.RejectInput, read_json(request))
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            matcher = Matcher(tx, actor=caller.actor)
-            replacement = matcher.reject(programme_id, pairing_id, data["reason"], version=data["version"])
-            next_row = rm.pairing_row(tx.conn, tenant_id, replacement) if replacement else None
-            return self._pairing_result(tx, tenant_id, pairing_id, matcher,
+            uow = UnitOfWork(tx, actor=caller.actor)
+            replacement = coordinator.reject(uow, programme_id, pairing_id, data["reason"],
+                                             version=data["version"])
+            next_row = read_model.pairing_row(tx.conn, tenant_id, replacement) if replacement else None
+            return self._pairing_result(tx, tenant_id, pairing_id, uow,
                                         next_proposal=pairing_view(next_row) if next_row else None)
 
     @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/pairings")
@@ -297,9 +248,9 @@ class MatchingService(CatchUpFeed):
         data = schemas.load_input(schemas.AssignInput, read_json(request))
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            matcher = Matcher(tx, actor=caller.actor)
-            pairing_id = matcher.assign(programme_id, data["mentor_id"], data["mentee_id"])
-            return 201, self._pairing_result(tx, tenant_id, pairing_id, matcher)
+            uow = UnitOfWork(tx, actor=caller.actor)
+            pairing_id = coordinator.assign(uow, programme_id, data["mentor_id"], data["mentee_id"])
+            return 201, self._pairing_result(tx, tenant_id, pairing_id, uow)
 
     @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/pairings/<pairing_id>/end")
     def end(self, request, tenant_id, programme_id, pairing_id):
@@ -307,10 +258,11 @@ class MatchingService(CatchUpFeed):
         data = schemas.load_input(schemas.EndInput, read_json(request))
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            matcher = Matcher(tx, actor=caller.actor)
+            uow = UnitOfWork(tx, actor=caller.actor)
             rematch = data["rematch"] if data["rematch"] is not None else data["reason"] != "completed"
-            matcher.end(programme_id, pairing_id, data["reason"], rematch=rematch, version=data["version"])
-            return self._pairing_result(tx, tenant_id, pairing_id, matcher)
+            coordinator.end(uow, programme_id, pairing_id, data["reason"], rematch=rematch,
+                            version=data["version"])
+            return self._pairing_result(tx, tenant_id, pairing_id, uow)
 
     @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/rounds")
     def run_round(self, request, tenant_id, programme_id):
@@ -318,9 +270,8 @@ class MatchingService(CatchUpFeed):
         schemas.load_input(schemas.EmptyInput, read_json(request))
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            matcher = Matcher(tx, actor=caller.actor)
-            summary = matcher.run_round(programme_id)
-            rows = [rm.pairing_row(tx.conn, tenant_id, pid) for pid in summary["new_pairings"]]
+            summary = coordinator.run_round(UnitOfWork(tx, actor=caller.actor), programme_id)
+            rows = [read_model.pairing_row(tx.conn, tenant_id, pid) for pid in summary["new_pairings"]]
         summary["pairings"] = [pairing_view(r) for r in rows if r]
         return 201, summary
 
@@ -331,28 +282,7 @@ class MatchingService(CatchUpFeed):
         self._caller(request, tenant_id)
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            matcher = Matcher(tx)
-            # read within the programme's turn: the kept state is the next decision's to change
-            state = matcher.state(programme_id)
-            mentees = []
-            for mentee in state.pool():
-                recorded = state.waiting.get(mentee.id) or {}
-                mentees.append({"id": mentee.id, "role": state.rows[mentee.id]["role"],
-                                "reason": matcher._live_reason(state, mentee),
-                                "recorded_reason": recorded.get("reason"),
-                                "since": recorded.get("since")})
-            mentors = []
-            for mentor in sorted(state.mentors.values(), key=lambda m: m.id):
-                room = mentor.room(state.rules)
-                if mentor.withdrawn or room <= 0:
-                    continue
-                blocked = mentor_failures(state.rules, mentor, check_capacity=False)
-                mentors.append({"id": mentor.id, "capacity": mentor.capacity_in(state.rules),
-                                "load": mentor.current_load, "room": room,
-                                "reason": blocked[0] if blocked else "waiting_for_mentee",
-                                "failures": blocked})
-            mode = state.mode
-        return {"programme_id": programme_id, "mode": mode, "mentees": mentees, "mentors": mentors}
+            return placement.reserve(UnitOfWork(tx), programme_id)
 
     # -- mentee chooses ---------------------------------------------------------------------------
 
@@ -363,7 +293,7 @@ class MatchingService(CatchUpFeed):
         self._person_caller(request, tenant_id, mentee_id)
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            return Matcher(tx).shortlist_of(programme_id, mentee_id)
+            return choices.shortlist_of(UnitOfWork(tx), programme_id, mentee_id)
 
     @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/mentees/<mentee_id>/choices")
     def choose(self, request, tenant_id, programme_id, mentee_id):
@@ -372,34 +302,34 @@ class MatchingService(CatchUpFeed):
         data = schemas.load_input(schemas.ChoicesInput, read_json(request))
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            matcher = Matcher(tx, actor=caller.actor)
-            request_id = matcher.choose(programme_id, mentee_id, data["mentor_ids"])
-            return 201, {"request": rm.request_view(tx.conn, tenant_id, request_id),
-                         **self._events_of(matcher),
-                         "shortlist": matcher.shortlist_of(programme_id, mentee_id)}
+            uow = UnitOfWork(tx, actor=caller.actor)
+            request_id = choices.choose(uow, programme_id, mentee_id, data["mentor_ids"])
+            return 201, {"request": read_model.request_view(tx.conn, tenant_id, request_id),
+                         **self._events_of(uow),
+                         "shortlist": choices.shortlist_of(uow, programme_id, mentee_id)}
 
     @staticmethod
-    def _events_of(matcher: Matcher) -> Dict[str, Any]:
-        return {"events": [e.event_type for e in matcher.appended
+    def _events_of(uow: UnitOfWork) -> Dict[str, Any]:
+        return {"events": [e.event_type for e in uow.appended
                            if e.event_type not in schemas.GUARD_EVENTS]}
 
     def _answer(self, request, tenant_id, programme_id, request_id, answer):
         caller = self._caller(request, tenant_id, PARTICIPANT)
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            matcher = Matcher(tx, actor=caller.actor)
-            result = answer(matcher, caller.id)
-            return {"request": rm.request_view(tx.conn, tenant_id, request_id),
-                    **self._events_of(matcher), **result(tx)}
+            uow = UnitOfWork(tx, actor=caller.actor)
+            result = answer(uow, caller.id)
+            return {"request": read_model.request_view(tx.conn, tenant_id, request_id),
+                    **self._events_of(uow), **result(tx)}
 
     @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/requests/<request_id>/accept")
     def accept_request(self, request, tenant_id, programme_id, request_id):
         """The mentor asked takes the mentee: the pair is confirmed."""
         schemas.load_input(schemas.EmptyInput, read_json(request))
 
-        def answer(matcher, mentor_id):
-            pairing_id = matcher.accept(programme_id, request_id, mentor_id)
-            return lambda tx: {"pairing": pairing_view(rm.pairing_row(tx.conn, tenant_id, pairing_id))}
+        def answer(uow, mentor_id):
+            pairing_id = choices.accept(uow, programme_id, request_id, mentor_id)
+            return lambda tx: {"pairing": pairing_view(read_model.pairing_row(tx.conn, tenant_id, pairing_id))}
         return self._answer(request, tenant_id, programme_id, request_id, answer)
 
     @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/requests/<request_id>/decline")
@@ -407,9 +337,9 @@ class MatchingService(CatchUpFeed):
         """The mentor asked says no: the mentee's next ranked mentor is asked."""
         data = schemas.load_input(schemas.DeclineInput, read_json(request))
 
-        def answer(matcher, mentor_id):
-            following = matcher.decline(programme_id, request_id, mentor_id, data["reason"])
-            return lambda tx: {"next_request": rm.request_view(tx.conn, tenant_id, following)}
+        def answer(uow, mentor_id):
+            following = choices.decline(uow, programme_id, request_id, mentor_id, data["reason"])
+            return lambda tx: {"next_request": read_model.request_view(tx.conn, tenant_id, following)}
         return self._answer(request, tenant_id, programme_id, request_id, answer)
 
     @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/requests")
@@ -419,16 +349,16 @@ class MatchingService(CatchUpFeed):
         query = schemas.load_input(schemas.RequestListInput, dict(request.args.items()))
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            rows = rm.request_rows(tx.conn, tenant_id, programme_id=programme_id,
+            rows = read_model.request_rows(tx.conn, tenant_id, programme_id=programme_id,
                                    statuses=[query["status"]] if query.get("status") else None)
-        return {"programme_id": programme_id, "requests": [rm.request_json(r) for r in rows]}
+        return {"programme_id": programme_id, "requests": [read_model.request_json(r) for r in rows]}
 
     # -- a person's own view ----------------------------------------------------------------------
 
     def _person_rows(self, request, tenant_id, person_id, rows_of):
         self._person_caller(request, tenant_id, person_id)
         with self.store.transaction(tenant_id) as tx:
-            if not rm.programmes_of(tx.conn, tenant_id, person_id):
+            if not read_model.programmes_of(tx.conn, tenant_id, person_id):
                 raise NotFound(f"person {person_id} not found")
             return rows_of(tx.conn)
 
@@ -436,7 +366,7 @@ class MatchingService(CatchUpFeed):
     def person_pairings(self, request, tenant_id, person_id):
         """A mentor's or mentee's own pairings, in every programme (them or the coordinator)."""
         rows = self._person_rows(request, tenant_id, person_id,
-                                 lambda conn: rm.pairings_of(conn, tenant_id, person_id))
+                                 lambda conn: read_model.pairings_of(conn, tenant_id, person_id))
         return {"person_id": person_id, "pairings": [
             {**pairing_view(r), "role": "mentor" if r["mentor_id"] == person_id else "mentee"}
             for r in rows]}
@@ -445,8 +375,8 @@ class MatchingService(CatchUpFeed):
     def person_requests(self, request, tenant_id, person_id):
         """Requests to a mentor (to answer) or of a mentee (to follow), in every programme."""
         rows = self._person_rows(request, tenant_id, person_id,
-                                 lambda conn: rm.request_rows(conn, tenant_id, person_id=person_id))
-        return {"person_id": person_id, "requests": [rm.request_json(r) for r in rows]}
+                                 lambda conn: read_model.request_rows(conn, tenant_id, person_id=person_id))
+        return {"person_id": person_id, "requests": [read_model.request_json(r) for r in rows]}
 
     # -- coordinator assigns ----------------------------------------------------------------------
 
@@ -457,8 +387,8 @@ class MatchingService(CatchUpFeed):
         self._caller(request, tenant_id)
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            rows = rm.participant_rows(tx.conn, tenant_id, programme_id, roles=("team",),
+            rows = read_model.participant_rows(tx.conn, tenant_id, programme_id, roles=("team",),
                                        person_ids=[team_id])
             if not rows or rows[0]["withdrawn"]:
                 raise NotFound(f"team {team_id} not found in programme {programme_id}")
-            return Matcher(tx).candidates(programme_id, team_id)
+            return coordinator.candidates(UnitOfWork(tx), programme_id, team_id)

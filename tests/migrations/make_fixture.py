@@ -2,6 +2,7 @@
 
     cd <checkout of the release> && python <this file> <output.sql>
 
+It imports that release's code (``services.matching.store``, ``Matcher``), not today's.
 Writes the SQL (schema and data, pg_dump) of two databases the release's code made: a
 registration store (the stand-in of the matching tests: events of one tenant, a programme,
 mentors and mentees) and the matching store that consumed them and paired people (read

@@ -169,19 +169,71 @@ def _prices(m: int, ei, ej, es, mate, mate_score, room, big: int, mode: str = "m
     return v
 
 
-def assign_cohort(rules: MatchingRules, mentors: Iterable[MentorCandidate],
-                  mentees: Iterable[MenteeCandidate], today: date, *,
-                  candidates: int = DEFAULT_CANDIDATES, mentor_candidates: int = 1,
-                  add_per_row: int = 8, margin: int = 0, price_mode: str = "min") -> Assignment:
-    """Pair a cohort optimally (see the module docstring); every mentee not paired waits with
-    a reason.
+@dataclass
+class _Graph:
+    """Phase 1's result: the mentees who can be paired (``active``, in id order) and the
+    sparse candidate graph between them and the mentors with room (edge ``k`` pairs mentee
+    ``ei[k]`` with mentor ``ej[k]`` at score ``es[k]``)."""
 
-    The keyword arguments only tune speed, never the result: ``candidates`` best mentors per
-    mentee and ``mentor_candidates`` best mentees per mentor in the first graph;
-    ``add_per_row`` most violated edges added per mentee and round (and those within
-    ``margin`` of violating); ``price_mode`` ``"min"`` or ``"max"`` dual prices.
-    """
-    started = time.perf_counter()
+    active: List[MenteeCandidate]
+    waiting: Dict[str, str]
+    table: MentorTable
+    batch: MenteeBatch
+    room: np.ndarray
+    s_max: int
+    ei: np.ndarray
+    ej: np.ndarray
+    es: np.ndarray
+    #: per mentee, the best score among the room-eligible edges left out (-1: none)
+    pruned_best: np.ndarray
+    #: per mentee, whether any mentor (with room or not) may take them
+    any_eligible: np.ndarray
+    #: the scores of the eligible pairs with room (-1: not eligible), when not too large
+    kept: Optional[np.ndarray]
+    seconds: float
+
+    @property
+    def n(self) -> int:
+        return len(self.active)
+
+    @property
+    def m(self) -> int:
+        return self.table.n
+
+    def add(self, ei, ej, es) -> None:
+        """Edges in, each pair once (the first of duplicates), ordered by (mentee, mentor)."""
+        m = self.m
+        _, first = np.unique(ei * max(m, 1) + ej, return_index=True)
+        self.ei, self.ej, self.es = ei[first], ej[first], es[first]
+
+    def scores_of(self, sel):
+        """``(eligible with room, score)`` of the mentees ``sel`` against every mentor."""
+        if self.kept is not None:
+            sc = self.kept[sel]
+            return sc >= 0, sc
+        elig, sc = pair_block(self.table, self.batch, sel)
+        return elig & (self.room > 0)[None, :], sc
+
+
+@dataclass
+class _Solution:
+    """Phase 2's result: each mentee's mentor (``mate``, -1: none) and its pair score, the
+    dual ``(u, v)`` that proves it optimal, and what it took."""
+
+    mate: np.ndarray
+    mate_score: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    big: int
+    stats: Dict[str, float]
+
+
+def _candidate_graph(rules: MatchingRules, mentors: Iterable[MentorCandidate],
+                     mentees: Iterable[MenteeCandidate], today: date, candidates: int,
+                     mentor_candidates: int) -> _Graph:
+    """Phase 1: who waits whatever happens, and the first candidate graph: each mentee's
+    ``candidates`` best mentors with room and each mentor's ``mentor_candidates`` best
+    mentees, computed in blocks (:mod:`.encoding`)."""
     mentors = sorted(mentors, key=lambda p: p.id)
     mentees = sorted(mentees, key=lambda p: p.id)
     _check_unique(mentors, "mentor")
@@ -208,7 +260,7 @@ def assign_cohort(rules: MatchingRules, mentors: Iterable[MentorCandidate],
     col_tiebreak = (m - 1 - np.arange(m)).astype(np.int64)
     has_room = room > 0
     # the scores of the eligible pairs with room (-1: not eligible) are kept for the checks
-    # below when the matrix is not too large; otherwise rows are recomputed when checked
+    # of phase 2 when the matrix is not too large; otherwise rows are recomputed when checked
     kept = None
     if n * m <= MATRIX_LIMIT:
         kept = np.empty((n, m), dtype=np.int8 if s_max < 127 else np.int16 if s_max < 32767 else np.int32)
@@ -249,87 +301,127 @@ def assign_cohort(rules: MatchingRules, mentors: Iterable[MentorCandidate],
     ei_parts.append(col_rows[rr, cc])
     ej_parts.append(cc)
     es_parts.append(col_keys[rr, cc] // (n + 1))
-    ei = np.concatenate(ei_parts).astype(np.int64)
-    ej = np.concatenate(ej_parts).astype(np.int64)
-    es = np.concatenate(es_parts).astype(np.int64)
-    _, first = np.unique(ei * max(m, 1) + ej, return_index=True)
-    ei, ej, es = ei[first], ej[first], es[first]
-    scoring_seconds = time.perf_counter() - t_score
+    empty = np.zeros(0, dtype=np.int64)
+    graph = _Graph(active=active, waiting=waiting, table=table, batch=batch, room=room, s_max=s_max,
+                   ei=empty, ej=empty, es=empty, pruned_best=pruned_best, any_eligible=any_eligible,
+                   kept=kept, seconds=0.0)
+    graph.add(np.concatenate(ei_parts).astype(np.int64), np.concatenate(ej_parts).astype(np.int64),
+              np.concatenate(es_parts).astype(np.int64))
+    graph.seconds = time.perf_counter() - t_score
+    return graph
 
+
+def _violations(graph: _Graph, u, v, big: int, add_per_row: int, margin: int):
+    """The pruned edges the dual ``(u, v)`` does not cover, the worst ``add_per_row`` of each
+    mentee (and those within ``margin``): ``(ei, ej, es)`` to add, mentees in violation,
+    rows checked exactly."""
+    m = graph.m
+    suspect = np.nonzero((graph.pruned_best >= 0) & (u < big + graph.pruned_best))[0]
+    new_i, new_j, new_s = [], [], []
+    violations = 0
+    for start in range(0, len(suspect), BLOCK):
+        sel = suspect[start:start + BLOCK]
+        elig, sc = graph.scores_of(sel)
+        # excess > 0: the pair is worth more than the dual allows (a violated constraint)
+        excess = np.where(elig, (big - u[sel])[:, None] + sc - v[None, :], -big)
+        bad = np.nonzero((excess > 0).any(axis=1))[0]
+        violations += len(bad)
+        if not bad.size:
+            continue
+        excess, sc, sel = excess[bad], sc[bad], sel[bad]
+        if m > add_per_row:
+            part = np.argpartition(-excess, add_per_row, axis=1)[:, :add_per_row]
+        else:
+            part = np.broadcast_to(np.arange(m), excess.shape)
+        ii, kk = np.nonzero(np.take_along_axis(excess, part, axis=1) > -margin)
+        jj = part[ii, kk]
+        new_i.append(sel[ii])
+        new_j.append(jj.astype(np.int64))
+        new_s.append(sc[ii, jj].astype(np.int64))
+    return (new_i, new_j, new_s), violations, len(suspect)
+
+
+def _solve_price_verify(graph: _Graph, add_per_row: int, margin: int, price_mode: str) -> _Solution:
+    """Phase 2: solve the candidate graph, price the mentors, check every pruned edge against
+    the dual; add the violated ones and solve again until none is (the pairing is then
+    optimal for the whole problem)."""
+    n, m, room, s_max = graph.n, graph.m, graph.room, graph.s_max
     big = (s_max + 1) * (min(n, int(room.sum())) + 1)
     solve_seconds = verify_seconds = 0.0
     rounds = exact_rows = 0
     while True:
         rounds += 1
         t = time.perf_counter()
-        mate, mate_score = _solve(n, ei, ej, es, room, s_max, big)
+        mate, mate_score = _solve(n, graph.ei, graph.ej, graph.es, room, s_max, big)
         solve_seconds += time.perf_counter() - t
         t = time.perf_counter()
-        v = _prices(m, ei, ej, es, mate, mate_score, room, big, price_mode)
+        v = _prices(m, graph.ei, graph.ej, graph.es, mate, mate_score, room, big, price_mode)
         matched = mate >= 0
         u = np.where(matched, big + mate_score - (v[np.maximum(mate, 0)] if m else 0), 0)
         load = np.bincount(mate[matched], minlength=m)
         if (v[load < room] != 0).any() or (v < 0).any() or (u < 0).any():  # pragma: no cover
             raise RuntimeError("complementary slackness fails: the matching is not optimal")
-        suspect = np.nonzero((pruned_best >= 0) & (u < big + pruned_best))[0]
-        new_i, new_j, new_s = [], [], []
-        violations = 0
-        for start in range(0, len(suspect), BLOCK):
-            sel = suspect[start:start + BLOCK]
-            exact_rows += len(sel)
-            if kept is not None:
-                sc = kept[sel]
-                elig = sc >= 0
-            else:
-                elig, sc = pair_block(table, batch, sel)
-                elig &= has_room[None, :]
-            # excess > 0: the pair is worth more than the dual allows (a violated constraint)
-            excess = np.where(elig, (big - u[sel])[:, None] + sc - v[None, :], -big)
-            bad = np.nonzero((excess > 0).any(axis=1))[0]
-            violations += len(bad)
-            if not bad.size:
-                continue
-            excess, sc, sel = excess[bad], sc[bad], sel[bad]
-            if m > add_per_row:
-                part = np.argpartition(-excess, add_per_row, axis=1)[:, :add_per_row]
-            else:
-                part = np.broadcast_to(np.arange(m), excess.shape)
-            ii, kk = np.nonzero(np.take_along_axis(excess, part, axis=1) > -margin)
-            jj = part[ii, kk]
-            new_i.append(sel[ii])
-            new_j.append(jj.astype(np.int64))
-            new_s.append(sc[ii, jj].astype(np.int64))
+        (new_i, new_j, new_s), violations, checked = _violations(graph, u, v, big, add_per_row, margin)
+        exact_rows += checked
         verify_seconds += time.perf_counter() - t
-        added = sum(len(a) for a in new_i)
         if not violations:
             break
-        ei = np.concatenate([ei] + new_i)
-        ej = np.concatenate([ej] + new_j)
-        es = np.concatenate([es] + new_s)
-        _, first = np.unique(ei * max(m, 1) + ej, return_index=True)
-        ei, ej, es = ei[first], ej[first], es[first]
+        graph.add(np.concatenate([graph.ei] + new_i), np.concatenate([graph.ej] + new_j),
+                  np.concatenate([graph.es] + new_s))
+    stats = {"edges": int(len(graph.ei)), "rounds": rounds, "rows_checked_exactly": exact_rows,
+             "solve_seconds": solve_seconds, "verify_seconds": verify_seconds}
+    return _Solution(mate=mate, mate_score=mate_score, u=u, v=v, big=big, stats=stats)
 
+
+def _assemble(rules: MatchingRules, today: date, graph: _Graph, solution: _Solution,
+              started: float) -> Assignment:
+    """Phase 3: the pairs (each re-checked by the scalar rules), who waits and why, and the
+    certificate."""
+    active, table, room = graph.active, graph.table, graph.room
+    mate, u, v = solution.mate, solution.u, solution.v
+    n, m = graph.n, graph.m
+    matched = mate >= 0
+    waiting = dict(graph.waiting)
     pairs: List[Tuple[str, str, Score]] = []
     total = 0
     for i in np.nonzero(matched)[0]:
         mentee, mentor = active[i], table.mentors[mate[i]]
         failures = eligible(rules, mentor, mentee, today)
         pair_score = score(rules, mentor, mentee)
-        if failures or pair_score.total != mate_score[i]:  # pragma: no cover - a bug guard
+        if failures or pair_score.total != solution.mate_score[i]:  # pragma: no cover - a bug guard
             raise RuntimeError(f"vectorised rules disagree for {mentee.id}/{mentor.id}: {failures}")
         pairs.append((mentee.id, mentor.id, pair_score))
         total += pair_score.total
     for i in np.nonzero(~matched)[0]:
-        waiting[active[i].id] = Waiting.NO_CAPACITY if any_eligible[i] else Waiting.NO_SUITABLE_MENTOR
+        waiting[active[i].id] = Waiting.NO_CAPACITY if graph.any_eligible[i] else Waiting.NO_SUITABLE_MENTOR
     certificate = Certificate(
-        big=big,
+        big=solution.big,
         mentee_values={active[i].id: int(u[i]) for i in range(n)},
         mentor_prices={table.ids[j]: int(v[j]) for j in range(m) if v[j]},
         bound=int(u.sum() + (room * v).sum()))
     elapsed = time.perf_counter() - started
-    stats = {"mentees": n, "mentors": m, "slots": int(room.sum()), "edges": int(len(ei)),
-             "rounds": rounds, "rows_checked_exactly": exact_rows,
-             "scoring_seconds": scoring_seconds, "solve_seconds": solve_seconds,
-             "verify_seconds": verify_seconds}
+    stats = {"mentees": n, "mentors": m, "slots": int(room.sum()), "edges": solution.stats["edges"],
+             "rounds": solution.stats["rounds"],
+             "rows_checked_exactly": solution.stats["rows_checked_exactly"],
+             "scoring_seconds": graph.seconds, "solve_seconds": solution.stats["solve_seconds"],
+             "verify_seconds": solution.stats["verify_seconds"]}
     return Assignment(pairs=pairs, waiting=dict(sorted(waiting.items())), total_score=total,
                       solver_seconds=elapsed, stats=stats, certificate=certificate)
+
+
+def assign_cohort(rules: MatchingRules, mentors: Iterable[MentorCandidate],
+                  mentees: Iterable[MenteeCandidate], today: date, *,
+                  candidates: int = DEFAULT_CANDIDATES, mentor_candidates: int = 1,
+                  add_per_row: int = 8, margin: int = 0, price_mode: str = "min") -> Assignment:
+    """Pair a cohort optimally (see the module docstring); every mentee not paired waits with
+    a reason.
+
+    The keyword arguments only tune speed, never the result: ``candidates`` best mentors per
+    mentee and ``mentor_candidates`` best mentees per mentor in the first graph;
+    ``add_per_row`` most violated edges added per mentee and round (and those within
+    ``margin`` of violating); ``price_mode`` ``"min"`` or ``"max"`` dual prices.
+    """
+    started = time.perf_counter()
+    graph = _candidate_graph(rules, mentors, mentees, today, candidates, mentor_candidates)
+    solution = _solve_price_verify(graph, add_per_row, margin, price_mode)
+    return _assemble(rules, today, graph, solution, started)

@@ -1,6 +1,6 @@
 """The programme state a matching process keeps in memory between decisions.
 
-Each test drives the matcher as the service does (registration events into the read model,
+Each test drives the decisions as the service does (registration events into the read model,
 decisions in store transactions on PostgreSQL) and compares the kept state with one loaded
 whole from the read model: they must never differ, whatever rolls back, whoever else writes.
 """
@@ -12,8 +12,9 @@ from typing import Iterator, List
 import pytest
 from sqlalchemy import delete
 
-from services.matching import store as rm
-from services.matching.matcher import Matcher
+from services.matching import read_model
+from services.matching.read_model import change_log
+from services.matching.decisions import UnitOfWork, coordinator, placement
 from services.matching.programme_state import ProgrammeStates, _verify, load_whole, states_of, today_in
 from services.platform_core import tenancy
 from services.platform_core.clock import ManualClock
@@ -39,7 +40,7 @@ class Setting:
     def process(self) -> EventStore:
         """A matching process of its own (its own store object, so its own kept states)."""
         store = EventStore(make_engine(self.matching_url), service="matching", clock=ManualClock(MATCHING_NOW))
-        store.create_schema([rm.metadata, tenancy.metadata])
+        store.create_schema([read_model.metadata, tenancy.metadata])
         self.processes.append(store)
         return store
 
@@ -47,13 +48,13 @@ class Setting:
         """The registration events not consumed yet, as the consumer applies them."""
         with store.transaction(self.reg.slug) as tx:
             for envelope in self.reg.envelopes[self.consumed:]:
-                rm.consume_registration(tx.conn, envelope)
+                read_model.consume_registration(tx.conn, envelope)
         self.consumed = len(self.reg.envelopes)
 
     def check(self, store: EventStore) -> None:
         """The kept state equals the read model loaded whole."""
         with store.transaction(self.reg.slug) as tx:
-            programme = rm.programme_row(tx.conn, self.reg.slug, self.programme.id, lock=True)
+            programme = read_model.programme_row(tx.conn, self.reg.slug, self.programme.id, lock=True)
             kept = states_of(store).state(tx, programme)
             _verify(kept, load_whole(tx.conn, self.reg.slug, programme, today_in(tx, programme)))
 
@@ -74,7 +75,7 @@ def setting() -> Iterator[Setting]:
 
 def place(store: EventStore, s: Setting, mentee_id: str):
     with store.transaction(s.reg.slug) as tx:
-        return Matcher(tx).place(s.programme.id, mentee_id)
+        return placement.place(UnitOfWork(tx), s.programme.id, mentee_id)
 
 
 def test_a_decision_reloads_only_the_people_who_changed():
@@ -97,7 +98,7 @@ def test_a_decision_reloads_only_the_people_who_changed():
         assert states.loads_whole == 1
         assert 1 <= states.reloaded_people - before <= 3
         with store.transaction(s.reg.slug) as tx:
-            state = Matcher(tx).state(s.programme.id)
+            state = UnitOfWork(tx).state(s.programme.id)
             assert state.mentors[best].current_load == 1
             assert state.placed[first]["mentor_id"] == best
             assert state.waiting[second]["reason"] == "no_capacity"
@@ -111,18 +112,18 @@ def test_a_decision_that_rolls_back_leaves_nothing_in_the_kept_state():
         mentee = s.reg.mentee(s.programme)
         s.consume(store)
         with store.transaction(s.reg.slug) as tx:  # the programme is kept from here on
-            assert Matcher(tx).state(s.programme.id).mentors[mentor].current_load == 0
+            assert UnitOfWork(tx).state(s.programme.id).mentors[mentor].current_load == 0
 
         with pytest.raises(RuntimeError):
             with store.transaction(s.reg.slug) as tx:
-                matcher = Matcher(tx)
-                assert matcher.place(s.programme.id, mentee)
-                state = matcher.state(s.programme.id)  # the state followed the placement
+                uow = UnitOfWork(tx)
+                assert placement.place(uow, s.programme.id, mentee)
+                state = uow.state(s.programme.id)  # the state followed the placement
                 assert state.mentors[mentor].current_load == 1 and mentee in state.placed
                 raise RuntimeError("the transaction fails after the decision")
 
         with store.transaction(s.reg.slug) as tx:
-            state = Matcher(tx).state(s.programme.id)
+            state = UnitOfWork(tx).state(s.programme.id)
             assert state.mentors[mentor].current_load == 0
             assert mentee not in state.placed and state.active == {}
         assert states_of(store).loads_whole == 2  # dropped with the transaction: loaded whole again
@@ -142,7 +143,7 @@ def test_what_another_process_decides_reaches_the_state_kept_here():
         assert place(there, s, first)      # the other process takes the mentor's only place
         assert place(here, s, second) is None  # so here the mentor is full
         with here.transaction(s.reg.slug) as tx:
-            state = Matcher(tx).state(s.programme.id)
+            state = UnitOfWork(tx).state(s.programme.id)
             assert state.placed[first]["mentor_id"] == mentor
             assert state.waiting[second]["reason"] == "no_capacity"
         s.check(here)
@@ -157,7 +158,7 @@ def test_a_rebuilt_read_model_is_loaded_whole():
         s.consume(store)
         assert place(store, s, mentee)
         loads = states_of(store).loads_whole
-        rm.PAIRINGS.rebuild(store)
+        read_model.PAIRINGS.rebuild(store)
         s.check(store)
         assert states_of(store).loads_whole == loads + 1
 
@@ -172,7 +173,7 @@ def test_new_settings_reload_the_programme():
         s.reg.update_programme(s.programme, {"people": {"mentor_capacity": {"min": 1, "max": 3, "default": 2}}})
         s.consume(store)
         with store.transaction(s.reg.slug) as tx:
-            state = Matcher(tx).state(s.programme.id)
+            state = UnitOfWork(tx).state(s.programme.id)
             assert state.rules.mentor_capacity == 2 and mentor in state.mentors
         assert states_of(store).loads_whole == loads + 1
 
@@ -189,26 +190,26 @@ def test_a_decision_failing_before_its_append_leaves_nothing_in_the_kept_state(m
             raise RuntimeError("the database went away mid-decision")
 
         with monkeypatch.context() as patch:
-            patch.setattr(Matcher, "_versions", broken)
+            patch.setattr(UnitOfWork, "_versions", broken)
             with pytest.raises(RuntimeError):
                 with store.transaction(s.reg.slug) as tx:
-                    Matcher(tx).assign(s.programme.id, mentor, mentee)  # changes the state, then fails
+                    coordinator.assign(UnitOfWork(tx), s.programme.id, mentor, mentee)  # changes the state, then fails
         s.check(store)
         with store.transaction(s.reg.slug) as tx:
-            state = Matcher(tx).state(s.programme.id)
+            state = UnitOfWork(tx).state(s.programme.id)
             assert mentee not in state.placed and state.mentors[mentor].current_load == 0
 
 
 def test_a_state_the_pruned_change_log_no_longer_reaches_is_loaded_whole(monkeypatch):
-    monkeypatch.setattr(rm, "PRUNE_EVERY", 4)
-    monkeypatch.setattr(rm, "CHANGES_KEPT", 2)
+    monkeypatch.setattr(change_log, "PRUNE_EVERY", 4)
+    monkeypatch.setattr(change_log, "CHANGES_KEPT", 2)
     with setting() as s:
         store = s.process()
         mentor = s.reg.mentor(s.programme, areas=["education"])
         s.consume(store)
         with store.transaction(s.reg.slug) as tx:  # a read model from before the change log
-            tx.conn.execute(rm.revisions.delete())
-            tx.conn.execute(rm.changes.delete())
+            tx.conn.execute(read_model.revisions.delete())
+            tx.conn.execute(read_model.changes.delete())
         s.check(store)  # kept at revision 0
         loads = states_of(store).loads_whole
         s.reg.update_profile(s.programme, mentor, areas=["finance"])  # a change the pruning drops
@@ -216,8 +217,8 @@ def test_a_state_the_pruned_change_log_no_longer_reaches_is_loaded_whole(monkeyp
             s.reg.mentee(s.programme, consent=False)
         s.consume(store)  # many revisions, pruned on the way
         with store.transaction(s.reg.slug) as tx:
-            assert rm.change_rows(tx.conn, s.reg.slug, s.programme.id, 0)[0]["revision"] > 2
-            state = Matcher(tx).state(s.programme.id)
+            assert read_model.change_rows(tx.conn, s.reg.slug, s.programme.id, 0)[0]["revision"] > 2
+            state = UnitOfWork(tx).state(s.programme.id)
             assert state.mentors[mentor].areas == frozenset({"finance"})
         assert states_of(store).loads_whole == loads + 1
         s.check(store)
@@ -244,22 +245,22 @@ def test_a_mentor_whose_registration_rolled_back_is_never_offered(monkeypatch):
         with pytest.raises(RuntimeError):
             with store.transaction(s.reg.slug) as tx:
                 for envelope in s.reg.envelopes[s.consumed:]:
-                    rm.consume_registration(tx.conn, envelope)
-                Matcher(tx).refill(s.programme.id, [phantom])  # the state knows the mentor now
+                    read_model.consume_registration(tx.conn, envelope)
+                placement.refill(UnitOfWork(tx), s.programme.id, [phantom])  # the state knows the mentor now
                 raise RuntimeError("terminating connection due to administrator command")
         mentor_events = len(s.reg.envelopes)
         later = [s.reg.mentee(s.programme) for _ in range(3)]
         with store.transaction(s.reg.slug) as tx:  # the mentor's events stay unconsumed
             for envelope in s.reg.envelopes[mentor_events:]:
-                rm.consume_registration(tx.conn, envelope)
+                read_model.consume_registration(tx.conn, envelope)
         s.consumed = len(s.reg.envelopes)
         for mentee in later:
             with store.transaction(s.reg.slug) as tx:
-                assert mentee in Matcher(tx).state(s.programme.id).mentees
+                assert mentee in UnitOfWork(tx).state(s.programme.id).mentees
             assert place(store, s, mentee) is None
         with store.transaction(s.reg.slug) as tx:
-            assert rm.loads(tx.conn, s.reg.slug, s.programme.id) == {
-                rm.pairing_rows(tx.conn, s.reg.slug, s.programme.id)[0]["mentor_id"]: 1}
+            assert read_model.loads(tx.conn, s.reg.slug, s.programme.id) == {
+                read_model.pairing_rows(tx.conn, s.reg.slug, s.programme.id)[0]["mentor_id"]: 1}
 
 
 def test_a_transaction_whose_connection_died_cannot_leak_its_state_to_the_next(monkeypatch):
@@ -278,15 +279,15 @@ def test_a_transaction_whose_connection_died_cannot_leak_its_state_to_the_next(m
         with pytest.raises(RuntimeError):
             with store.transaction(s.reg.slug) as first:
                 # its turn (the row lock) is gone with its connection: read without one
-                programme = rm.programme_row(first.conn, s.reg.slug, s.programme.id)
+                programme = read_model.programme_row(first.conn, s.reg.slug, s.programme.id)
                 state = states_of(store).state(first, programme)
                 state.placed[mentee] = {"pairing_id": "in-memory-only"}  # a decision under way
                 with store.transaction(s.reg.slug) as second:
-                    seen = Matcher(second).state(s.programme.id)
+                    seen = UnitOfWork(second).state(s.programme.id)
                     assert seen is not state and mentee not in seen.placed
                 raise RuntimeError("the first transaction's connection is gone")
         with store.transaction(s.reg.slug) as tx:
-            state = Matcher(tx).state(s.programme.id)
+            state = UnitOfWork(tx).state(s.programme.id)
             assert mentee not in state.placed and state.mentors[mentor].current_load == 0
 
 
@@ -309,12 +310,12 @@ def test_the_database_refuses_a_mentor_above_capacity_whatever_memory_says():
         first, second = s.reg.mentee(s.programme), s.reg.mentee(s.programme)
         s.consume(store)
         assert place(store, s, first)
-        with pytest.raises(rm.PlacesRefused, match="above their capacity of 1"):
+        with pytest.raises(read_model.PlacesRefused, match="above their capacity of 1"):
             with store.transaction(s.reg.slug) as tx:
                 _, events = _pairing_events(s, mentor, second)
-                Matcher(tx).append(events, {})  # a stale cache's decision
+                UnitOfWork(tx).append(events, {})  # a stale cache's decision
         with store.transaction(s.reg.slug) as tx:
-            assert rm.loads(tx.conn, s.reg.slug, s.programme.id) == {mentor: 1}
+            assert read_model.loads(tx.conn, s.reg.slug, s.programme.id) == {mentor: 1}
 
 
 def test_the_database_refuses_a_second_active_pairing_of_a_mentee():
@@ -325,10 +326,10 @@ def test_the_database_refuses_a_second_active_pairing_of_a_mentee():
         mentee = s.reg.mentee(s.programme)
         s.consume(store)
         assert place(store, s, mentee)
-        with pytest.raises(rm.PlacesRefused, match="already has an active pairing"):
+        with pytest.raises(read_model.PlacesRefused, match="already has an active pairing"):
             with store.transaction(s.reg.slug) as tx:
                 _, events = _pairing_events(s, other, mentee)
-                Matcher(tx).append(events, {})
+                UnitOfWork(tx).append(events, {})
 
 
 def test_the_database_refuses_a_pairing_with_someone_who_does_not_take_part():
@@ -336,10 +337,10 @@ def test_the_database_refuses_a_pairing_with_someone_who_does_not_take_part():
         store = s.process()
         mentee = s.reg.mentee(s.programme)
         s.consume(store)
-        with pytest.raises(rm.PlacesRefused, match="does not take part"):
+        with pytest.raises(read_model.PlacesRefused, match="does not take part"):
             with store.transaction(s.reg.slug) as tx:
                 _, events = _pairing_events(s, "0b7f6f0e-0000-4000-8000-000000000000", mentee)
-                Matcher(tx).append(events, {})
+                UnitOfWork(tx).append(events, {})
 
 
 def test_places_freed_by_an_ending_can_be_taken_again_and_a_rebuild_counts_them_alike():
@@ -350,28 +351,28 @@ def test_places_freed_by_an_ending_can_be_taken_again_and_a_rebuild_counts_them_
         s.consume(store)
         pairing = place(store, s, first)
         with store.transaction(s.reg.slug) as tx:
-            Matcher(tx).end(s.programme.id, pairing, "closed_early", rematch=False)  # refills
+            coordinator.end(UnitOfWork(tx), s.programme.id, pairing, "closed_early", rematch=False)  # refills
         with store.transaction(s.reg.slug) as tx:
-            active = rm.pairing_rows(tx.conn, s.reg.slug, s.programme.id, ("confirmed",))
+            active = read_model.pairing_rows(tx.conn, s.reg.slug, s.programme.id, ("confirmed",))
         assert [(p["mentor_id"], p["mentee_id"]) for p in active] == [(mentor, second)]
         with store.transaction(s.reg.slug) as tx:
-            before = sorted(map(tuple, tx.conn.execute(rm.places.select()).all()))
-            held = sorted(map(tuple, tx.conn.execute(rm.placed.select()).all()))
+            before = sorted(map(tuple, tx.conn.execute(read_model.places.select()).all()))
+            held = sorted(map(tuple, tx.conn.execute(read_model.placed.select()).all()))
         assert [(r[1], r[3]) for r in before] == [(mentor, 1)]
-        rm.PAIRINGS.rebuild(store)
+        read_model.PAIRINGS.rebuild(store)
         with store.transaction(s.reg.slug) as tx:
-            assert sorted(map(tuple, tx.conn.execute(rm.places.select()).all())) == before
-            assert sorted(map(tuple, tx.conn.execute(rm.placed.select()).all())) == held
+            assert sorted(map(tuple, tx.conn.execute(read_model.places.select()).all())) == before
+            assert sorted(map(tuple, tx.conn.execute(read_model.placed.select()).all())) == held
         # a store from before the tables: the pairings read model changed shape, so the
         # next start rebuilds it from the events
         with store.engine.begin() as conn:
-            rm.places.drop(conn)
-            rm.placed.drop(conn)
+            read_model.places.drop(conn)
+            read_model.placed.drop(conn)
             conn.execute(delete(read_model_schemas_table))
-        done = upgrade_database(store, [rm.metadata, tenancy.metadata], rm.PROJECTIONS, amqp_uri=None)
+        done = upgrade_database(store, [read_model.metadata, tenancy.metadata], read_model.PROJECTIONS, amqp_uri=None)
         assert done == {"participants": "recorded (its tables already matched)",
                         "pairings": "rebuilt from 3 events"}  # confirmed, ended, confirmed
         with store.transaction(s.reg.slug) as tx:
-            assert sorted(map(tuple, tx.conn.execute(rm.places.select()).all())) == before
-            assert sorted(map(tuple, tx.conn.execute(rm.placed.select()).all())) == held
-        assert upgrade_database(store, [rm.metadata, tenancy.metadata], rm.PROJECTIONS, amqp_uri=None) == {}
+            assert sorted(map(tuple, tx.conn.execute(read_model.places.select()).all())) == before
+            assert sorted(map(tuple, tx.conn.execute(read_model.placed.select()).all())) == held
+        assert upgrade_database(store, [read_model.metadata, tenancy.metadata], read_model.PROJECTIONS, amqp_uri=None) == {}

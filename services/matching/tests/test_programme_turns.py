@@ -12,8 +12,8 @@ import eventlet
 import pytest
 from sqlalchemy import create_engine, text
 
-from services.matching import store as rm
-from services.matching.matcher import Matcher
+from services.matching import read_model
+from services.matching.decisions import UnitOfWork, placement
 from services.platform_core import tenancy
 from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine
@@ -41,7 +41,7 @@ def test_a_decision_that_waited_for_the_programme_lock_does_not_conflict():
         producer = EventStore(make_engine(producer_url), service="registration")
         producer.create_schema()
         matching = EventStore(make_engine(matching_url), service="matching", clock=ManualClock(MATCHING_NOW))
-        matching.create_schema([rm.metadata, tenancy.metadata])
+        matching.create_schema([read_model.metadata, tenancy.metadata])
         try:
             reg = Registration(producer, amqp_uri="unused")
             programme = reg.programme(programme_settings("automatic"))
@@ -49,19 +49,19 @@ def test_a_decision_that_waited_for_the_programme_lock_does_not_conflict():
             first, second = reg.mentee(programme), reg.mentee(programme)
             with matching.transaction(reg.slug) as tx:  # the read model, as the consumer builds it
                 for envelope in reg.envelopes:
-                    rm.consume_registration(tx.conn, envelope)
+                    read_model.consume_registration(tx.conn, envelope)
 
             outcome = {}
 
             def place_second():
                 try:
                     with matching.transaction(reg.slug) as tx:
-                        outcome["pairing"] = Matcher(tx).place(programme.id, second)
+                        outcome["pairing"] = placement.place(UnitOfWork(tx), programme.id, second)
                 except ConcurrencyConflict as exc:
                     outcome["conflict"] = exc
 
             with matching.transaction(reg.slug) as tx:
-                assert Matcher(tx).place(programme.id, first)  # holds the programme's lock
+                assert placement.place(UnitOfWork(tx), programme.id, first)  # holds the programme's lock
                 waiter = eventlet.spawn(place_second)
                 wait_for(lambda: waiting_on_a_lock(matching_url), timeout=10,
                          message="the second decision to wait for the programme's lock")

@@ -29,9 +29,10 @@ from nameko.runners import ServiceRunner
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
-from services.matching import store as rm
+from services.matching import read_model
 from services.matching.domain import waiting_reason
-from services.matching.matcher import Matcher
+from services.matching.decisions import UnitOfWork
+from services.matching.decisions.waiting import with_bars
 from services.matching.service import REGISTRATION_EVENTS, MatchingService
 from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine
@@ -177,8 +178,8 @@ def feed(reg: Registration, rnd: random.Random) -> Dict[str, Any]:
 def outcome(cluster: Cluster, tenant: str, programme_ids: List[str]):
     """The read model: every pairing row, and the recorded waiting reasons."""
     with cluster.matching.transaction(tenant) as tx:
-        rows = [r for pid in programme_ids for r in rm.pairing_rows(tx.conn, tenant, pid)]
-        waiting = {m: w for pid in programme_ids for m, w in rm.waiting_rows(tx.conn, tenant, pid).items()}
+        rows = [r for pid in programme_ids for r in read_model.pairing_rows(tx.conn, tenant, pid)]
+        waiting = {m: w for pid in programme_ids for m, w in read_model.waiting_rows(tx.conn, tenant, pid).items()}
     return rows, waiting
 
 
@@ -210,9 +211,8 @@ def check(cluster: Cluster, reg: Registration, people: Dict[str, Any]) -> Dict[s
     live: Dict[str, str] = {}
     for pid in programme_ids:
         with cluster.matching.transaction(tenant) as tx:
-            matcher = Matcher(tx)
-            state = matcher.state(pid)
-            live.update({m.id: waiting_reason(state.rules, matcher.with_bars(state, m),
+            state = UnitOfWork(tx).state(pid)
+            live.update({m.id: waiting_reason(state.rules, with_bars(state, m),
                                               state.mentors.values(), state.today) for m in state.pool()})
     assert set(live) == staying - paired
     placeable = [m for m, reason in live.items() if reason is None]
