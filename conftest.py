@@ -45,3 +45,18 @@ def database_url(request, tmp_path):
     else:
         with temporary_database() as url:
             yield url
+
+
+#: fixtures that talk to the broker or the database: a test using one is an integration test
+INFRASTRUCTURE_FIXTURES = {"amqp_uri", "pg_url", "database_url", "api", "platform", "private_rabbit"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that needs the broker or the database must say so (``integration``), so that
+    ``./dev unit`` (``-m "not integration"``) runs without them."""
+    unmarked = [item.nodeid for item in items
+                if INFRASTRUCTURE_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("integration") is None]
+    if unmarked:
+        raise pytest.UsageError("these tests use the broker or the database but are not marked "
+                                "integration: " + ", ".join(unmarked[:20]))

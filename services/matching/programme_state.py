@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
+from services.contracts.programme_settings import setting
 from services.platform_core.store import StoreTransaction
 
 from . import read_model
@@ -119,7 +120,7 @@ class ProgrammeState:
 
     @property
     def answer_days(self) -> int:
-        return int((self.settings.get("matching") or {}).get("answer_days") or 7)
+        return int(setting(self.settings, "matching.answer_days"))
 
     def in_pool(self, mentee_id: str) -> bool:
         """Waits in the reserve register: taking part, not paired, and not left alone after

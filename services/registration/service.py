@@ -156,7 +156,7 @@ class RegistrationService(CatchUpFeed):
         return envelopes
 
     def _tenant(self, tx: StoreTransaction, tenant_id: str) -> Tenant:
-        tenant = Tenant.from_events(self._stream(tx, "tenant", tenant_id), stream_id=tenant_id)
+        tenant = Tenant.from_events(tenant_id, self._stream(tx, "tenant", tenant_id))
         if not tenant.exists:
             raise NotFound(f"tenant {tenant_id} not found")
         return tenant
@@ -164,14 +164,13 @@ class RegistrationService(CatchUpFeed):
     def _programme(self, tx: StoreTransaction, programme_id: Optional[str]) -> Programme:
         if not programme_id or not _is_uuid(programme_id):
             raise NotFound(f"programme {programme_id} not found")
-        programme = Programme.from_events(self._stream(tx, "programme", programme_id),
-                                          stream_id=programme_id)
+        programme = Programme.from_events(programme_id, self._stream(tx, "programme", programme_id))
         if not programme.exists:
             raise NotFound(f"programme {programme_id} not found")
         return programme
 
     def _person(self, tx: StoreTransaction, person_id: str) -> Person:
-        person = Person.from_events(self._stream(tx, "person", person_id), stream_id=person_id)
+        person = Person.from_events(person_id, self._stream(tx, "person", person_id))
         if not person.exists:
             raise NotFound(f"person {person_id} not found")
         return person
@@ -249,7 +248,7 @@ class RegistrationService(CatchUpFeed):
         slug, now = data.pop("slug"), self._now()
         key_id, api_key = tenancy.new_api_key()
         with self.store.transaction(slug) as tx:
-            tenant = Tenant.from_events(tx.read_stream("tenant", slug), stream_id=slug)
+            tenant = Tenant.from_events(slug, tx.read_stream("tenant", slug))
             if tenant.exists:
                 raise Conflict(f"tenant {slug} already exists")
             events = tenant.create(now=now, **data)

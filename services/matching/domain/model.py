@@ -111,7 +111,7 @@ class MatchingRules:
     participant_kind: str = "individual"
     mode: str = "automatic"
     weights: ScoreWeights = field(default_factory=ScoreWeights)
-    shortlist_size: int = 5
+    shortlist_size: int = 3  # the contracts' default (services/contracts/programme_settings.py)
 
     def __post_init__(self) -> None:
         for name, allowed in (("consent", CONSENT_RULES), ("training", TRAINING_RULES),

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, ClassVar, Dict, Iterable, List, Optional
 
+from services.platform_core.aggregate import Aggregate
 from services.platform_core.events import DomainEvent
 
 from .model import Score
@@ -100,31 +101,11 @@ def round_completed(round_id: str, programme_id: str, *, paired: int, waiting: i
         "superseded": superseded, "completed_at": _iso(now)})
 
 
-class Folded:
-    """An aggregate folded from its stream's events (``id``, ``version`` and ``apply``)."""
-
-    id: str
-    version: int
-
-    @classmethod
-    def from_events(cls, aggregate_id: str, events: Iterable[Any]):
-        """``events``: anything with ``event_type`` and ``payload`` (DomainEvents, envelopes)."""
-        aggregate = cls(aggregate_id)
-        for event in events:
-            aggregate.apply(event)
-        return aggregate
-
-    @property
-    def exists(self) -> bool:
-        return self.version > 0
-
-    def apply(self, event: Any) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
-
-
 @dataclass
-class Pairing(Folded):
+class Pairing(Aggregate):
     """One pairing, folded from its stream."""
+
+    stream_type: ClassVar[str] = PAIRING
 
     id: str
     version: int = 0
@@ -136,9 +117,8 @@ class Pairing(Folded):
     origin: Optional[str] = None
     score: Dict[str, Any] = field(default_factory=dict)
 
-    def apply(self, event: Any) -> None:
+    def when(self, event: Any) -> None:
         payload = event.payload
-        self.version += 1
         if event.event_type in ("PairingProposed", "PairingConfirmed"):
             if self.status is None:
                 self.programme_id = payload["programme_id"]

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from services.platform_core.aggregate import Aggregate
 from services.platform_core.events import DomainEvent
 
 from .model import Proposal, Score
-from .pairing import MENTEE_GUARD, Folded, PairingRuleBroken, score_payload
+from .pairing import MENTEE_GUARD, PairingRuleBroken, score_payload
 
 REQUEST = "mentorrequest"
 
@@ -91,8 +92,10 @@ def next_mentor(ranking: Sequence[str], asked: Iterable[str],
 
 
 @dataclass
-class MentorRequest(Folded):
+class MentorRequest(Aggregate):
     """One request to a mentor, folded from its stream."""
+
+    stream_type: ClassVar[str] = REQUEST
 
     id: str
     version: int = 0
@@ -103,9 +106,8 @@ class MentorRequest(Folded):
     choice_id: Optional[str] = None
     rank: int = 0
 
-    def apply(self, event: Any) -> None:
+    def when(self, event: Any) -> None:
         payload = event.payload
-        self.version += 1
         kind = event.event_type
         if kind == "MentorRequested":
             self.status = OPEN

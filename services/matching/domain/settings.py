@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Mapping, Optional
 
+from services.contracts.programme_settings import setting
 from .model import MatchingRules, ScoreWeights
 
 DEFAULT_WEIGHTS = {"areas": 4, "language": 3, "place": 2, "preferences": 3}
@@ -48,12 +49,12 @@ def weights_from(given: Optional[Mapping[str, int]]) -> ScoreWeights:
 
 
 def programme_mode(settings: Mapping[str, Any]) -> str:
-    return (settings.get("matching") or {}).get("mode") or "automatic"
+    return setting(settings, "matching.mode")
 
 
 def default_mentor_capacity(settings: Mapping[str, Any]) -> int:
     """How many mentees a mentor takes when their profile does not say."""
-    return int(((settings.get("people") or {}).get("mentor_capacity") or {}).get("default") or 1)
+    return int(setting(settings, "people.mentor_capacity.default"))
 
 
 def mentor_capacity(settings: Mapping[str, Any], profile: Mapping[str, Any]) -> int:
@@ -64,11 +65,8 @@ def mentor_capacity(settings: Mapping[str, Any], profile: Mapping[str, Any]) -> 
 
 def rules_from_settings(settings: Mapping[str, Any]) -> MatchingRules:
     people = settings.get("people") or {}
-    rules = settings.get("rules") or {}
     dates = settings.get("dates") or {}
     matching = settings.get("matching") or {}
-    consent = rules.get("consent") or {}
-    training = rules.get("training") or {}
     mode = programme_mode(settings)
     return MatchingRules(
         mentor_capacity=default_mentor_capacity(settings),
@@ -76,17 +74,17 @@ def rules_from_settings(settings: Mapping[str, Any]) -> MatchingRules:
         mentor_max_age=people.get("mentor_max_age"),
         mentee_min_age=people.get("mentee_min_age"),
         mentee_max_age=people.get("mentee_max_age"),
-        consent=consent.get("rule") or "none",
-        age_of_majority=int(consent.get("age_of_majority") or 18),
-        training=training.get("rule") or "not_required",
+        consent=setting(settings, "rules.consent.rule"),
+        age_of_majority=int(setting(settings, "rules.consent.age_of_majority")),
+        training=setting(settings, "rules.training.rule"),
         training_applies_to="mentors",
-        vetting_required=bool(rules.get("vetting_required")),
+        vetting_required=bool(setting(settings, "rules.vetting_required")),
         community_required=bool(people.get("mentor_communities")),
         window_opens=_day(dates.get("matching_opens")),
         window_closes=_day(dates.get("meetings_end")),
-        participant_kind=matching.get("participant_kind") or "individual",
+        participant_kind=setting(settings, "matching.participant_kind"),
         mode="coordinator_approves" if mode == "coordinator_assigns" else mode,
         weights=weights_from(matching.get("weights")),
-        shortlist_size=int(matching.get("shortlist_size") or 5),
-        same_place_required=bool(matching.get("same_place_required")),
+        shortlist_size=int(setting(settings, "matching.shortlist_size")),
+        same_place_required=bool(setting(settings, "matching.same_place_required")),
     )

@@ -27,7 +27,8 @@ from services.platform_core.envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, 
 from services.platform_core.events import CATALOGUE
 from services.platform_core.outbox import declare_exchanges, to_amqp_message
 from services.platform_core.store import EventStore
-from services.platform_core.testing import HttpClient, temporary_database, temporary_vhost, wait_for
+from services.platform_core.testing import (HttpClient, assert_valid_event, temporary_database,
+                                           temporary_vhost, wait_for)
 from services.registration.domain import Person, Programme, Tenant
 from services.registration.tests import builders
 
@@ -188,7 +189,6 @@ class PairingWatcher:
             channel.queue_bind(self.queue, EVENTS_EXCHANGE, "*.matchround.*")
 
     def drain(self) -> List[Dict[str, Any]]:
-        import json
 
         with Connection(self.amqp_uri) as conn:
             channel = conn.default_channel
@@ -196,7 +196,7 @@ class PairingWatcher:
                 message = channel.basic_get(self.queue, no_ack=True)
                 if message is None:
                     break
-                self.seen.append(json.loads(message.body))
+                self.seen.append(assert_valid_event(message))  # each event, against its contract
         return self.seen
 
     def of(self, tenant: str, event_type: str) -> List[Dict[str, Any]]:

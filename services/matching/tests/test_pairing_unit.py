@@ -134,7 +134,7 @@ def test_folding_a_proposal_then_its_confirmation():
     assert pairing.score == {"score": 18, "parts": SCORE.parts, "percent": 75}
 
     # a confirmation with other values does not rewrite who and how the pair was made
-    other = SimpleNamespace(event_type="PairingConfirmed", payload={
+    other = SimpleNamespace(stream_type=PAIRING, stream_id="p-1", event_type="PairingConfirmed", payload={
         "programme_id": "x", "mentor_id": "y", "mentee_id": "z", "mode": "automatic",
         "origin": "manual", "score": 1, "parts": {}, "percent": 1})
     pairing = folded(proposal, [other])
@@ -143,7 +143,7 @@ def test_folding_a_proposal_then_its_confirmation():
 
 
 def test_folding_envelope_like_objects_and_tolerating_missing_optional_fields():
-    bare = SimpleNamespace(event_type="PairingConfirmed", payload={
+    bare = SimpleNamespace(stream_type=PAIRING, stream_id="p-1", event_type="PairingConfirmed", payload={
         "programme_id": "prog-1", "mentor_id": "mentor-1", "mentee_id": "mentee-1"})
     pairing = Pairing.from_events("p-1", [bare])
     assert (pairing.status, pairing.mode, pairing.origin) == (CONFIRMED, None, None)
@@ -152,12 +152,12 @@ def test_folding_envelope_like_objects_and_tolerating_missing_optional_fields():
 
 @pytest.mark.parametrize("closing, status", [("PairingRejected", REJECTED), ("PairingEnded", ENDED)])
 def test_folding_a_closed_pairing(closing, status):
-    pairing = folded(new(confirm=False)[:1], [SimpleNamespace(event_type=closing, payload={})])
+    pairing = folded(new(confirm=False)[:1], [SimpleNamespace(stream_type=PAIRING, stream_id="p-1", event_type=closing, payload={})])
     assert (pairing.version, pairing.status) == (2, status)
 
 
 def test_every_event_of_the_stream_counts_towards_the_version():
-    unknown = SimpleNamespace(event_type="SomethingNew", payload={})
+    unknown = SimpleNamespace(stream_type=PAIRING, stream_id="p-1", event_type="SomethingNew", payload={})
     pairing = folded(new(confirm=True)[:1], [unknown])
     assert (pairing.version, pairing.status) == (2, CONFIRMED)
 
@@ -215,7 +215,7 @@ def test_a_command_in_the_wrong_state_is_refused_with_a_code(command, state):
 
 
 def test_approving_a_proposal_of_unknown_origin_says_placement():
-    bare = SimpleNamespace(event_type="PairingProposed", payload={
+    bare = SimpleNamespace(stream_type=PAIRING, stream_id="p-1", event_type="PairingProposed", payload={
         "programme_id": "prog-1", "mentor_id": "mentor-1", "mentee_id": "mentee-1",
         "score": 5, "parts": {}, "percent": 10})
     [event] = Pairing.from_events("p-1", [bare]).approve(now=NOW)

@@ -22,6 +22,8 @@ from services.platform_core.scheduler import (DONE, FAILED, LOST, RETRY, JobRunn
 from services.platform_core.store import EventStore, events_table
 from services.platform_core.testing import wait_for
 
+pytestmark = pytest.mark.integration
+
 START = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 TENANT = "school-a"
 

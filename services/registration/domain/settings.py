@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple
 
+from services.contracts.programme_settings import default as default_of
 from .days import _iso, add_months
 from .reading import _language, _matches, _not_before, _Problems, _Reader
 from .vocabulary import (CODE, CONSENT_RULES, DEFAULT_WEIGHTS, GROUP, INDIVIDUAL, ISO_639_1,
@@ -310,7 +311,7 @@ def _read_dates(reader: _Reader) -> ProgrammeDates:
 
 def _read_people(reader: _Reader) -> PeopleRules:
     capacity_reader = reader.section("mentor_capacity")
-    low = capacity_reader.integer("min", default=1, minimum=1, maximum=1000)
+    low = capacity_reader.integer("min", default=default_of("people.mentor_capacity.min"), minimum=1, maximum=1000)
     high = capacity_reader.integer("max", default=low, minimum=1, maximum=1000)
     default = capacity_reader.integer("default", default=high, minimum=1, maximum=1000)
     if low and high and high < low:
@@ -322,7 +323,7 @@ def _read_people(reader: _Reader) -> PeopleRules:
     for role in (MENTOR, MENTEE):
         _not_before(reader, ages, f"{role}_min_age", f"{role}_max_age")
     team_size = _read_span(reader, "team_size", minimum=1, maximum=50)
-    leaders = reader.integer("team_leaders_min", default=1, minimum=1, maximum=50)
+    leaders = reader.integer("team_leaders_min", default=default_of("people.team_leaders_min"), minimum=1, maximum=50)
     if team_size and team_size.min and leaders is not None and leaders > team_size.min:
         reader.add("team_leaders_min", f"must not exceed team_size.min ({team_size.min})")
     return PeopleRules(
@@ -335,8 +336,8 @@ def _read_people(reader: _Reader) -> PeopleRules:
 def _read_rules(reader: _Reader) -> Rules:
     consent = reader.section("consent")
     year = consent.section("school_year_starts")
-    month = year.integer("month", default=9, minimum=1, maximum=12)
-    day = year.integer("day", default=1, minimum=1, maximum=31)
+    month = year.integer("month", default=default_of("rules.consent.school_year_starts.month"), minimum=1, maximum=12)
+    day = year.integer("day", default=default_of("rules.consent.school_year_starts.day"), minimum=1, maximum=31)
     if month and day:
         try:
             date(2001, month, day)
@@ -345,12 +346,12 @@ def _read_rules(reader: _Reader) -> Rules:
     training = reader.section("training")
     return Rules(
         consent=ConsentRule(
-            rule=consent.text("rule", default="none", choices=CONSENT_RULES),
+            rule=consent.text("rule", default=default_of("rules.consent.rule"), choices=CONSENT_RULES),
             school_year_starts=(month, day),
-            age_of_majority=consent.integer("age_of_majority", default=18, minimum=14, maximum=21),
+            age_of_majority=consent.integer("age_of_majority", default=default_of("rules.consent.age_of_majority"), minimum=14, maximum=21),
         ),
         training=TrainingRule(
-            rule=training.text("rule", default="not_required", choices=TRAINING_RULES),
+            rule=training.text("rule", default=default_of("rules.training.rule"), choices=TRAINING_RULES),
             seminar_date=training.day("seminar_date"),
             seminar_minutes=training.integer("seminar_minutes", minimum=1, maximum=24 * 60),
         ),
@@ -375,7 +376,7 @@ def _read_content(reader: _Reader) -> Content:
             area.add("id", "is used by another area")
         areas.append(Area(area_id, labels, area.flag("sensitive")))
     cadence = reader.section("cadence")
-    low = cadence.integer("min_per_month", default=0, minimum=0, maximum=31)
+    low = cadence.integer("min_per_month", default=default_of("content.cadence.min_per_month"), minimum=0, maximum=31)
     high = cadence.integer("max_per_month", minimum=1, maximum=31)
     if low is not None and high is not None and high < low:
         cadence.add("max_per_month", f"must not be less than min_per_month ({low})")
@@ -384,12 +385,12 @@ def _read_content(reader: _Reader) -> Content:
         languages=reader.texts("languages", required=True, check=_language),
         remote_allowed=reader.flag("remote_allowed"),
         cadence=Cadence(low, high, cadence.integer("meeting_minutes", minimum=5, maximum=600),
-                        cadence.flag("remote_counts", default=True)),
+                        cadence.flag("remote_counts", default=default_of("content.cadence.remote_counts"))),
     )
 
 
 def _read_matching(reader: _Reader) -> MatchingRules:
-    kind = reader.text("participant_kind", default=INDIVIDUAL, choices=PARTICIPANT_KINDS)
+    kind = reader.text("participant_kind", default=default_of("matching.participant_kind"), choices=PARTICIPANT_KINDS)
     weights_given = reader.mapping("weights")
     weights = dict(DEFAULT_WEIGHTS, areas=0 if kind == GROUP else DEFAULT_WEIGHTS["areas"])
     for name, weight in weights_given.items():
@@ -400,11 +401,11 @@ def _read_matching(reader: _Reader) -> MatchingRules:
         else:
             weights[name] = weight
     return MatchingRules(
-        mode=reader.text("mode", default="automatic", choices=MATCHING_MODES),
+        mode=reader.text("mode", default=default_of("matching.mode"), choices=MATCHING_MODES),
         participant_kind=kind,
         weights=weights,
-        shortlist_size=reader.integer("shortlist_size", default=3, minimum=1, maximum=20),
-        answer_days=reader.integer("answer_days", default=7, minimum=1, maximum=60),
+        shortlist_size=reader.integer("shortlist_size", default=default_of("matching.shortlist_size"), minimum=1, maximum=20),
+        answer_days=reader.integer("answer_days", default=default_of("matching.answer_days"), minimum=1, maximum=60),
         same_place_required=reader.flag("same_place_required"),
     )
 

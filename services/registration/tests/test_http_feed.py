@@ -1,4 +1,7 @@
 """The HTTP feed an external system reads: one tenant's public events, paged."""
+import pytest
+
+pytestmark = pytest.mark.integration
 
 
 def test_a_tenant_key_pages_through_its_own_public_events(api):

@@ -20,7 +20,7 @@ def test_a_programme_records_its_settings_and_its_tenants_time_zone():
     events = Programme("p-1").create(tenant=owner, settings=school_settings(), now=NOW)
 
     assert [e.event_type for e in events] == ["ProgrammeCreated"]
-    created = Programme.from_events(events)
+    created = Programme.from_events(events[0].stream_id, events)
     assert created.time_zone == "Europe/Vilnius"
     assert created.settings.name.startswith("VJG")
     assert created.start == date(2025, 3, 1)
@@ -268,7 +268,7 @@ def test_a_clone_for_next_year_is_a_new_stream_with_every_date_shifted():
 
     assert [(e.event_type, e.stream_id) for e in events] == [("ProgrammeCloned", clone_id)]
     assert events[0].payload["cloned_from"] == spring.id
-    clone = Programme.from_events(events)
+    clone = Programme.from_events(events[0].stream_id, events)
     assert clone.cloned_from == spring.id
     assert clone.time_zone == spring.time_zone
     assert clone.settings.dates.mentor_registration_closes == date(2026, 2, 7)
@@ -282,7 +282,7 @@ def test_a_clone_can_replace_single_dates_and_is_validated():
     spring = programme(school_settings(2025))
     events = spring.clone(new_programme_id=new_id(), now=NOW, shift_months=6,
                           dates={"closing_event": "2025-11-06"})
-    assert Programme.from_events(events).settings.dates.closing_event == date(2025, 11, 6)
+    assert Programme.from_events(events[0].stream_id, events).settings.dates.closing_event == date(2025, 11, 6)
 
     with pytest.raises(ValidationFailed) as refused:
         spring.clone(new_programme_id=new_id(), now=NOW, dates={"meetings_end": "2024-01-01"})

@@ -17,7 +17,7 @@ def test_a_tenant_is_created_with_its_name_kind_language_and_time_zone():
 
     assert [e.event_type for e in events] == ["TenantCreated"]
     assert events[0].stream_type == "tenant" and events[0].stream_id == "vjg"
-    created = Tenant.from_events(events)
+    created = Tenant.from_events(events[0].stream_id, events)
     assert (created.name, created.kind, created.default_language, created.time_zone) == (
         "Vilniaus jėzuitų gimnazija", "school", "lt", "Europe/Vilnius")
     assert created.version == 1

@@ -1,0 +1,48 @@
+"""Programme settings as every service reads them: one set of defaults.
+
+Registration validates a programme's settings and stores them whole (every default filled
+in) in ``ProgrammeCreated`` / ``ProgrammeUpdated``; consumers (matching, sessions,
+notifications, external systems) read values from those payloads. Where a value can be
+missing (an older event, a section added later), every reader takes the default from here,
+so no two services ever disagree about what an unset setting means. Registration's own
+settings readers take their defaults from here too (``tests/test_programme_settings.py``).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+#: ``section.key`` -> the value an unset setting means
+DEFAULTS: dict = {
+    "people.mentor_capacity.min": 1,
+    "people.mentor_capacity.default": 1,
+    "people.team_leaders_min": 1,
+    "rules.consent.rule": "none",
+    "rules.consent.age_of_majority": 18,
+    "rules.training.rule": "not_required",
+    "rules.vetting_required": False,
+    "rules.consent.school_year_starts.month": 9,
+    "rules.consent.school_year_starts.day": 1,
+    "content.cadence.min_per_month": 0,
+    "content.cadence.remote_counts": True,
+    "matching.mode": "automatic",
+    "matching.participant_kind": "individual",
+    "matching.shortlist_size": 3,
+    "matching.answer_days": 7,
+    "matching.same_place_required": False,
+}
+
+
+def default(path: str) -> Any:
+    return DEFAULTS[path]
+
+
+def setting(settings: Mapping[str, Any], path: str) -> Any:
+    """The value at ``path`` (``"matching.shortlist_size"``) of a settings payload; unset
+    (missing or null): its default."""
+    value: Any = settings
+    for key in path.split("."):
+        if not isinstance(value, Mapping):
+            value = None
+            break
+        value = value.get(key)
+    return DEFAULTS[path] if value is None else value
