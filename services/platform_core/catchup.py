@@ -8,15 +8,40 @@ only public events of the tenant their key belongs to.
 """
 from __future__ import annotations
 
+import logging
 from typing import Iterable, List, Optional
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from nameko.rpc import Rpc
 from sqlalchemy import select
 
 from .events import CATALOGUE
+from .faults import is_infrastructure_failure
+from .metrics import FAILURES
 from .store import ALL_TENANTS, events_table, row_to_envelope
 from .web import api
+
+log = logging.getLogger(__name__)
+
+
+class FeedRpc(Rpc):
+    """nameko's RPC entrypoint, except that an answer which cannot be sent (the broker went
+    away meanwhile) is logged and dropped instead of stopping the service: the caller's call
+    times out and it asks again once the broker is back."""
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except Exception as exc:
+            if not is_infrastructure_failure(exc) and "kombu" not in type(exc).__module__:
+                raise
+            FAILURES.labels(service=self.container.service_name, where="rpc_reply").inc()
+            log.warning("the answer to a %s call could not be sent (%s); the caller will ask again",
+                        self.method_name, exc)
+            return result, exc_info
+
+
+rpc = FeedRpc.decorator
 
 MAX_PAGE = 1000
 

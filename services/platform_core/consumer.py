@@ -63,6 +63,7 @@ from .store import (ALL_TENANTS, EventStore, StoreTransaction, catchup_positions
 log = logging.getLogger(__name__)
 
 RETRY_COUNT = "x-retry-count"
+HEARTBEAT_SECONDS = 20
 REASON = "x-dead-letter-reason"
 ORIGINAL_KEY = "x-original-routing-key"
 ORIGINAL_EXCHANGE = "x-original-exchange"
@@ -152,7 +153,8 @@ class EventHub(SharedExtension, ProviderCollector):
         backoff = 0.5
         while self._running:
             try:
-                self._connection = Connection(self.amqp_uri, heartbeat=0, connect_timeout=5)
+                # heartbeats (checked every second below) find a connection that died silently
+                self._connection = Connection(self.amqp_uri, heartbeat=HEARTBEAT_SECONDS, connect_timeout=5)
                 self._connection.ensure_connection(max_retries=1)
                 channel = self._connection.channel()
                 prefetch = int(settings.value(self.container.config, "EVENT_PREFETCH"))
@@ -167,7 +169,8 @@ class EventHub(SharedExtension, ProviderCollector):
                     try:
                         self._connection.drain_events(timeout=1)
                     except TimeoutError:
-                        continue
+                        pass
+                    self._connection.heartbeat_check()
             except Exception as exc:
                 if not self._running:
                     break
@@ -186,8 +189,17 @@ class EventHub(SharedExtension, ProviderCollector):
         return on_message
 
     def ack(self, message: amqp.Message, channel) -> None:
-        with self._write_lock:
-            channel.basic_ack(message.delivery_tag)
+        try:
+            with self._write_lock:
+                channel.basic_ack(message.delivery_tag)
+        except Exception as exc:
+            # the connection broke under us: the broker redelivers what was not acknowledged
+            # (handled already: a duplicate), and a fresh connection is made at once instead of
+            # reading on from a socket that may never answer again
+            log.warning("%s could not acknowledge a message (%s); reconnecting",
+                        self.container.service_name, exc)
+            if channel is self._channel:
+                self._close()
 
     def requeue(self, message: amqp.Message, channel) -> None:
         try:

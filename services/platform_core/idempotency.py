@@ -5,14 +5,16 @@ pupil twice. Every POST of every service accepts an ``Idempotency-Key`` header (
 printable ASCII characters, e.g. a UUID the client made for this one request):
 
 * The key is *claimed* inside the transaction that changes something (the first append of
-  the request: :meth:`StoreTransaction.append` calls :func:`claim_in`), so the claim and the
-  change commit together or not at all. A request that changes nothing claims nothing.
-* The answer is recorded right after (status and body). A repeat with the same key, the
-  same caller (``Authorization``), the same method, address and body gets that answer
-  again, with ``Idempotent-Replayed: true``, and runs nothing.
-* The same key with another body is refused (422); a key claimed whose answer is not
-  recorded (the twin request is still running, or its process died in the instant between
-  its commit and the record) answers 409: the change was made once, read the resource.
+  the request: :meth:`StoreTransaction.append` calls :func:`claim_in`), and that
+  transaction's COMMIT waits until the handler has returned its answer, which is written
+  into the claim in the same transaction (``ApiEndpoint.handle_result``). So the change, the
+  claim and the answer commit together or not at all; a request that changes nothing claims
+  nothing. (A handler therefore changes things in one transaction, its last.)
+* A repeat with the same key, the same caller (``Authorization``), the same method, address
+  and body gets that answer again, with ``Idempotent-Replayed: true``, and runs nothing —
+  also after a ``503 outcome_unknown`` whose COMMIT did go through.
+* The same key with another body is refused (422); a key whose twin request is still
+  running answers 409.
 * Keys are kept ``IDEMPOTENCY_KEEP_HOURS`` (24), then forgotten.
 
 The claim travels from the web layer to the store in a green-thread local set by the
@@ -30,7 +32,7 @@ from typing import Optional
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .store import ALL_TENANTS, EventStore, StoreTransaction, idempotency_table
+from .store import ALL_TENANTS, EventStore, PendingCommit, StoreTransaction, idempotency_table
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -47,10 +49,30 @@ class Claim:
     scope: str         # the key, the caller, the method and the address, hashed
     fingerprint: str   # the body, hashed
     tenant_id: Optional[str] = None  # set once claimed in a transaction
+    pending: Optional[PendingCommit] = None  # that transaction, waiting for the answer
 
     @property
     def claimed(self) -> bool:
         return self.tenant_id is not None
+
+    def defer(self, pending: PendingCommit) -> None:
+        self.pending = pending
+
+    def finish(self, status: Optional[int], body: Optional[str]) -> None:
+        """COMMIT the claiming transaction with the answer in it (``status`` None: the
+        handler failed after it; roll it back). Raises what COMMIT raised."""
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return
+        if status is None:
+            pending.rollback()
+            return
+
+        def answer(conn) -> None:
+            conn.execute(update(idempotency_table).where(
+                idempotency_table.c.scope == self.scope).values(status=status, body=body))
+
+        pending.commit(before=answer)
 
 
 def key_problem(key: str) -> Optional[str]:
@@ -88,6 +110,7 @@ def claim_in(tx: StoreTransaction, tenant_id: str) -> None:
     except IntegrityError:
         raise KeyInUse("a request with this Idempotency-Key was carried out already") from None
     claim.tenant_id = tenant_id
+    tx.answered_by = claim  # its COMMIT waits for the answer (EventStore.transaction)
 
     def unclaimed() -> None:  # the change did not commit: neither did the claim
         claim.tenant_id = None
@@ -109,8 +132,3 @@ def lookup(store: EventStore, claim: Claim, keep_hours: float = KEEP_HOURS):
     return dict(row) if row else None
 
 
-def record(store: EventStore, claim: Claim, status: int, body: str) -> None:
-    """The answer to a request whose claim committed."""
-    with store.transaction(claim.tenant_id or ALL_TENANTS) as tx:
-        tx.conn.execute(update(idempotency_table).where(
-            idempotency_table.c.scope == claim.scope).values(status=status, body=body))

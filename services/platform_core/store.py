@@ -266,8 +266,11 @@ class EventStore:
         """A unit of work: everything done through it commits together or not at all."""
         if tenant_id != ALL_TENANTS and not TENANT_ID.match(tenant_id or ""):
             raise ValueError(f"not a tenant id: {tenant_id!r}")
-        with self._turn(), self.engine.connect() as conn:
-            tx = None
+        resources = contextlib.ExitStack()
+        tx: Optional[StoreTransaction] = None
+        try:
+            resources.enter_context(self._turn())
+            conn = resources.enter_context(self.engine.connect())
             try:
                 transaction = conn.begin()
                 try:
@@ -282,19 +285,29 @@ class EventStore:
                     except Exception as exc:  # the connection is gone: so is the transaction
                         log.info("rollback on a lost connection: %s", exc)
                     raise
+                if tx.answered_by is not None:
+                    # an HTTP request with an Idempotency-Key claimed in this transaction: its
+                    # answer is recorded in it too, and COMMIT waits for the answer (.idempotency)
+                    tx.answered_by.defer(PendingCommit(self, tx, transaction, resources.pop_all()))
+                    return
                 _commit(transaction)
             except BaseException:
                 if tx is not None:
                     tx.rolled_back()
                 raise
-            appended = tx.appended
+        finally:
+            resources.close()
+        self._committed(tx)
+
+    def _committed(self, tx: "StoreTransaction") -> None:
+        """COMMIT returned: what followed the transaction in memory may be seen, relays woken."""
         tx.committed()
-        if appended:
-            for envelope in appended:
+        if tx.appended:
+            for envelope in tx.appended:
                 EVENTS_APPENDED.labels(service=self.service, event_type=envelope.event_type).inc()
             for callback in list(self._after_commit):
                 try:
-                    callback(appended)
+                    callback(tx.appended)
                 except Exception:  # a wake-up hint failing must never fail the command
                     log.exception("after-commit callback failed")
 
@@ -322,6 +335,47 @@ class EventStore:
     def max_position(self) -> int:
         with self.transaction() as tx:
             return tx.conn.execute(select(func.coalesce(func.max(events_table.c.global_position), 0))).scalar_one()
+
+
+class PendingCommit:
+    """A transaction whose COMMIT waits for the answer to the request it serves (recorded in
+    it by :mod:`.idempotency`); finished by :meth:`commit` or :meth:`rollback`, in the green
+    thread that opened it."""
+
+    def __init__(self, store: EventStore, tx: "StoreTransaction", transaction, resources) -> None:
+        self.store, self.tx, self.transaction, self.resources = store, tx, transaction, resources
+
+    def commit(self, before: Optional[Callable[[Connection], None]] = None) -> None:
+        """``before(conn)`` (writing the answer), then COMMIT; a failure rolls back (or leaves
+        the outcome unknown: :class:`CommitOutcomeUnknown`) and is raised."""
+        try:
+            try:
+                if before is not None:
+                    before(self.tx.conn)
+            except BaseException:
+                self._undo()
+                raise
+            try:
+                _commit(self.transaction)
+            except BaseException:
+                self.tx.rolled_back()
+                raise
+        finally:
+            self.resources.close()
+        self.store._committed(self.tx)
+
+    def rollback(self) -> None:
+        try:
+            self._undo()
+        finally:
+            self.resources.close()
+
+    def _undo(self) -> None:
+        try:
+            self.transaction.rollback()
+        except Exception as exc:  # the connection is gone: so is the transaction
+            log.info("rollback on a lost connection: %s", exc)
+        self.tx.rolled_back()
 
 
 def _commit(transaction) -> None:
@@ -358,6 +412,8 @@ class StoreTransaction:
         self.context: Dict[str, Any] = {}
         self._on_rollback: List[Callable[[], None]] = []
         self._on_commit: List[Callable[[], None]] = []
+        #: the request whose Idempotency-Key this transaction claimed (see .idempotency)
+        self.answered_by: Optional[Any] = None
 
     def on_rollback(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` if this transaction does not commit, or if its outcome is not

@@ -264,9 +264,26 @@ class ApiEndpoint(HttpRequestHandler):
             earlier = idempotency.lookup(self._store, claim, self._keep_hours)
             if earlier is not None and earlier["status"] is not None:
                 return self._replay(claim, earlier)
-        if claim is not None and claim.claimed and response.status_code < 500:
-            idempotency.record(self._store, claim, response.status_code, response.get_data(as_text=True))
         return response
+
+    def handle_result(self, event, worker_ctx, result, exc_info):
+        """In the worker's green thread, before the answer leaves: a transaction that claimed
+        the request's Idempotency-Key commits now, with the answer in it (or rolls back if the
+        handler failed after it); a failing COMMIT becomes the answer."""
+        claim = idempotency.current()
+        if claim is not None and claim.pending is not None:
+            try:
+                if exc_info is None:
+                    response = self.response_from_result(result)
+                    if response.status_code < 500:
+                        claim.finish(response.status_code, response.get_data(as_text=True))
+                    else:
+                        claim.finish(None, None)
+                else:
+                    claim.finish(None, None)
+            except Exception as exc:
+                result, exc_info = None, (type(exc), exc, exc.__traceback__)
+        return super().handle_result(event, worker_ctx, result, exc_info)
 
     @property
     def _keep_hours(self) -> float:
