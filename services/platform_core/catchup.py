@@ -18,7 +18,7 @@ from sqlalchemy import select
 from .events import CATALOGUE
 from .faults import is_infrastructure_failure
 from .metrics import FAILURES
-from .store import ALL_TENANTS, events_table, row_to_envelope
+from .store import ALL_TENANTS, EventStore, events_table, row_to_envelope
 from .web import api
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,7 @@ class CatchUpFeed:
     """
 
     feed_config = Config()
+    store: "EventStore"  # the service's Store dependency
 
     @rpc
     def events_after(self, tenant_id=ALL_TENANTS, after=0, limit=500, event_types=None):

@@ -54,11 +54,9 @@ from .envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, Envelope, MalformedEve
 from .events import CATALOGUE, payload_problems
 from .faults import is_infrastructure_failure
 from .health import condition_of
-from .metrics import (EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_RETRIED, FAILURES,
-                      HANDLER_SECONDS)
+from .metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_RETRIED, FAILURES, HANDLER_SECONDS
 from .outbox import ConfirmingPublisher, declare_exchanges
-from .store import (ALL_TENANTS, EventStore, StoreTransaction, catchup_positions_table,
-                    inbox_table, stream_cursors_table)
+from .store import ALL_TENANTS, EventStore, StoreTransaction, catchup_positions_table, inbox_table, stream_cursors_table
 
 log = logging.getLogger(__name__)
 
@@ -87,17 +85,24 @@ class EventHub(SharedExtension, ProviderCollector):
         self._running = False
         self._write_lock = threading.Lock()
         self._started = Event()
-        self.publisher: Optional[ConfirmingPublisher] = None
+        self._publisher: Optional[ConfirmingPublisher] = None
         self._rpc = None
         self._rpc_lock = threading.Lock()
         self._stopped = False
+
+    def publisher(self) -> ConfirmingPublisher:
+        """Publishes retry and dead-letter copies (made in :meth:`setup`; a method: nameko
+        inspects properties before setup)."""
+        if self._publisher is None:
+            raise RuntimeError("the event hub is not set up yet")
+        return self._publisher
 
     @property
     def amqp_uri(self) -> str:
         return self.container.config["AMQP_URI"]
 
     def setup(self):
-        self.publisher = ConfirmingPublisher(self.amqp_uri)
+        self._publisher = ConfirmingPublisher(self.amqp_uri)
         self.pool = GreenPool(settings.value(self.container.config, "MAX_WORKERS"))
 
     def start(self):
@@ -123,7 +128,7 @@ class EventHub(SharedExtension, ProviderCollector):
         self.stop_consuming()
         self.pool.waitall()
         self._close()
-        self.publisher.close()
+        self.publisher().close()
         # a catch-up or gap-fill call may be reading from the RPC connection: wait for it (it
         # ends within CATCHUP_TIMEOUT) rather than close the socket under it
         self._stopped = True
@@ -296,9 +301,10 @@ class EventConsumer(Entrypoint):
             "x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.queue})
         channel.queue_declare(self.dead_letter_queue, durable=True, auto_delete=False)
 
-    @property
-    def store(self) -> EventStore:
-        return store_engine_of(self.container).store
+    def event_store(self) -> EventStore:
+        """The service's store (a method: nameko inspects an entrypoint's properties when it
+        binds it, before there is a store)."""
+        return store_engine_of(self.container).require_store()
 
     @property
     def consumer_name(self) -> str:
@@ -434,14 +440,14 @@ class EventConsumer(Entrypoint):
     def _retry(self, message, channel, headers, attempts, reason) -> None:
         new_headers = {**headers, **self._original(message, headers), RETRY_COUNT: attempts,
                        "x-last-error": reason[:1000]}
-        self.hub.publisher.publish_raw([("", self.retry_queue, self._copy(message, new_headers))])
+        self.hub.publisher().publish_raw([("", self.retry_queue, self._copy(message, new_headers))])
         EVENTS_RETRIED.labels(service=self.container.service_name, consumer=self.method_name).inc()
         self.hub.ack(message, channel)
 
     def _give_up(self, message, channel, headers, reason, kind) -> None:
         new_headers = {**headers, **self._original(message, headers), REASON: reason[:4000],
                        "x-consumer": self.queue, "x-dead-lettered-at": datetime.now(timezone.utc).isoformat()}
-        self.hub.publisher.publish_raw([("", self.dead_letter_queue, self._copy(message, new_headers))])
+        self.hub.publisher().publish_raw([("", self.dead_letter_queue, self._copy(message, new_headers))])
         EVENTS_DEAD_LETTERED.labels(service=self.container.service_name, consumer=self.method_name,
                                     reason=kind).inc()
         log.error("%s dead-lettered a message: %s", self.queue, reason)
@@ -450,7 +456,7 @@ class EventConsumer(Entrypoint):
     # -- delivering one event, exactly once and in stream order --------------------------------------------
     def deliver(self, envelope: Envelope, *, from_feed: bool = False) -> str:
         """Run the handler for ``envelope`` unless it was handled already; returns the outcome."""
-        store = self.store
+        store = self.event_store()
         with store.transaction(envelope.tenant_id) as tx:
             cursor = self._lock_cursor(tx, envelope)
             if envelope.stream_position <= cursor or self._seen(tx, envelope):
@@ -528,7 +534,8 @@ class EventConsumer(Entrypoint):
         while True:
             try:
                 position = self._catchup_position()
-                page = self.hub.call(self.source, "events_after", tenant_id=ALL_TENANTS if self.tenant == "*" else self.tenant,
+                tenant = ALL_TENANTS if self.tenant == "*" else self.tenant
+                page = self.hub.call(self.source, "events_after", tenant_id=tenant,
                                      after=position, limit=page_size, event_types=list(self.event_types))
             except Exception as exc:
                 if not self.hub._running:
@@ -572,13 +579,13 @@ class EventConsumer(Entrypoint):
             except Exception as exc:
                 held.add(stream)
                 log.warning("%s: %s during catch-up; handed to the queue", self.queue, exc)
-                self.hub.publisher.publish_raw([("", self.queue, amqp.Message(
+                self.hub.publisher().publish_raw([("", self.queue, amqp.Message(
                     envelope.to_json(), content_type="application/json", delivery_mode=2,
                     message_id=envelope.event_id))])
         return handled
 
     def _catchup_position(self) -> int:
-        with self.store.transaction() as tx:
+        with self.event_store().transaction() as tx:
             value = tx.conn.execute(select(catchup_positions_table.c.position).where(
                 catchup_positions_table.c.consumer == self.consumer_name,
                 catchup_positions_table.c.source == self.source)).scalar()
@@ -586,8 +593,8 @@ class EventConsumer(Entrypoint):
 
     def _save_catchup_position(self, position: int) -> None:
         table = catchup_positions_table
-        with self.store.transaction() as tx:
-            stmt = _insert(self.store)(table).values(consumer=self.consumer_name, source=self.source,
+        with self.event_store().transaction() as tx:
+            stmt = _insert(self.event_store())(table).values(consumer=self.consumer_name, source=self.source,
                                                      position=position)
             tx.conn.execute(stmt.on_conflict_do_update(index_elements=["consumer", "source"],
                                                        set_={"position": position}))

@@ -9,17 +9,16 @@ Configuration (a nameko config dict, built from the environment by ``mentoring r
 """
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from nameko.extensions import DependencyProvider, SharedExtension
 from sqlalchemy import MetaData, select
 
-from . import idempotency
+from . import idempotency, settings
 from .clock import Clock, SystemClock
 from .db import default_sqlite_url, make_engine
 from .metrics import MetricsServer
 from .store import EventStore, PayloadCodec
-from . import settings
 
 
 def database_url(config: dict, service: str) -> str:
@@ -45,7 +44,7 @@ class StoreEngine(SharedExtension):
         self.codec_factory = codec_factory
         self.projections = tuple(projections)
         self.store: Optional[EventStore] = None
-        self.relay = None
+        self.relay: Optional[Any] = None
 
     def setup(self):
         if self.store is not None:
@@ -62,10 +61,17 @@ class StoreEngine(SharedExtension):
         if config.get("AMQP_URI") and str(settings.value(config, "OUTBOX_RELAY")).lower() not in ("off", "0", "false"):
             from .outbox import OutboxRelay
 
-            self.relay = OutboxRelay(self.store, config["AMQP_URI"],
-                                     poll_interval=float(settings.value(config, "OUTBOX_POLL_SECONDS")),
-                                     lease_seconds=float(settings.value(config, "OUTBOX_LEASE_SECONDS")))
-            self.container.spawn_managed_thread(self.relay.run, identifier=f"{self.container.service_name}.outbox")
+            relay = OutboxRelay(self.require_store(), config["AMQP_URI"],
+                                poll_interval=float(settings.value(config, "OUTBOX_POLL_SECONDS")),
+                                lease_seconds=float(settings.value(config, "OUTBOX_LEASE_SECONDS")))
+            self.relay = relay
+            self.container.spawn_managed_thread(relay.run, identifier=f"{self.container.service_name}.outbox")
+
+    def require_store(self) -> EventStore:
+        """The store, once :meth:`setup` made it (a method: nameko inspects properties)."""
+        if self.store is None:
+            raise RuntimeError(f"{self.container.service_name}'s store is not set up yet")
+        return self.store
 
     def stop(self):
         if self.relay is not None:
@@ -138,6 +144,9 @@ class Store(DependencyProvider):
         idempotency.entered(getattr(request, "idempotency_claim", None))
 
     def worker_teardown(self, worker_ctx):
+        claim = idempotency.current()
+        if claim is not None and claim.pending is not None:  # nobody answered: nothing commits
+            claim.finish(None, None)
         idempotency.entered(None)
 
 

@@ -27,15 +27,27 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from sqlalchemy import (BigInteger, Column, Index, Integer, MetaData, String, Table,
-                        Text, UniqueConstraint, func, insert, select, text)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from .clock import Clock, SystemClock
 from .db import UtcDateTime, is_postgres
-from .envelope import (EVENTS_EXCHANGE, INTERNAL_EXCHANGE, SYSTEM, TENANT_ID, Actor, Envelope,
-                       new_id)
+from .envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, SYSTEM, TENANT_ID, Actor, Envelope, new_id
 from .events import CATALOGUE, DomainEvent
 from .faults import CommitOutcomeUnknown, is_infrastructure_failure
 from .metrics import EVENTS_APPENDED
@@ -515,7 +527,7 @@ class StoreTransaction:
                 raise ConcurrencyConflict(key[0], key[1], wanted, current)
         now = self.now
         correlation_id = correlation_id or new_id()
-        rows = []
+        rows: List[Dict[str, Any]] = []
         for event in events:
             key = (event.stream_type, event.stream_id)
             versions[key] += 1
@@ -543,13 +555,13 @@ class StoreTransaction:
                     events_table.c.global_position, sort_by_parameter_order=True), values).scalars())
         except IntegrityError:
             # Another writer took the same stream position between our read and our insert.
-            key = rows[0]["stream_type"], rows[0]["stream_id"]
-            raise ConcurrencyConflict(key[0], key[1], expected.get(key, ANY), None) from None
+            first: Tuple[str, str] = (rows[0]["stream_type"], rows[0]["stream_id"])
+            raise ConcurrencyConflict(first[0], first[1], expected.get(first, ANY), None) from None
         wall_now = datetime.now(timezone.utc)  # the outbox's age is operational: wall time
         outbox_rows = [
             {"global_position": position, "tenant_id": tenant, "enqueued_at": wall_now,
              "exchange": EVENTS_EXCHANGE if row["_visibility"] == "public" else INTERNAL_EXCHANGE}
-            for position, row in zip(positions, rows) if row["_visibility"] != "private"]
+            for position, row in zip(positions, rows, strict=True) if row["_visibility"] != "private"]
         if outbox_rows:
             self.conn.execute(insert(outbox_table), outbox_rows)
         envelopes = [
@@ -559,7 +571,7 @@ class StoreTransaction:
                      stream_position=row["stream_position"], global_position=position,
                      occurred_at=now, actor=actor, correlation_id=correlation_id,
                      causation_id=causation_id, payload=row["_clear_payload"], source=self.store.service)
-            for position, row in zip(positions, rows)]
+            for position, row in zip(positions, rows, strict=True)]
         self.appended.extend(envelopes)
         return envelopes
 
