@@ -21,8 +21,16 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from services.matching.domain import (MatchingRules, MenteeCandidate, MentorCandidate,  # noqa: E402
-                                      MentorIndex, assign_cohort, eligible, place_one, score)
+from services.matching.domain import (  # noqa: E402
+    MatchingRules,
+    MenteeCandidate,
+    MentorCandidate,
+    MentorIndex,
+    assign_cohort,
+    eligible,
+    place_one,
+    score,
+)
 from services.matching.domain.encoding import MenteeBatch, MentorTable, pair_block  # noqa: E402
 
 TODAY = date(2025, 2, 10)

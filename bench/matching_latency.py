@@ -54,13 +54,19 @@ from kombu import Connection  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from services.matching.domain import MentorIndex, place_one  # noqa: E402
 from services.matching.decisions import UnitOfWork  # noqa: E402
 from services.matching.decisions.waiting import with_bars  # noqa: E402
+from services.matching.domain import MentorIndex, place_one  # noqa: E402
 from services.matching.service import REGISTRATION_EVENTS, MatchingService  # noqa: E402
-from services.matching.tests.conftest import (MATCHING_NOW, OPERATOR_TOKEN, PLATFORM_SECRET,  # noqa: E402
-                                              Registration, RegistrationFeed, free_port,
-                                              programme_settings)
+from services.matching.tests.conftest import (  # noqa: E402
+    MATCHING_NOW,
+    OPERATOR_TOKEN,
+    PLATFORM_SECRET,
+    Registration,
+    RegistrationFeed,
+    free_port,
+    programme_settings,
+)
 from services.platform_core.clock import ManualClock  # noqa: E402
 from services.platform_core.db import make_engine  # noqa: E402
 from services.platform_core.dependencies import store_engine_of  # noqa: E402

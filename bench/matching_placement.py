@@ -46,8 +46,8 @@ from matching import make_people  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
 from services.matching import read_model  # noqa: E402
-from services.matching.domain import place_one  # noqa: E402
 from services.matching.decisions import UnitOfWork, placement  # noqa: E402
+from services.matching.domain import place_one  # noqa: E402
 from services.matching.programme_state import load_whole, states_of, today_in  # noqa: E402
 from services.matching.tests.conftest import MATCHING_NOW, Registration, programme_settings  # noqa: E402
 from services.platform_core import tenancy  # noqa: E402

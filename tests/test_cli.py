@@ -9,13 +9,13 @@ import pytest
 import requests
 from click.testing import CliRunner
 from kombu import Connection
+from service_process import PROBE, free_port, mentoring, service_env, stop, wait_http
 
 from services.platform_core import registry
 from services.platform_core.cli import build_config, cli
 from services.platform_core.db import make_engine
 from services.platform_core.events import DomainEvent
 from services.platform_core.store import EventStore
-from service_process import PROBE, free_port, mentoring, service_env, stop, wait_http
 
 pytestmark = pytest.mark.integration
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from service_process import ROOT, free_port, stop, wait_http
 
 from services.platform_core import registry
 from services.platform_core.testing import temporary_database
-from service_process import ROOT, free_port, stop, wait_http
 
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"

@@ -15,8 +15,8 @@ from kombu import Connection, Exchange, Queue
 from nameko.containers import ServiceContainer
 
 from services.matching.service import MatchingService
-from services.platform_core.scheduler import scheduler_of
 from services.platform_core.envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, Envelope
+from services.platform_core.scheduler import scheduler_of
 from services.platform_core.testing import assert_valid_event, temporary_database, wait_for
 from services.registration.tests import builders
 from services.registration.tests.conftest import OPERATOR_TOKEN, PLATFORM_SECRET, running_service

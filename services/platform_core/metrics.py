@@ -9,6 +9,7 @@ import logging
 
 from nameko.extensions import SharedExtension
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
 from . import settings
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,18 @@ from services.platform_core.scheduler import schedule as schedule_job
 from .. import read_model
 from ..domain import MenteeCandidate, Waiting, eligible, score
 from ..domain.pairing import PAIRING, pair, waitlisted
-from ..domain.requests import (AWAITING_ANSWER, AWAITING_CHOICE, NO_MENTOR_ACCEPTED, OPEN, REQUEST,
-                               MentorRequest, mentors_chosen, next_mentor, requested,
-                               shortlist_offered)
+from ..domain.requests import (
+    AWAITING_ANSWER,
+    AWAITING_CHOICE,
+    NO_MENTOR_ACCEPTED,
+    OPEN,
+    REQUEST,
+    MentorRequest,
+    mentors_chosen,
+    next_mentor,
+    requested,
+    shortlist_offered,
+)
 from ..programme_state import ProgrammeState
 from .errors import BadChoice, NotFoundError, RuleFailed, StateConflict
 from .unit_of_work import UnitOfWork

@@ -27,10 +27,23 @@ from services.platform_core.projection import ConsumedProjection, Projection
 
 from ..domain.pairing import ACTIVE
 from .promises import hold_place
-from .tables import (choices, consents, changes, mentor_requests, metadata, pairings, people,
-                     placed, places, participants, programmes, revisions, rounds, shortlists,
-                     waiting)
-
+from .tables import (
+    changes,
+    choices,
+    consents,
+    mentor_requests,
+    metadata,
+    pairings,
+    participants,
+    people,
+    placed,
+    places,
+    programmes,
+    revisions,
+    rounds,
+    shortlists,
+    waiting,
+)
 
 PARTICIPANTS = ConsumedProjection("participants", metadata, "registration")
 PAIRINGS = Projection("pairings", metadata)

@@ -27,8 +27,7 @@ from services.platform_core.envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, 
 from services.platform_core.events import CATALOGUE
 from services.platform_core.outbox import declare_exchanges, to_amqp_message
 from services.platform_core.store import EventStore
-from services.platform_core.testing import (HttpClient, assert_valid_event, temporary_database,
-                                           temporary_vhost, wait_for)
+from services.platform_core.testing import HttpClient, assert_valid_event, temporary_database, temporary_vhost, wait_for
 from services.registration.domain import Person, Programme, Tenant
 from services.registration.tests import builders
 

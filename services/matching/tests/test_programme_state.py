@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import delete
 
 from services.matching import read_model
-from services.matching.read_model import change_log
 from services.matching.decisions import UnitOfWork, coordinator, placement
 from services.matching.programme_state import ProgrammeStates, _verify, load_whole, states_of, today_in
+from services.matching.read_model import change_log
 from services.platform_core import tenancy
 from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine

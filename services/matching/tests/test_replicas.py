@@ -30,9 +30,9 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from services.matching import read_model
-from services.matching.domain import waiting_reason
 from services.matching.decisions import UnitOfWork
 from services.matching.decisions.waiting import with_bars
+from services.matching.domain import waiting_reason
 from services.matching.service import REGISTRATION_EVENTS, MatchingService
 from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine
@@ -40,8 +40,16 @@ from services.platform_core.dependencies import store_engine_of
 from services.platform_core.store import EventStore, events_table, inbox_table, outbox_table
 from services.platform_core.testing import temporary_database, temporary_vhost, wait_for
 
-from .conftest import (MATCHING_NOW, OPERATOR_TOKEN, PLATFORM_SECRET, PairingWatcher,
-                       Registration, RegistrationFeed, free_port, programme_settings)
+from .conftest import (
+    MATCHING_NOW,
+    OPERATOR_TOKEN,
+    PLATFORM_SECRET,
+    PairingWatcher,
+    Registration,
+    RegistrationFeed,
+    free_port,
+    programme_settings,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -13,10 +13,10 @@ import amqp
 import eventlet
 import psycopg2
 import pytest
-from sqlalchemy.exc import OperationalError
 from kombu import Connection
 from nameko.runners import ServiceRunner
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy.exc import OperationalError
 
 from services.platform_core.catchup import CatchUpFeed
 from services.platform_core.consumer import consume

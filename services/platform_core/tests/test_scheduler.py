@@ -17,8 +17,19 @@ from services.platform_core.db import make_engine
 from services.platform_core.dependencies import Store, store_engine_of
 from services.platform_core.events import DomainEvent
 from services.platform_core.metrics import SCHEDULED_JOBS
-from services.platform_core.scheduler import (DONE, FAILED, LOST, RETRY, JobRunner, Scheduler, cancel,
-                                              get_job, schedule, scheduled, scheduler_of)
+from services.platform_core.scheduler import (
+    DONE,
+    FAILED,
+    LOST,
+    RETRY,
+    JobRunner,
+    Scheduler,
+    cancel,
+    get_job,
+    schedule,
+    scheduled,
+    scheduler_of,
+)
 from services.platform_core.store import EventStore, events_table
 from services.platform_core.testing import wait_for
 

@@ -40,17 +40,55 @@ from .days import EARLIEST_DAY, LATEST_DAY, add_months, age_on, require_aware, s
 from .errors import DomainError, RuleBroken, ValidationFailed
 from .participation import Consent, Participation, Vetting
 from .person import Person
-from .person_details import (INDIVIDUAL_PERSONAL, PROFILE_AREAS, PROFILE_FIELDS, TEAM_PERSONAL,
-                             public_profile, with_hidden_areas)
+from .person_details import (
+    INDIVIDUAL_PERSONAL,
+    PROFILE_AREAS,
+    PROFILE_FIELDS,
+    TEAM_PERSONAL,
+    public_profile,
+    with_hidden_areas,
+)
 from .programme import FIXED_ONCE_TAKEN, Programme
 from .reading import Check
-from .settings import (Area, Cadence, ConsentRule, Content, MatchingRules, MentorCapacity,
-                       PeopleRules, ProgrammeDates, ProgrammeSettings, Rules, Span, TrainingRule)
+from .settings import (
+    Area,
+    Cadence,
+    ConsentRule,
+    Content,
+    MatchingRules,
+    MentorCapacity,
+    PeopleRules,
+    ProgrammeDates,
+    ProgrammeSettings,
+    Rules,
+    Span,
+    TrainingRule,
+)
 from .tenant import Tenant, hash_api_key, valid_time_zone
-from .vocabulary import (CODE, CONSENT_GIVERS, CONSENT_RULES, DEFAULT_WEIGHTS, EMAIL, GROUP,
-                         INDIVIDUAL, ISO_639_1, KEY_ID, MATCHING_MODES, MENTEE, MENTOR,
-                         PARTICIPANT_KINDS, PHONE, ROLES, SCORE_WEIGHTS, SENSITIVE_NEEDS,
-                         SUPPORTED_LANGUAGES, TEAM, TENANT_KINDS, TENANT_SLUG, TRAINING_RULES)
+from .vocabulary import (
+    CODE,
+    CONSENT_GIVERS,
+    CONSENT_RULES,
+    DEFAULT_WEIGHTS,
+    EMAIL,
+    GROUP,
+    INDIVIDUAL,
+    ISO_639_1,
+    KEY_ID,
+    MATCHING_MODES,
+    MENTEE,
+    MENTOR,
+    PARTICIPANT_KINDS,
+    PHONE,
+    ROLES,
+    SCORE_WEIGHTS,
+    SENSITIVE_NEEDS,
+    SUPPORTED_LANGUAGES,
+    TEAM,
+    TENANT_KINDS,
+    TENANT_SLUG,
+    TRAINING_RULES,
+)
 
 __all__ = [
     "Aggregate",

@@ -11,11 +11,24 @@ from datetime import date, timedelta
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple
 
 from services.contracts.programme_settings import default as default_of
+
 from .days import _iso, add_months
 from .reading import _language, _matches, _not_before, _Problems, _Reader
-from .vocabulary import (CODE, CONSENT_RULES, DEFAULT_WEIGHTS, GROUP, INDIVIDUAL, ISO_639_1,
-                         MATCHING_MODES, MENTEE, MENTOR, PARTICIPANT_KINDS, SCORE_WEIGHTS, TEAM,
-                         TRAINING_RULES)
+from .vocabulary import (
+    CODE,
+    CONSENT_RULES,
+    DEFAULT_WEIGHTS,
+    GROUP,
+    INDIVIDUAL,
+    ISO_639_1,
+    MATCHING_MODES,
+    MENTEE,
+    MENTOR,
+    PARTICIPANT_KINDS,
+    SCORE_WEIGHTS,
+    TEAM,
+    TRAINING_RULES,
+)
 
 
 @dataclass(frozen=True)
