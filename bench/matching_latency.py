@@ -149,7 +149,7 @@ def decision_alone(store, tenant, programme_id, repeat):
             mentee = next(iter(state.mentees.values()))
             place_one(state.rules, index, with_bars(state, mentee), state.today)
             marks.append(time.perf_counter())
-        for name, start, end in zip(steps, marks, marks[1:]):
+        for name, start, end in zip(steps, marks, marks[1:], strict=False):  # "total" is no step between marks
             steps[name].append(end - start)
         steps["total"].append(marks[-1] - marks[0])
     return steps, len(state.mentors) + len(state.mentees)

@@ -107,7 +107,8 @@ def fill(store: EventStore, tenant: str, programme_id: str, people: int, seed: i
                              "confirmed_at": when, "confirmed_by": "automatic", "version": 1})
             paired += 1
     with store.transaction("*") as tx:
-        for table, rows in ((read_model.participants, participants), (read_model.people, persons), (read_model.pairings, pairings)):
+        for table, rows in ((read_model.participants, participants), (read_model.people, persons),
+                            (read_model.pairings, pairings)):
             for start in range(0, len(rows), 5000):
                 tx.conn.execute(insert(table), rows[start:start + 5000])
         read_model.record_changes(tx.conn, tenant, programme_id, ())

@@ -167,7 +167,8 @@ def test_folding_envelope_like_objects_and_tolerating_missing_optional_fields():
 
 @pytest.mark.parametrize("closing, status", [("PairingRejected", REJECTED), ("PairingEnded", ENDED)])
 def test_folding_a_closed_pairing(closing, status):
-    pairing = folded(new(confirm=False)[:1], [SimpleNamespace(stream_type=PAIRING, stream_id="p-1", event_type=closing, payload={})])
+    closed = SimpleNamespace(stream_type=PAIRING, stream_id="p-1", event_type=closing, payload={})
+    pairing = folded(new(confirm=False)[:1], [closed])
     assert (pairing.version, pairing.status) == (2, status)
 
 

@@ -375,4 +375,5 @@ def test_places_freed_by_an_ending_can_be_taken_again_and_a_rebuild_counts_them_
         with store.transaction(s.reg.slug) as tx:
             assert sorted(map(tuple, tx.conn.execute(read_model.places.select()).all())) == before
             assert sorted(map(tuple, tx.conn.execute(read_model.placed.select()).all())) == held
-        assert upgrade_database(store, [read_model.metadata, tenancy.metadata], read_model.PROJECTIONS, amqp_uri=None) == {}
+        assert upgrade_database(store, [read_model.metadata, tenancy.metadata], read_model.PROJECTIONS,
+                                amqp_uri=None) == {}

@@ -9,9 +9,9 @@ Three event-sourced aggregates live here:
   a :class:`Participation` per programme they take part in.
 
 Every aggregate works the same way. Load it by folding its stream
-(``Person.from_events(stream_id, events)``, the platform's one signature; an empty stream gives a blank aggregate), call a
-command, and append the returned :class:`DomainEvent` list with ``expected_version =
-aggregate.version``. Commands never change the aggregate they are called on: state changes
+(``Person.from_events(stream_id, events)``, the platform's one signature; an empty stream gives
+a blank aggregate), call a command, and append the returned :class:`DomainEvent` list with
+``expected_version = aggregate.version``. Commands never change the aggregate they are called on: state changes
 only by :meth:`Aggregate.apply`. Time is always passed in (timezone-aware ``now``); dates that
 matter to people (registration closing days, ages, school years) are read in the programme's
 time zone.
