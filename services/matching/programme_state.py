@@ -147,10 +147,11 @@ class ProgrammeState:
 
     def _consent(self, person_id: str) -> Tuple[bool, Optional[date]]:
         day = max(self.today, self.start) if self.start else self.today
+        # valid_from and valid_until are never null (match_consents)
         covering = [c for c in self.consents.get(person_id, [])
-                    if day_of(c["valid_from"]) <= day <= day_of(c["valid_until"])
-                    and (c["withdrawn_on"] is None or day < day_of(c["withdrawn_on"]))]
-        return bool(covering), max((day_of(c["valid_until"]) for c in covering), default=None)
+                    if date.fromisoformat(c["valid_from"]) <= day <= date.fromisoformat(c["valid_until"])
+                    and (c["withdrawn_on"] is None or day < date.fromisoformat(c["withdrawn_on"]))]
+        return bool(covering), max((date.fromisoformat(c["valid_until"]) for c in covering), default=None)
 
     def derive(self, person_id: str) -> None:
         """Recompute what decisions read about one person from the rows held."""
@@ -179,14 +180,14 @@ class ProgrammeState:
         communities = self._communities
         load = sum(1 for p in mine if p["mentor_id"] == person_id and p["status"] in ACTIVE)
         mentor = MentorCandidate(
-            id=person_id, age=row["age"], languages=profile.get("languages") or (),
-            areas=profile.get("areas") or (), place=profile.get("place"),
+            id=person_id, age=row["age"], languages=frozenset(profile.get("languages") or ()),
+            areas=frozenset(profile.get("areas") or ()), place=profile.get("place"),
             remote=bool(profile.get("remote")), capacity=profile.get("capacity"),
             current_load=load,
             community_member=bool(set(profile.get("community") or ()) & communities)
             if communities else True,
             consent=True, training=bool(row["training"]), vetting=bool(row["vetting_cleared"]),
-            withdrawn=gone, never_pair_with=profile.get("never_pair_with") or ())
+            withdrawn=gone, never_pair_with=frozenset(profile.get("never_pair_with") or ()))
         self.mentors[person_id] = mentor
         if self.mentor_index is not None:
             self.mentor_index.upsert(mentor)
@@ -198,12 +199,12 @@ class ProgrammeState:
         # first among the team's areas, so the others are scored too
         need = list((row["team_need"] or {}).get("areas") or [])
         self.mentees[person_id] = MenteeCandidate(
-            id=person_id, age=row["age"], languages=profile.get("languages") or (),
+            id=person_id, age=row["age"], languages=frozenset(profile.get("languages") or ()),
             areas=tuple(dict.fromkeys(need + list(profile.get("areas") or ()))), place=profile.get("place"),
             remote=bool(profile.get("remote")),
             preferred_mentor_ids=tuple(profile.get("preferred_mentors") or ()),
             excluded_mentor_ids=frozenset(profile.get("excluded_mentors") or ()),
-            never_pair_with=profile.get("never_pair_with") or (),
+            never_pair_with=frozenset(profile.get("never_pair_with") or ()),
             consent=consent, consent_valid_until=valid_until, training=True,
             withdrawn=gone, need_area=need[0] if need else None)
         as_mentee = [p for p in mine if p["mentee_id"] == person_id]

@@ -231,7 +231,7 @@ def pair_block(table: MentorTable, batch: MenteeBatch, sel, rows=None):
         elig &= knows
         if batch.need_weight:
             score += np.where(knows, batch.need_weight, 0).astype(np.int32)
-    pos = None
+    pos: Optional[np.ndarray] = None
     for k, i in enumerate(sel):
         ex, pref = batch.excluded[i], batch.preferred[i]
         if ex is None and pref is None:
@@ -240,9 +240,9 @@ def pair_block(table: MentorTable, batch: MenteeBatch, sel, rows=None):
             pos = np.full(n, -1, dtype=np.int64)
             pos[rows] = np.arange(len(rows))
         if ex is not None:
-            cols = ex if full else pos[ex]
+            cols = ex if pos is None else pos[ex]  # pos: only when not every row is paired
             elig[k, cols[cols >= 0]] = False
         if pref is not None:
-            cols = pref if full else pos[pref]
+            cols = pref if pos is None else pos[pref]
             score[k, cols[cols >= 0]] += batch.preferred_weight
     return elig, score
