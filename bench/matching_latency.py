@@ -142,7 +142,7 @@ def decision_alone(store, tenant, programme_id, repeat):
             marks = [time.perf_counter()]
             uow.guard_versions(programme_id)
             marks.append(time.perf_counter())
-            state = uow.state(programme_id)
+            state = uow.existing_state(programme_id)
             marks.append(time.perf_counter())
             index = state.index()
             marks.append(time.perf_counter())

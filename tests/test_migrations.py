@@ -125,7 +125,7 @@ def test_databases_made_by_an_earlier_release_upgrade_and_lose_nothing(release, 
         # the upgraded database takes decisions: the places the old pairings hold are counted
         with matching.transaction("old-release") as tx:
             programme = tx.conn.execute(text("SELECT programme_id FROM match_programmes")).scalar_one()
-            state = UnitOfWork(tx).state(programme)
+            state = UnitOfWork(tx).existing_state(programme)
             loads = read_model.loads(tx.conn, "old-release", programme)
             held = dict(tx.conn.execute(text("SELECT mentor_id, taken FROM match_places")).all())
         assert held == loads and sum(held.values()) == len(state.placed) > 0

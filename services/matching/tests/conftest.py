@@ -219,7 +219,9 @@ class Platform:
     def matching_store(self) -> EventStore:
         for container in self.runner.containers:
             if container.service_name == "matching":
-                return store_engine_of(container).store
+                store = store_engine_of(container).store
+                assert store is not None  # set once the container started
+                return store
         raise LookupError("matching")
 
     def tenant(self) -> Registration:

@@ -81,7 +81,9 @@ class Cluster:
     @property
     def matching(self) -> EventStore:
         [container] = self.replicas[0].containers
-        return store_engine_of(container).store
+        store = store_engine_of(container).store
+        assert store is not None  # set once the container started
+        return store
 
     def ready(self, queue: str) -> int:
         """Messages waiting in ``queue`` now (not the management API's delayed figures)."""
@@ -219,7 +221,7 @@ def check(cluster: Cluster, reg: Registration, people: Dict[str, Any]) -> Dict[s
     live: Dict[str, str] = {}
     for pid in programme_ids:
         with cluster.matching.transaction(tenant) as tx:
-            state = UnitOfWork(tx).state(pid)
+            state = UnitOfWork(tx).existing_state(pid)
             live.update({m.id: waiting_reason(state.rules, with_bars(state, m),
                                               state.mentors.values(), state.today) for m in state.pool()})
     assert set(live) == staying - paired

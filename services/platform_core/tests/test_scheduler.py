@@ -88,7 +88,9 @@ def containers():
 
 
 def store_of(container) -> EventStore:
-    return store_engine_of(container).store
+    store = store_engine_of(container).store
+    assert store is not None  # set once the container started
+    return store
 
 
 def count(store, event_type):
