@@ -16,6 +16,7 @@ import statistics
 import sys
 import time
 from datetime import date
+from typing import Dict
 
 import numpy as np
 
@@ -189,7 +190,7 @@ def main(argv=None):
     line("candidate edges / rounds / rows checked", f"{int(res.stats['edges'])} / {int(res.stats['rounds'])} / "
          f"{int(res.stats['rows_checked_exactly'])}")
     line("mean match percent", f"{statistics.mean(s.percent for _, _, s in res.pairs):.1f}")
-    reasons = {}
+    reasons: Dict[str, int] = {}
     for r in res.waiting.values():
         reasons[r] = reasons.get(r, 0) + 1
     line("waiting", ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))

@@ -46,6 +46,7 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from typing import Dict, List  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -135,7 +136,7 @@ def consumed(store, count):
 def decision_alone(store, tenant, programme_id, repeat):
     """``placement.place`` without its append, step by step: the guard-stream versions, the
     programme's state from the read model, its ``MentorIndex``, ``place_one``."""
-    steps = {"versions": [], "state": [], "index": [], "place_one": [], "total": []}
+    steps: Dict[str, List[float]] = {"versions": [], "state": [], "index": [], "place_one": [], "total": []}
     for _ in range(repeat):
         with store.transaction(tenant) as tx:
             uow = UnitOfWork(tx)

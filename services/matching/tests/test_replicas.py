@@ -93,7 +93,7 @@ class Cluster:
     def dead_letters(self) -> List[str]:
         with Connection(self.amqp_uri) as conn:
             channel = conn.default_channel
-            out = []
+            out: List[str] = []
             while True:
                 message = channel.basic_get(f"{CONSUMER}.dead-letter", no_ack=True)
                 if message is None:

@@ -8,6 +8,7 @@ import sys
 import textwrap
 import uuid
 from collections import defaultdict
+from typing import DefaultDict
 
 import amqp
 import eventlet
@@ -41,7 +42,7 @@ notes_table = Table(
     Column("stream_id", String(64), nullable=False),
     Column("n", Integer, nullable=False),
 )
-attempts = defaultdict(int)
+attempts: DefaultDict[str, int] = defaultdict(int)
 
 
 class Producer(CatchUpFeed):

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from typing import Any, List
 
 import pytest
 from kombu import Connection, Exchange, Queue
@@ -38,7 +39,7 @@ def bind_queue(amqp_uri, name, key, exchange=EVENTS_EXCHANGE):
 
 
 def drain(amqp_uri, queue, expected, timeout=10):
-    got = []
+    got: List[Any] = []
     with Connection(amqp_uri) as conn:
         def more():
             while True:
