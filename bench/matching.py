@@ -16,13 +16,22 @@ import statistics
 import sys
 import time
 from datetime import date
+from typing import Dict
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from services.matching.domain import (MatchingRules, MenteeCandidate, MentorCandidate,  # noqa: E402
-                                      MentorIndex, assign_cohort, eligible, place_one, score)
+from services.matching.domain import (  # noqa: E402
+    MatchingRules,
+    MenteeCandidate,
+    MentorCandidate,
+    MentorIndex,
+    assign_cohort,
+    eligible,
+    place_one,
+    score,
+)
 from services.matching.domain.encoding import MenteeBatch, MentorTable, pair_block  # noqa: E402
 
 TODAY = date(2025, 2, 10)
@@ -50,7 +59,7 @@ def make_people(n_mentees: int, n_mentors: int, seed: int, prefix: str = ""):
     rng = np.random.default_rng(seed)
     mentor_ids = [f"{prefix}mentor-{k:06d}" for k in range(n_mentors)]
     mentors = []
-    for k, mid in enumerate(mentor_ids):
+    for mid in mentor_ids:
         n_areas = int(rng.integers(2, 5))
         mentors.append(MentorCandidate(
             id=mid, age=int(rng.integers(20, 70)) if rng.random() > 0.02 else 19,
@@ -143,7 +152,8 @@ def lp_dual_check(rules, mentors, mentees, today, result):
         mentee, mentor = mentees[i], by_id[table.ids[j]]
         elig, sc = pair_block(table, batch, [i], [j])
         plain_ok = not eligible(rules, mentor, mentee, today)
-        if bool(elig[0, 0] and room[j] > 0) != plain_ok or (plain_ok and sc[0, 0] != score(rules, mentor, mentee).total):
+        encoded_ok = bool(elig[0, 0] and room[j] > 0)
+        if encoded_ok != plain_ok or (plain_ok and sc[0, 0] != score(rules, mentor, mentee).total):
             disagree += 1
     return worst >= 0, dual_value, primal_value, disagree
 
@@ -180,7 +190,7 @@ def main(argv=None):
     line("candidate edges / rounds / rows checked", f"{int(res.stats['edges'])} / {int(res.stats['rounds'])} / "
          f"{int(res.stats['rows_checked_exactly'])}")
     line("mean match percent", f"{statistics.mean(s.percent for _, _, s in res.pairs):.1f}")
-    reasons = {}
+    reasons: Dict[str, int] = {}
     for r in res.waiting.values():
         reasons[r] = reasons.get(r, 0) + 1
     line("waiting", ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
@@ -196,7 +206,8 @@ def main(argv=None):
     g_paired, g_total = greedy_fcfs(RULES, mentors, mentees, TODAY)
     g_time = time.perf_counter() - t
     line("greedy first-come-first-served: paired/score", f"{g_paired} / {g_total}  ({g_time:.2f} s)")
-    line("optimal / greedy: paired, score", f"{res.paired / max(g_paired, 1):.4f}, {res.total_score / max(g_total, 1):.4f}")
+    line("optimal / greedy: paired, score",
+         f"{res.paired / max(g_paired, 1):.4f}, {res.total_score / max(g_total, 1):.4f}")
     line("mean score per pair optimal / greedy",
          f"{res.total_score / max(res.paired, 1):.2f} / {g_total / max(g_paired, 1):.2f}")
 
@@ -207,7 +218,8 @@ def main(argv=None):
     t = time.perf_counter()
     m_paired, m_total, n_edges = exact_milp(RULES, xm, xt, TODAY)
     line("MILP: eligible pairs / time (s)", f"{n_edges} / {time.perf_counter() - t:.2f}")
-    line("assign_cohort: paired / score / time (s)", f"{small.paired} / {small.total_score} / {small.solver_seconds:.3f}")
+    line("assign_cohort: paired / score / time (s)",
+         f"{small.paired} / {small.total_score} / {small.solver_seconds:.3f}")
     line("MILP:          paired / score", f"{m_paired} / {m_total}")
     line("equal", (small.paired, small.total_score) == (m_paired, m_total))
 

@@ -46,6 +46,7 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from typing import Dict, List  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -54,13 +55,19 @@ from kombu import Connection  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from services.matching.domain import MentorIndex, place_one  # noqa: E402
 from services.matching.decisions import UnitOfWork  # noqa: E402
 from services.matching.decisions.waiting import with_bars  # noqa: E402
+from services.matching.domain import MentorIndex, place_one  # noqa: E402
 from services.matching.service import REGISTRATION_EVENTS, MatchingService  # noqa: E402
-from services.matching.tests.conftest import (MATCHING_NOW, OPERATOR_TOKEN, PLATFORM_SECRET,  # noqa: E402
-                                              Registration, RegistrationFeed, free_port,
-                                              programme_settings)
+from services.matching.tests.conftest import (  # noqa: E402
+    MATCHING_NOW,
+    OPERATOR_TOKEN,
+    PLATFORM_SECRET,
+    Registration,
+    RegistrationFeed,
+    free_port,
+    programme_settings,
+)
 from services.platform_core.clock import ManualClock  # noqa: E402
 from services.platform_core.db import make_engine  # noqa: E402
 from services.platform_core.dependencies import store_engine_of  # noqa: E402
@@ -129,21 +136,21 @@ def consumed(store, count):
 def decision_alone(store, tenant, programme_id, repeat):
     """``placement.place`` without its append, step by step: the guard-stream versions, the
     programme's state from the read model, its ``MentorIndex``, ``place_one``."""
-    steps = {"versions": [], "state": [], "index": [], "place_one": [], "total": []}
+    steps: Dict[str, List[float]] = {"versions": [], "state": [], "index": [], "place_one": [], "total": []}
     for _ in range(repeat):
         with store.transaction(tenant) as tx:
             uow = UnitOfWork(tx)
             marks = [time.perf_counter()]
             uow.guard_versions(programme_id)
             marks.append(time.perf_counter())
-            state = uow.state(programme_id)
+            state = uow.existing_state(programme_id)
             marks.append(time.perf_counter())
             index = state.index()
             marks.append(time.perf_counter())
             mentee = next(iter(state.mentees.values()))
             place_one(state.rules, index, with_bars(state, mentee), state.today)
             marks.append(time.perf_counter())
-        for name, start, end in zip(steps, marks, marks[1:]):
+        for name, start, end in zip(steps, marks, marks[1:], strict=False):  # "total" is no step between marks
             steps[name].append(end - start)
         steps["total"].append(marks[-1] - marks[0])
     return steps, len(state.mentors) + len(state.mentees)

@@ -46,8 +46,8 @@ from matching import make_people  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
 from services.matching import read_model  # noqa: E402
-from services.matching.domain import place_one  # noqa: E402
 from services.matching.decisions import UnitOfWork, placement  # noqa: E402
+from services.matching.domain import place_one  # noqa: E402
 from services.matching.programme_state import load_whole, states_of, today_in  # noqa: E402
 from services.matching.tests.conftest import MATCHING_NOW, Registration, programme_settings  # noqa: E402
 from services.platform_core import tenancy  # noqa: E402
@@ -107,7 +107,8 @@ def fill(store: EventStore, tenant: str, programme_id: str, people: int, seed: i
                              "confirmed_at": when, "confirmed_by": "automatic", "version": 1})
             paired += 1
     with store.transaction("*") as tx:
-        for table, rows in ((read_model.participants, participants), (read_model.people, persons), (read_model.pairings, pairings)):
+        for table, rows in ((read_model.participants, participants), (read_model.people, persons),
+                            (read_model.pairings, pairings)):
             for start in range(0, len(rows), 5000):
                 tx.conn.execute(insert(table), rows[start:start + 5000])
         read_model.record_changes(tx.conn, tenant, programme_id, ())

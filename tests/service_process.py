@@ -65,5 +65,6 @@ def stop(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 10.0) -
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-        raise AssertionError(f"the process did not stop within {timeout}s of {sig!r}:\n{process.stdout.read()}")
+        output = process.stdout.read()
+        raise AssertionError(f"the process did not stop within {timeout}s of {sig!r}:\n{output}") from None
     return time.monotonic() - started

@@ -9,13 +9,13 @@ import pytest
 import requests
 from click.testing import CliRunner
 from kombu import Connection
+from service_process import PROBE, free_port, mentoring, service_env, stop, wait_http
 
 from services.platform_core import registry
 from services.platform_core.cli import build_config, cli
 from services.platform_core.db import make_engine
 from services.platform_core.events import DomainEvent
 from services.platform_core.store import EventStore
-from service_process import PROBE, free_port, mentoring, service_env, stop, wait_http
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +50,7 @@ def test_services_lists_what_is_available_and_why_not():
     assert result.exit_code == 0
     for name in registry.SERVICES:
         assert name in result.output
-    for name, why in registry.unavailable_services().items():
+    for why in registry.unavailable_services().values():
         assert why in result.output
 
 

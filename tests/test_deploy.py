@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from service_process import ROOT, free_port, stop, wait_http
 
 from services.platform_core import registry
 from services.platform_core.testing import temporary_database
-from service_process import ROOT, free_port, stop, wait_http
 
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
@@ -134,7 +134,8 @@ def test_docker_compose_config_validates_when_the_plugin_is_there():
     probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True)
     if probe.returncode != 0:
         pytest.skip("the docker compose plugin is not installed here")
-    done = subprocess.run(["docker", "compose", "-f", str(COMPOSE), "--profile", "sessions", "--profile", "notifications", "config", "-q"],
+    done = subprocess.run(["docker", "compose", "-f", str(COMPOSE), "--profile", "sessions",
+                           "--profile", "notifications", "config", "-q"],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
 

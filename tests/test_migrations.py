@@ -15,6 +15,7 @@ import json
 import socket
 import subprocess
 from pathlib import Path
+from typing import Dict
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -125,9 +126,9 @@ def test_databases_made_by_an_earlier_release_upgrade_and_lose_nothing(release, 
         # the upgraded database takes decisions: the places the old pairings hold are counted
         with matching.transaction("old-release") as tx:
             programme = tx.conn.execute(text("SELECT programme_id FROM match_programmes")).scalar_one()
-            state = UnitOfWork(tx).state(programme)
+            state = UnitOfWork(tx).existing_state(programme)
             loads = read_model.loads(tx.conn, "old-release", programme)
-            held = dict(tx.conn.execute(text("SELECT mentor_id, taken FROM match_places")).all())
+            held: Dict[str, int] = dict(tx.conn.execute(text("SELECT mentor_id, taken FROM match_places")).all())
         assert held == loads and sum(held.values()) == len(state.placed) > 0
         # and a second start changes nothing
         assert upgrade_database(matching, [read_model.metadata, tenancy.metadata], read_model.PROJECTIONS,

@@ -25,7 +25,8 @@ def test_registration_stores_the_contracts_defaults():
     minimal.get("content", {}).pop("cadence", None)
     stored = ProgrammeSettings.from_dict(minimal).to_dict()
     for path, value in DEFAULTS.items():
-        assert _at(stored, path) == value, f"registration stores {path}={_at(stored, path)!r}, the contracts say {value!r}"
+        assert _at(stored, path) == value, (
+            f"registration stores {path}={_at(stored, path)!r}, the contracts say {value!r}")
 
 
 def test_matching_reads_an_unset_value_as_the_contracts_default():

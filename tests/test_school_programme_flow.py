@@ -9,14 +9,15 @@ same events, pairs the pupil with the parent exactly once.
 import json
 import socket
 from datetime import datetime, timezone
+from typing import Any, List
 
 import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.containers import ServiceContainer
 
 from services.matching.service import MatchingService
-from services.platform_core.scheduler import scheduler_of
 from services.platform_core.envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, Envelope
+from services.platform_core.scheduler import scheduler_of
 from services.platform_core.testing import assert_valid_event, temporary_database, wait_for
 from services.registration.tests import builders
 from services.registration.tests.conftest import OPERATOR_TOKEN, PLATFORM_SECRET, running_service
@@ -102,7 +103,7 @@ def test_a_school_programme_set_up_as_a_subscriber_sees_it(platform):
     assert consent.status_code == 200, consent.text
 
     # nothing is paired before the programme's round date (21 Feb): then the round runs
-    school_messages = []
+    school_messages: List[Any] = []
     wait_for(lambda: any(Envelope.from_message(m.body).payload.get("reason") == "awaiting_round"
                          for m in received(amqp_uri, "watch-school", school_messages)),
              timeout=20, message="the pupil to wait for the round")

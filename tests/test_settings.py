@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from service_process import mentoring, service_env
 
 from services.platform_core import settings
 from services.platform_core.cli import build_config, cli
-from service_process import mentoring, service_env
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -147,10 +147,11 @@ class ProgrammeState:
 
     def _consent(self, person_id: str) -> Tuple[bool, Optional[date]]:
         day = max(self.today, self.start) if self.start else self.today
+        # valid_from and valid_until are never null (match_consents)
         covering = [c for c in self.consents.get(person_id, [])
-                    if day_of(c["valid_from"]) <= day <= day_of(c["valid_until"])
-                    and (c["withdrawn_on"] is None or day < day_of(c["withdrawn_on"]))]
-        return bool(covering), max((day_of(c["valid_until"]) for c in covering), default=None)
+                    if date.fromisoformat(c["valid_from"]) <= day <= date.fromisoformat(c["valid_until"])
+                    and (c["withdrawn_on"] is None or day < date.fromisoformat(c["withdrawn_on"]))]
+        return bool(covering), max((date.fromisoformat(c["valid_until"]) for c in covering), default=None)
 
     def derive(self, person_id: str) -> None:
         """Recompute what decisions read about one person from the rows held."""
@@ -170,32 +171,40 @@ class ProgrammeState:
         profile = row["profile"] or {}
         gone = bool(row["withdrawn"] or row["erased"])
         if row["role"] == "mentor":
-            communities = self._communities
-            load = sum(1 for p in mine if p["mentor_id"] == person_id and p["status"] in ACTIVE)
-            mentor = MentorCandidate(
-                id=person_id, age=row["age"], languages=profile.get("languages") or (),
-                areas=profile.get("areas") or (), place=profile.get("place"),
-                remote=bool(profile.get("remote")), capacity=profile.get("capacity"),
-                current_load=load,
-                community_member=bool(set(profile.get("community") or ()) & communities)
-                if communities else True,
-                consent=True, training=bool(row["training"]), vetting=bool(row["vetting_cleared"]),
-                withdrawn=gone, never_pair_with=profile.get("never_pair_with") or ())
-            self.mentors[person_id] = mentor
-            if self.mentor_index is not None:
-                self.mentor_index.upsert(mentor)
-            return
+            self._derive_mentor(person_id, row, profile, gone, mine)
+        else:
+            self._derive_mentee(person_id, row, profile, gone, mine)
+
+    def _derive_mentor(self, person_id: str, row: Dict[str, Any], profile: Dict[str, Any], gone: bool,
+                       mine: List[Dict[str, Any]]) -> None:
+        communities = self._communities
+        load = sum(1 for p in mine if p["mentor_id"] == person_id and p["status"] in ACTIVE)
+        mentor = MentorCandidate(
+            id=person_id, age=row["age"], languages=frozenset(profile.get("languages") or ()),
+            areas=frozenset(profile.get("areas") or ()), place=profile.get("place"),
+            remote=bool(profile.get("remote")), capacity=profile.get("capacity"),
+            current_load=load,
+            community_member=bool(set(profile.get("community") or ()) & communities)
+            if communities else True,
+            consent=True, training=bool(row["training"]), vetting=bool(row["vetting_cleared"]),
+            withdrawn=gone, never_pair_with=frozenset(profile.get("never_pair_with") or ()))
+        self.mentors[person_id] = mentor
+        if self.mentor_index is not None:
+            self.mentor_index.upsert(mentor)
+
+    def _derive_mentee(self, person_id: str, row: Dict[str, Any], profile: Dict[str, Any], gone: bool,
+                       mine: List[Dict[str, Any]]) -> None:
         consent, valid_until = self._consent(person_id) if row["consent_required"] else (True, None)
         # a team's need (seed 003): the mentor must know its first area; the need's areas rank
         # first among the team's areas, so the others are scored too
         need = list((row["team_need"] or {}).get("areas") or [])
         self.mentees[person_id] = MenteeCandidate(
-            id=person_id, age=row["age"], languages=profile.get("languages") or (),
+            id=person_id, age=row["age"], languages=frozenset(profile.get("languages") or ()),
             areas=tuple(dict.fromkeys(need + list(profile.get("areas") or ()))), place=profile.get("place"),
             remote=bool(profile.get("remote")),
             preferred_mentor_ids=tuple(profile.get("preferred_mentors") or ()),
             excluded_mentor_ids=frozenset(profile.get("excluded_mentors") or ()),
-            never_pair_with=profile.get("never_pair_with") or (),
+            never_pair_with=frozenset(profile.get("never_pair_with") or ()),
             consent=consent, consent_valid_until=valid_until, training=True,
             withdrawn=gone, need_area=need[0] if need else None)
         as_mentee = [p for p in mine if p["mentee_id"] == person_id]
@@ -210,8 +219,18 @@ class ProgrammeState:
             self.ended.add(person_id)
         else:
             self.ended.discard(person_id)
+        barred |= self._derive_requests(person_id)
+        if barred:
+            self.barred[person_id] = barred
+        else:
+            self.barred.pop(person_id, None)
+
+    def _derive_requests(self, person_id: str) -> Set[str]:
+        """A mentee's open request and the mentors its current choice asked (when mentees
+        choose); returns the mentors whose requests closed without a pairing."""
         self.open_requests.pop(person_id, None)
         self.asked.pop(person_id, None)
+        barred: Set[str] = set()
         if self.mode == "mentee_chooses":
             choice = self.choices.get(person_id)
             requests = sorted((self.requests[i] for i in self.requests_of.get(person_id, ())
@@ -224,10 +243,7 @@ class ProgrammeState:
                     self.open_requests[person_id] = r
                 elif r["status"] in CLOSED_WITHOUT_PAIR:  # not offered to them again
                     barred.add(r["mentor_id"])
-        if barred:
-            self.barred[person_id] = barred
-        else:
-            self.barred.pop(person_id, None)
+        return barred
 
     # -- loading ----------------------------------------------------------------------------------
 

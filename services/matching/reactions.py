@@ -65,7 +65,7 @@ def _consent_withdrawn(uow: UnitOfWork, event: Envelope) -> None:
             continue
         state = uow.state(row["programme_id"])
         mentee = state.mentees.get(person) if state else None
-        if mentee is None or mentee.consent:
+        if state is None or mentee is None or mentee.consent:
             continue
         if person in state.placed:
             leaving.release(uow, row["programme_id"], person, reason="consent_withdrawn",

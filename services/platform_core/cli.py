@@ -69,6 +69,7 @@ import logging  # noqa: E402
 import signal  # noqa: E402
 import time  # noqa: E402
 from datetime import datetime  # noqa: E402
+from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Dict, List, Mapping, Optional  # noqa: E402
 
@@ -113,7 +114,7 @@ def metrics_port_for(service: str, environ: Mapping[str, str]):
         setting = settings.BY_NAME[name]
         raw = (environ.get(setting.variable(service)) or "").strip()
         if raw:
-            return _checked(lambda: setting.parse(setting.variable(service), raw))
+            return _checked(partial(setting.parse, setting.variable(service), raw))
     return registry.METRICS_PORTS.get(service, 0)
 
 
@@ -242,7 +243,7 @@ def run_command(services):
             exit_code = 1
             break
         time.sleep(0.2)
-    for name, child in children.items():
+    for child in children.values():
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
@@ -277,8 +278,6 @@ def run_one_command(service):
 
 
 def _serve(service_cls, config: Dict) -> None:
-    import errno
-
     import eventlet
     from nameko.runners import ServiceRunner
 
@@ -304,15 +303,7 @@ def _serve(service_cls, config: Dict) -> None:
     signal.signal(signal.SIGINT, shutdown)
     parent = os.environ.get("MENTORING_PARENT_PID")
     if parent:  # started by ``mentoring run``: stop if it disappears
-        def watch_parent():
-            while os.getppid() == int(parent):
-                eventlet.sleep(1.0)
-            if not state["stopping"]:
-                log.warning("parent process %s is gone: stopping", parent)
-                state["stopping"] = True
-                runner.stop()
-
-        eventlet.spawn_n(watch_parent)
+        eventlet.spawn_n(_stop_when_parent_is_gone, runner, state, parent)
 
     runner.start()
     state["started"] = True
@@ -320,6 +311,28 @@ def _serve(service_cls, config: Dict) -> None:
              config.get("WEB_SERVER_ADDRESS"), _metrics_port() or "(off)")
     if state["pending"] is not None:
         shutdown(state["pending"], None)
+    _wait_until_stopped(runner, shutdown)
+    log.info("stopped")
+
+
+def _stop_when_parent_is_gone(runner, state: Dict, parent: str) -> None:
+    """Run in a green thread: stops the runner once the parent process (pid ``parent``) is gone."""
+    import eventlet
+
+    while os.getppid() == int(parent):
+        eventlet.sleep(1.0)
+    if not state["stopping"]:
+        log.warning("parent process %s is gone: stopping", parent)
+        state["stopping"] = True
+        runner.stop()
+
+
+def _wait_until_stopped(runner, shutdown) -> None:
+    """Waits for the runner's containers to stop; Ctrl-C while waiting is a SIGINT to ``shutdown``."""
+    import errno
+
+    import eventlet
+
     waiting = eventlet.spawn(runner.wait)
     while True:
         try:
@@ -331,7 +344,6 @@ def _serve(service_cls, config: Dict) -> None:
             raise
         except KeyboardInterrupt:
             shutdown(signal.SIGINT, None)
-    log.info("stopped")
 
 
 def _metrics_port():
@@ -655,7 +667,7 @@ def check_command(services, check_http, timeout):
 
         with Connection(amqp_uri, connect_timeout=timeout) as connection:
             connection.ensure_connection(max_retries=1)
-            connection.default_channel  # opens a channel: the vhost and permissions are right
+            _ = connection.default_channel  # opens a channel: the vhost and permissions are right
         report(True, "rabbitmq", _hide_password(amqp_uri))
     except Exception as exc:
         report(False, "rabbitmq", f"{_hide_password(amqp_uri)}: {exc}")

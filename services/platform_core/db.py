@@ -8,9 +8,8 @@ of failing with "database is locked" half-way through a read-then-write.
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import DateTime, create_engine, event
 from sqlalchemy.engine import Engine, make_url

@@ -16,8 +16,8 @@ from typing import Any, Dict, List, Tuple
 
 from sqlalchemy import text
 
-from .metrics import FAILURES
 from . import settings
+from .metrics import FAILURES
 
 #: how long a dead-lettering for an outage keeps a process "degraded" (seconds)
 DEGRADED_SECONDS = 3600.0

@@ -137,21 +137,29 @@ class _Builder:
         if isinstance(field, fields.Enum):
             return {"enum": [m.value if field.by_value else m.name for m in field.enum]}
         if isinstance(field, fields.Mapping):  # Dict
-            described: Dict[str, Any] = {"type": "object"}
-            if field.key_field is not None:
-                keys = self.field(field.key_field)
-                if keys != {"type": "string"}:
-                    described["propertyNames"] = keys
-            if field.value_field is not None:
-                described["additionalProperties"] = self.field(field.value_field)
-            return described
-        for kind, shape in _FORMATS:
-            if isinstance(field, kind):
-                return dict(shape)
-        if type(field) is fields.Raw:
-            return {}
-        raise UnsupportedField(f"no JSON Schema for {type(field).__module__}.{type(field).__name__}: "
-                               "give the field class a json_schema attribute")
+            return self._mapping(field)
+        return _scalar(field)
+
+    def _mapping(self, field: fields.Mapping) -> Dict[str, Any]:
+        described: Dict[str, Any] = {"type": "object"}
+        if field.key_field is not None:
+            keys = self.field(field.key_field)
+            if keys != {"type": "string"}:
+                described["propertyNames"] = keys
+        if field.value_field is not None:
+            described["additionalProperties"] = self.field(field.value_field)
+        return described
+
+
+def _scalar(field: fields.Field) -> Dict[str, Any]:
+    """The shape of a field that holds no other fields: a JSON type and format, or anything (Raw)."""
+    for kind, shape in _FORMATS:
+        if isinstance(field, kind):
+            return dict(shape)
+    if type(field) is fields.Raw:
+        return {}
+    raise UnsupportedField(f"no JSON Schema for {type(field).__module__}.{type(field).__name__}: "
+                           "give the field class a json_schema attribute")
 
 
 def _constraints(field: fields.Field, shape: Dict[str, Any]) -> Dict[str, Any]:

@@ -9,6 +9,7 @@ import logging
 
 from nameko.extensions import SharedExtension
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
 from . import settings
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class MetricsServer(SharedExtension):
         if _started_port is not None:  # one endpoint per process serves every service in it
             self.port = _started_port
             return
-        server, _thread = start_http_server(int(wanted), addr=settings.value(self.container.config, "METRICS_ADDRESS") or "127.0.0.1")
+        address = settings.value(self.container.config, "METRICS_ADDRESS") or "127.0.0.1"
+        server, _thread = start_http_server(int(wanted), addr=address)
         _started_port = self.port = server.server_port
         log.info("metrics on port %s", self.port)

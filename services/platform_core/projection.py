@@ -122,7 +122,8 @@ class ConsumedProjection(Projection):
 
         config = {"AMQP_URI": amqp_uri or os.environ.get("AMQP_URI") or settings.DEFAULT_AMQP_URI}
         if timeout is None:
-            timeout = settings.read(os.environ, "REBUILD_RPC_TIMEOUT") or settings.BY_NAME["REBUILD_RPC_TIMEOUT"].default
+            timeout = (settings.read(os.environ, "REBUILD_RPC_TIMEOUT")
+                       or settings.BY_NAME["REBUILD_RPC_TIMEOUT"].default)
         with ClusterRpcProxy(config, timeout=float(timeout)) as cluster:
             feed = getattr(cluster, self.source_service)
 

@@ -71,13 +71,13 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from . import settings
 from .dependencies import clock_from, store_engine_of
 from .envelope import TENANT_ID, new_id
 from .faults import is_infrastructure_failure
 from .lease import process_identity
 from .metrics import FAILURES, SCHEDULED_JOBS
 from .store import ALL_TENANTS, EventStore, StoreTransaction, TenantMismatch, scheduled_jobs_table
-from . import settings
 
 log = logging.getLogger(__name__)
 

@@ -57,15 +57,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Optional, Tuple
 
-from sqlalchemy import (Boolean, Column, MetaData, String, Table, and_, delete, insert,
-                        select, update)
+from sqlalchemy import Boolean, Column, MetaData, String, Table, and_, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
+from . import settings
 from .db import UtcDateTime
 from .envelope import TENANT_ID, Actor, Envelope
 from .projection import Projection
 from .web import Forbidden, NotFound, ServiceUnavailable, Unauthorized
-from . import settings
 
 OPERATOR, COORDINATOR, PARTICIPANT = "operator", "coordinator", "participant"
 KEY_PREFIX, TOKEN_PREFIX = "mk_", "pt_"

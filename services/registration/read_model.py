@@ -14,11 +14,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from services.platform_core.db import UtcDateTime
-from sqlalchemy import (JSON, Boolean, Column, Integer, MetaData, String, Table, delete,
-                        insert, select, update)
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
+from services.platform_core.db import UtcDateTime
 from services.platform_core.envelope import Envelope
 from services.platform_core.projection import Projection
 from services.registration import domain

@@ -21,15 +21,14 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
-from services.matching import store as rm  # noqa: E402
-from services.matching.matcher import Matcher  # noqa: E402
-from services.matching.tests.conftest import Registration, programme_settings  # noqa: E402
+from services.matching import store as rm  # type: ignore[attr-defined]  # noqa: E402 - an earlier release's module
+from services.matching.matcher import Matcher  # type: ignore[import-not-found]  # noqa: E402 - likewise
+from services.matching.tests.conftest import MATCHING_NOW, Registration, programme_settings  # noqa: E402
 from services.platform_core import tenancy  # noqa: E402
 from services.platform_core.clock import ManualClock  # noqa: E402
 from services.platform_core.db import make_engine  # noqa: E402
 from services.platform_core.store import EventStore  # noqa: E402
 from services.platform_core.testing import temporary_database  # noqa: E402
-from services.matching.tests.conftest import MATCHING_NOW  # noqa: E402
 
 
 def main(output: str) -> None:

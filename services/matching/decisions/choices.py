@@ -18,9 +18,18 @@ from services.platform_core.scheduler import schedule as schedule_job
 from .. import read_model
 from ..domain import MenteeCandidate, Waiting, eligible, score
 from ..domain.pairing import PAIRING, pair, waitlisted
-from ..domain.requests import (AWAITING_ANSWER, AWAITING_CHOICE, NO_MENTOR_ACCEPTED, OPEN, REQUEST,
-                               MentorRequest, mentors_chosen, next_mentor, requested,
-                               shortlist_offered)
+from ..domain.requests import (
+    AWAITING_ANSWER,
+    AWAITING_CHOICE,
+    NO_MENTOR_ACCEPTED,
+    OPEN,
+    REQUEST,
+    MentorRequest,
+    mentors_chosen,
+    next_mentor,
+    requested,
+    shortlist_offered,
+)
 from ..programme_state import ProgrammeState
 from .errors import BadChoice, NotFoundError, RuleFailed, StateConflict
 from .unit_of_work import UnitOfWork
@@ -54,9 +63,7 @@ def offers(uow: UnitOfWork, state: ProgrammeState, mentees: Iterable[MenteeCandi
 
 
 def _chooser(uow: UnitOfWork, programme_id: str, mentee_id: str) -> ProgrammeState:
-    state = uow.state(programme_id)
-    if state is None:
-        raise NotFoundError(f"programme {programme_id} not found")
+    state = uow.existing_state(programme_id)
     mentee = state.mentees.get(mentee_id)
     if mentee is None or mentee.withdrawn:
         raise NotFoundError(f"mentee {mentee_id} not found in programme {programme_id}")
@@ -196,7 +203,7 @@ def _answer_no(uow: UnitOfWork, programme_id, request_id, mentor_id, close) -> O
     versions = uow.guard_versions(programme_id)
     request = request_of(uow, programme_id, request_id, mentor_id)
     closing = close(request)
-    state = uow.state(programme_id)
+    state = uow.existing_state(programme_id)
     events: List[DomainEvent] = []
     expected = dict(versions)
     close_request(uow, state, request, closing, events, expected, advance=True)
@@ -213,7 +220,7 @@ def accept(uow: UnitOfWork, programme_id: str, request_id: str, mentor_id: Optio
     request = request_of(uow, programme_id, request_id, mentor_id)
     pairing_id = str(uuid.uuid4())
     accepted = request.accept(pairing_id=pairing_id, now=uow.now)
-    state = uow.state(programme_id)
+    state = uow.existing_state(programme_id)
     mentor = state.mentors.get(request.mentor_id)
     mentee = state.mentees.get(request.mentee_id)
     if mentor is None or mentee is None:
@@ -259,7 +266,7 @@ def cancel_requests(uow: UnitOfWork, programme_id: str, person_id: str, reason: 
     if programme is None or programme["mode"] != "mentee_chooses":
         return
     versions = uow.guard_versions(programme_id)
-    state = uow.state(programme_id)
+    state = uow.existing_state(programme_id)
     events: List[DomainEvent] = []
     expected = dict(versions)
     for row in list(state.open_requests.values()):

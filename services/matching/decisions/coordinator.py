@@ -36,7 +36,7 @@ def approve(uow: UnitOfWork, programme_id: str, pairing_id: str, version: Option
     uow.guard_versions(programme_id)
     pairing = pairing_of(uow, programme_id, pairing_id, version)
     if pairing.status == PROPOSED:
-        state = uow.state(programme_id)
+        state = uow.existing_state(programme_id)
         mentor, mentee = state.mentors.get(pairing.mentor_id), state.mentees.get(pairing.mentee_id)
         if mentor is None or mentee is None:
             raise RuleFailed("the mentor or the mentee no longer takes part", ["not_taking_part"])
@@ -78,9 +78,7 @@ def assign(uow: UnitOfWork, programme_id: str, mentor_id: str, mentee_id: str) -
     """A coordinator pairs two people by hand: every hard rule is checked (a coordinator
     may re-pair a pair they rejected before); an open proposal of the mentee is replaced."""
     versions = uow.guard_versions(programme_id)
-    state = uow.state(programme_id)
-    if state is None:
-        raise NotFoundError(f"programme {programme_id} not found")
+    state = uow.existing_state(programme_id)
     failures = []
     if mentor_id not in state.mentors:
         failures.append("not_a_mentor_of_this_programme")
@@ -129,9 +127,7 @@ def run_round(uow: UnitOfWork, programme_id: str) -> Dict[str, Any]:
     against the mentors' remaining places. Open proposals the round keeps stay as they
     are; the others are replaced (rejected by the system as ``superseded``)."""
     versions = uow.guard_versions(programme_id)
-    state = uow.state(programme_id)
-    if state is None:
-        raise NotFoundError(f"programme {programme_id} not found")
+    state = uow.existing_state(programme_id)
     if state.mode == "mentee_chooses":
         raise RuleFailed("in this programme mentees choose their mentor from a short list; "
                          "there is no cohort round", ["mode_is_mentee_chooses"])
@@ -185,7 +181,8 @@ def candidates(uow: UnitOfWork, programme_id: str, mentee_id: str) -> Dict[str, 
     blocked = mentee_failures(state.rules, mentee, state.today)
     if blocked:
         raise RuleFailed("nobody can be paired with them yet: " + ", ".join(blocked), blocked)
-    suitable, unsuitable = [], []
+    suitable: List[Dict[str, Any]] = []
+    unsuitable: List[Dict[str, Any]] = []
     for mentor in sorted(state.mentors.values(), key=lambda m: m.id):
         if mentor.withdrawn:
             continue

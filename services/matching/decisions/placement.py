@@ -103,7 +103,7 @@ def reserve(uow: UnitOfWork, programme_id: str) -> Dict[str, Any]:
     """Who waits, and why: mentees (live reason, recorded reason, since when) and mentors
     with free places (and what keeps them from being matched, if anything). Read within
     the programme's turn: the kept state is the next decision's to change."""
-    state = uow.state(programme_id)
+    state = uow.existing_state(programme_id)
     mentees = []
     for mentee in state.pool():
         recorded = state.waiting.get(mentee.id) or {}

@@ -3,7 +3,7 @@ matching window) kept in step with its settings, and what each job does when it 
 Jobs run on the injected clock, claimed by one replica (:mod:`services.platform_core.scheduler`)."""
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
@@ -39,16 +39,20 @@ def _schedule_on(uow: UnitOfWork, programme: Dict[str, Any], kind: str,
                  value: Optional[str]) -> Optional[datetime]:
     programme_id = programme["programme_id"]
     day = day_of(value)
-    key = f"{programme_id}@{day.isoformat()}" if day else None
+    key = _job_key(programme_id, day) if day else None
     for job in list_jobs(uow.tx, kind=kind, pending_only=True):
         if job.key.startswith(f"{programme_id}@") and job.key != key:
             cancel_job(uow.tx, kind, job.key)
     if day is None:
         return None
     due = datetime.combine(day, time(0), ZoneInfo(programme["time_zone"]))
-    schedule_job(uow.tx, kind=kind, key=key, due_at=due,
+    schedule_job(uow.tx, kind=kind, key=_job_key(programme_id, day), due_at=due,
                  payload={"programme_id": programme_id, "date": day.isoformat()})
     return due
+
+
+def _job_key(programme_id: str, day: date) -> str:
+    return f"{programme_id}@{day.isoformat()}"
 
 
 def _dated(uow: UnitOfWork, programme_id: str, setting: str, day: str) -> Optional[Dict[str, Any]]:

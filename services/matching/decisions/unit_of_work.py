@@ -76,6 +76,14 @@ class UnitOfWork:
             return None
         return self.states.state(self.tx, programme)
 
+    def existing_state(self, programme_id: str) -> ProgrammeState:
+        """:meth:`state` of a programme that must exist (the caller found it, or one of its
+        requests or pairings); :class:`NotFoundError` when it does not."""
+        state = self.state(programme_id)
+        if state is None:
+            raise NotFoundError(f"programme {programme_id} not found")
+        return state
+
     def programme(self, programme_id: str) -> Optional[Dict[str, Any]]:
         """The programme's read-model row, without taking its turn."""
         return read_model.programme_row(self.conn, self.tenant, programme_id)

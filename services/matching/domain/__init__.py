@@ -10,9 +10,20 @@
 """
 from .assignment import Assignment, Certificate, assign_cohort
 from .eligibility import eligible, mentee_failures, mentor_failures, pair_failures, waiting_reason
-from .model import (CONSENT_RULES, MATCHING_MODES, PARTICIPANT_KINDS, TRAINING_RULES, Failure,
-                    MatchingRules, MenteeCandidate, MentorCandidate, Proposal, Score, ScoreWeights,
-                    Waiting)
+from .model import (
+    CONSENT_RULES,
+    MATCHING_MODES,
+    PARTICIPANT_KINDS,
+    TRAINING_RULES,
+    Failure,
+    MatchingRules,
+    MenteeCandidate,
+    MentorCandidate,
+    Proposal,
+    Score,
+    ScoreWeights,
+    Waiting,
+)
 from .placement import MentorIndex, place_one, shortlist, take_from_reserve
 from .scoring import max_score, score
 

@@ -160,32 +160,41 @@ class MenteeBatch:
         self.same_place, self.both_remote = w.same_place, w.both_remote
         self.same_place_required = rules.same_place_required
         for i, mentee in enumerate(mentees):
-            if rules.scores_areas:
-                for rank, area in enumerate(mentee.areas):
-                    code = table.areas.get(area)
-                    if code >= 0:
-                        self.W[i, code] = w.area_weight(rank)
-            for lang in mentee.languages:
-                code = table.languages.get(lang)
-                if code >= 0:
-                    self.L[i, code] = 1
-            if self.team and mentee.need_area:
-                self.need[i] = table.areas.get(mentee.need_area)
-            if mentee.place is not None:
-                self.place[i] = table.places.get(mentee.place, _UNKNOWN_PLACE)
-            self.remote[i] = mentee.remote
+            self._encode_profile(table, i, mentee)
             self.ok[i] = not mentee_failures(rules, mentee, today)
-            rows = set()
-            for mentor_id in mentee.excluded_mentor_ids | mentee.never_pair_with:
-                row = table.row_of.get(mentor_id)
-                if row is not None:
-                    rows.add(row)
-            rows |= table.never_by_mentee.get(mentee.id, set())
-            if rows:
-                self.excluded[i] = np.fromiter(sorted(rows), dtype=np.int64)
-            pref = [table.row_of[m] for m in mentee.preferred_mentor_ids if m in table.row_of]
-            if pref:
-                self.preferred[i] = np.asarray(pref, dtype=np.int64)
+            self._encode_mentor_rows(table, i, mentee)
+
+    def _encode_profile(self, table: MentorTable, i: int, mentee: MenteeCandidate) -> None:
+        """Row ``i`` of the area weights, languages, needed area, place and remote flag."""
+        rules = table.rules
+        if rules.scores_areas:
+            for rank, area in enumerate(mentee.areas):
+                code = table.areas.get(area)
+                if code >= 0:
+                    self.W[i, code] = rules.weights.area_weight(rank)
+        for lang in mentee.languages:
+            code = table.languages.get(lang)
+            if code >= 0:
+                self.L[i, code] = 1
+        if self.team and mentee.need_area:
+            self.need[i] = table.areas.get(mentee.need_area)
+        if mentee.place is not None:
+            self.place[i] = table.places.get(mentee.place, _UNKNOWN_PLACE)
+        self.remote[i] = mentee.remote
+
+    def _encode_mentor_rows(self, table: MentorTable, i: int, mentee: MenteeCandidate) -> None:
+        """The mentor rows mentee ``i`` may not be paired with, and those it prefers."""
+        rows = set()
+        for mentor_id in mentee.excluded_mentor_ids | mentee.never_pair_with:
+            row = table.row_of.get(mentor_id)
+            if row is not None:
+                rows.add(row)
+        rows |= table.never_by_mentee.get(mentee.id, set())
+        if rows:
+            self.excluded[i] = np.fromiter(sorted(rows), dtype=np.int64)
+        pref = [table.row_of[m] for m in mentee.preferred_mentor_ids if m in table.row_of]
+        if pref:
+            self.preferred[i] = np.asarray(pref, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.mentees)
@@ -222,7 +231,7 @@ def pair_block(table: MentorTable, batch: MenteeBatch, sel, rows=None):
         elig &= knows
         if batch.need_weight:
             score += np.where(knows, batch.need_weight, 0).astype(np.int32)
-    pos = None
+    pos: Optional[np.ndarray] = None
     for k, i in enumerate(sel):
         ex, pref = batch.excluded[i], batch.preferred[i]
         if ex is None and pref is None:
@@ -231,9 +240,9 @@ def pair_block(table: MentorTable, batch: MenteeBatch, sel, rows=None):
             pos = np.full(n, -1, dtype=np.int64)
             pos[rows] = np.arange(len(rows))
         if ex is not None:
-            cols = ex if full else pos[ex]
+            cols = ex if pos is None else pos[ex]  # pos: only when not every row is paired
             elig[k, cols[cols >= 0]] = False
         if pref is not None:
-            cols = pref if full else pos[pref]
+            cols = pref if pos is None else pos[pref]
             score[k, cols[cols >= 0]] += batch.preferred_weight
     return elig, score

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Dict, Iterable, List, Optional
+from typing import Any, ClassVar, Dict, List, Optional
 
 from services.platform_core.aggregate import Aggregate
 from services.platform_core.events import DomainEvent

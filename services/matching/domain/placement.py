@@ -56,6 +56,7 @@ class MentorIndex:
         """The mentor with its current load."""
         row = self.table.row_of[mentor_id]
         mentor = self.table.mentors[row]
+        assert mentor is not None  # row_of names only the rows of mentors
         load = int(self.table.load[row])
         return mentor if mentor.current_load == load else dataclasses.replace(mentor, current_load=load)
 

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any, Mapping, Optional
 
 from services.contracts.programme_settings import setting
+
 from .model import MatchingRules, ScoreWeights
 
 DEFAULT_WEIGHTS = {"areas": 4, "language": 3, "place": 2, "preferences": 3}

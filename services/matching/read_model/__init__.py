@@ -12,13 +12,52 @@ module             holds
 ``queries``        ``programme_row``, ``participant_rows``, ``pairing_rows`` ...
 =================  =============================================================================
 """
-from .change_log import (CHANGES_KEPT, EVERYONE, PERSON_STREAMS, PERSON_WIDE, PRUNE_EVERY,
-                         change_rows, consume_registration, people_changed_by, record_changes,
-                         registration_changes, revision_of)
-from .promises import NEW_PAIRING, PlacesRefused, check_places, hold_place
+from .change_log import (
+    CHANGES_KEPT,
+    EVERYONE,
+    PERSON_STREAMS,
+    PERSON_WIDE,
+    PRUNE_EVERY,
+    change_rows,
+    consume_registration,
+    people_changed_by,
+    record_changes,
+    registration_changes,
+    revision_of,
+)
 from .projections import PAIRINGS, PARTICIPANTS, PROJECTIONS
-from .queries import (choice_rows, consent_rows, loads, pairing_row, pairing_rows, pairings_of,
-                      participant_rows, programme_row, programmes_of, request_json, request_rows,
-                      request_view, round_rows, shortlist_rows, waiting_rows)
-from .tables import (changes, choices, consents, mentor_requests, metadata, pairings, participants,
-                     people, placed, places, programmes, revisions, rounds, shortlists, waiting)
+from .promises import NEW_PAIRING, PlacesRefused, check_places, hold_place
+from .queries import (
+    choice_rows,
+    consent_rows,
+    loads,
+    pairing_row,
+    pairing_rows,
+    pairings_of,
+    participant_rows,
+    programme_row,
+    programmes_of,
+    request_json,
+    request_rows,
+    request_view,
+    round_rows,
+    shortlist_rows,
+    waiting_rows,
+)
+from .tables import (
+    changes,
+    choices,
+    consents,
+    mentor_requests,
+    metadata,
+    pairings,
+    participants,
+    people,
+    placed,
+    places,
+    programmes,
+    revisions,
+    rounds,
+    shortlists,
+    waiting,
+)

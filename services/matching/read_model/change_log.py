@@ -7,7 +7,7 @@ changed; the kept programme states (:mod:`..programme_state`) reload only those 
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Union
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from services.platform_core.envelope import Envelope
+from services.platform_core.events import DomainEvent
 
 from .projections import PAIRINGS, PARTICIPANTS
 from .queries import programme_row, programmes_of
@@ -57,8 +58,9 @@ def record_changes(conn: Connection, tenant_id: str, programme_id: str,
 
 
 
-def people_changed_by(envelopes: Iterable[Envelope]) -> Dict[str, set]:
-    """Programme id -> the people the service's own events changed there."""
+def people_changed_by(envelopes: Iterable[Union[Envelope, DomainEvent]]) -> Dict[str, set]:
+    """Programme id -> the people the service's own events (about to be appended, or
+    appended) changed there."""
     out: Dict[str, set] = {}
     for envelope in envelopes:
         p = envelope.payload

@@ -27,10 +27,23 @@ from services.platform_core.projection import ConsumedProjection, Projection
 
 from ..domain.pairing import ACTIVE
 from .promises import hold_place
-from .tables import (choices, consents, changes, mentor_requests, metadata, pairings, people,
-                     placed, places, participants, programmes, revisions, rounds, shortlists,
-                     waiting)
-
+from .tables import (
+    changes,
+    choices,
+    consents,
+    mentor_requests,
+    metadata,
+    pairings,
+    participants,
+    people,
+    placed,
+    places,
+    programmes,
+    revisions,
+    rounds,
+    shortlists,
+    waiting,
+)
 
 PARTICIPANTS = ConsumedProjection("participants", metadata, "registration")
 PAIRINGS = Projection("pairings", metadata)
@@ -74,9 +87,9 @@ def _programme(conn: Connection, envelope: Envelope) -> None:
 def _person(conn: Connection, envelope: Envelope, **values) -> None:
     pid = envelope.stream_id
     if values:
-        found = conn.execute(update(people).where(people.c.person_id == pid).values(**values)).rowcount
+        found = bool(conn.execute(update(people).where(people.c.person_id == pid).values(**values)).rowcount)
     else:
-        found = conn.execute(select(people.c.person_id).where(people.c.person_id == pid)).first()
+        found = conn.execute(select(people.c.person_id).where(people.c.person_id == pid)).first() is not None
     if not found:
         conn.execute(insert(people).values(person_id=pid, tenant_id=envelope.tenant_id,
                                            **{"erased": False, **values}))

@@ -7,8 +7,18 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection
 
 from ..domain.pairing import ACTIVE
-from .tables import (choices, consents, mentor_requests, pairings, participants, people,
-                     programmes, rounds, shortlists, waiting)
+from .tables import (
+    choices,
+    consents,
+    mentor_requests,
+    pairings,
+    participants,
+    people,
+    programmes,
+    rounds,
+    shortlists,
+    waiting,
+)
 
 
 def programme_row(conn: Connection, tenant_id: str, programme_id: str,

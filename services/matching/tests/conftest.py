@@ -27,8 +27,7 @@ from services.platform_core.envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, 
 from services.platform_core.events import CATALOGUE
 from services.platform_core.outbox import declare_exchanges, to_amqp_message
 from services.platform_core.store import EventStore
-from services.platform_core.testing import (HttpClient, assert_valid_event, temporary_database,
-                                           temporary_vhost, wait_for)
+from services.platform_core.testing import HttpClient, assert_valid_event, temporary_database, temporary_vhost, wait_for
 from services.registration.domain import Person, Programme, Tenant
 from services.registration.tests import builders
 
@@ -220,7 +219,9 @@ class Platform:
     def matching_store(self) -> EventStore:
         for container in self.runner.containers:
             if container.service_name == "matching":
-                return store_engine_of(container).store
+                store = store_engine_of(container).store
+                assert store is not None  # set once the container started
+                return store
         raise LookupError("matching")
 
     def tenant(self) -> Registration:

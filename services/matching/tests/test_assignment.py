@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
-from services.matching.domain import (Waiting, assign_cohort, eligible, max_score, score)
+from services.matching.domain import Waiting, assign_cohort, eligible, max_score, score
 from services.matching.domain.encoding import MenteeBatch, MentorTable, pair_block
 
 from .helpers import TODAY, mentee, mentor, random_instance, rules

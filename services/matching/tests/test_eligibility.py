@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from services.matching.domain.settings import rules_from_settings
 from services.matching.domain import Failure, MatchingRules, Waiting, eligible, waiting_reason
+from services.matching.domain.settings import rules_from_settings
 
 from .helpers import TODAY, mentee, mentor, rules
 

@@ -7,13 +7,28 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.matching.domain.model import Score
-from services.matching.domain.pairing import (
-    CONFIRMED, END_REASONS, ENDED, MENTEE_GUARD, MENTOR_GUARD, ORIGINS, PAIRING, PROPOSED,
-    REJECTED, ROUND, Pairing, PairingRuleBroken, guard_events, pair, round_completed,
-    score_payload, waitlisted)
 import services.matching.schemas  # noqa: F401 - registers the private payload schemas (guards)
 from services.contracts.matching import PairingConfirmedPayload  # and the published ones
+from services.matching.domain.model import Score
+from services.matching.domain.pairing import (
+    CONFIRMED,
+    END_REASONS,
+    ENDED,
+    MENTEE_GUARD,
+    MENTOR_GUARD,
+    ORIGINS,
+    PAIRING,
+    PROPOSED,
+    REJECTED,
+    ROUND,
+    Pairing,
+    PairingRuleBroken,
+    guard_events,
+    pair,
+    round_completed,
+    score_payload,
+    waitlisted,
+)
 from services.platform_core.events import payload_problems
 
 NOW = datetime(2025, 2, 10, 9, 0, tzinfo=timezone.utc)
@@ -152,7 +167,8 @@ def test_folding_envelope_like_objects_and_tolerating_missing_optional_fields():
 
 @pytest.mark.parametrize("closing, status", [("PairingRejected", REJECTED), ("PairingEnded", ENDED)])
 def test_folding_a_closed_pairing(closing, status):
-    pairing = folded(new(confirm=False)[:1], [SimpleNamespace(stream_type=PAIRING, stream_id="p-1", event_type=closing, payload={})])
+    closed = SimpleNamespace(stream_type=PAIRING, stream_id="p-1", event_type=closing, payload={})
+    pairing = folded(new(confirm=False)[:1], [closed])
     assert (pairing.version, pairing.status) == (2, status)
 
 

@@ -2,8 +2,7 @@ from datetime import date
 
 import pytest
 
-from services.matching.domain import (MentorIndex, Waiting, eligible, place_one, score, shortlist,
-                                      take_from_reserve)
+from services.matching.domain import MentorIndex, Waiting, eligible, place_one, score, shortlist, take_from_reserve
 
 from .helpers import TODAY, mentee, mentor, random_instance, rules
 

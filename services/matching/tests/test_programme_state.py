@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import delete
 
 from services.matching import read_model
-from services.matching.read_model import change_log
 from services.matching.decisions import UnitOfWork, coordinator, placement
 from services.matching.programme_state import ProgrammeStates, _verify, load_whole, states_of, today_in
+from services.matching.read_model import change_log
 from services.platform_core import tenancy
 from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine
@@ -55,6 +55,7 @@ class Setting:
         """The kept state equals the read model loaded whole."""
         with store.transaction(self.reg.slug) as tx:
             programme = read_model.programme_row(tx.conn, self.reg.slug, self.programme.id, lock=True)
+            assert programme is not None
             kept = states_of(store).state(tx, programme)
             _verify(kept, load_whole(tx.conn, self.reg.slug, programme, today_in(tx, programme)))
 
@@ -98,7 +99,7 @@ def test_a_decision_reloads_only_the_people_who_changed():
         assert states.loads_whole == 1
         assert 1 <= states.reloaded_people - before <= 3
         with store.transaction(s.reg.slug) as tx:
-            state = UnitOfWork(tx).state(s.programme.id)
+            state = UnitOfWork(tx).existing_state(s.programme.id)
             assert state.mentors[best].current_load == 1
             assert state.placed[first]["mentor_id"] == best
             assert state.waiting[second]["reason"] == "no_capacity"
@@ -112,18 +113,18 @@ def test_a_decision_that_rolls_back_leaves_nothing_in_the_kept_state():
         mentee = s.reg.mentee(s.programme)
         s.consume(store)
         with store.transaction(s.reg.slug) as tx:  # the programme is kept from here on
-            assert UnitOfWork(tx).state(s.programme.id).mentors[mentor].current_load == 0
+            assert UnitOfWork(tx).existing_state(s.programme.id).mentors[mentor].current_load == 0
 
         with pytest.raises(RuntimeError):
             with store.transaction(s.reg.slug) as tx:
                 uow = UnitOfWork(tx)
                 assert placement.place(uow, s.programme.id, mentee)
-                state = uow.state(s.programme.id)  # the state followed the placement
+                state = uow.existing_state(s.programme.id)  # the state followed the placement
                 assert state.mentors[mentor].current_load == 1 and mentee in state.placed
                 raise RuntimeError("the transaction fails after the decision")
 
         with store.transaction(s.reg.slug) as tx:
-            state = UnitOfWork(tx).state(s.programme.id)
+            state = UnitOfWork(tx).existing_state(s.programme.id)
             assert state.mentors[mentor].current_load == 0
             assert mentee not in state.placed and state.active == {}
         assert states_of(store).loads_whole == 2  # dropped with the transaction: loaded whole again
@@ -143,7 +144,7 @@ def test_what_another_process_decides_reaches_the_state_kept_here():
         assert place(there, s, first)      # the other process takes the mentor's only place
         assert place(here, s, second) is None  # so here the mentor is full
         with here.transaction(s.reg.slug) as tx:
-            state = UnitOfWork(tx).state(s.programme.id)
+            state = UnitOfWork(tx).existing_state(s.programme.id)
             assert state.placed[first]["mentor_id"] == mentor
             assert state.waiting[second]["reason"] == "no_capacity"
         s.check(here)
@@ -173,7 +174,7 @@ def test_new_settings_reload_the_programme():
         s.reg.update_programme(s.programme, {"people": {"mentor_capacity": {"min": 1, "max": 3, "default": 2}}})
         s.consume(store)
         with store.transaction(s.reg.slug) as tx:
-            state = UnitOfWork(tx).state(s.programme.id)
+            state = UnitOfWork(tx).existing_state(s.programme.id)
             assert state.rules.mentor_capacity == 2 and mentor in state.mentors
         assert states_of(store).loads_whole == loads + 1
 
@@ -196,7 +197,7 @@ def test_a_decision_failing_before_its_append_leaves_nothing_in_the_kept_state(m
                     coordinator.assign(UnitOfWork(tx), s.programme.id, mentor, mentee)  # changes the state, then fails
         s.check(store)
         with store.transaction(s.reg.slug) as tx:
-            state = UnitOfWork(tx).state(s.programme.id)
+            state = UnitOfWork(tx).existing_state(s.programme.id)
             assert mentee not in state.placed and state.mentors[mentor].current_load == 0
 
 
@@ -218,7 +219,7 @@ def test_a_state_the_pruned_change_log_no_longer_reaches_is_loaded_whole(monkeyp
         s.consume(store)  # many revisions, pruned on the way
         with store.transaction(s.reg.slug) as tx:
             assert read_model.change_rows(tx.conn, s.reg.slug, s.programme.id, 0)[0]["revision"] > 2
-            state = UnitOfWork(tx).state(s.programme.id)
+            state = UnitOfWork(tx).existing_state(s.programme.id)
             assert state.mentors[mentor].areas == frozenset({"finance"})
         assert states_of(store).loads_whole == loads + 1
         s.check(store)
@@ -256,7 +257,7 @@ def test_a_mentor_whose_registration_rolled_back_is_never_offered(monkeypatch):
         s.consumed = len(s.reg.envelopes)
         for mentee in later:
             with store.transaction(s.reg.slug) as tx:
-                assert mentee in UnitOfWork(tx).state(s.programme.id).mentees
+                assert mentee in UnitOfWork(tx).existing_state(s.programme.id).mentees
             assert place(store, s, mentee) is None
         with store.transaction(s.reg.slug) as tx:
             assert read_model.loads(tx.conn, s.reg.slug, s.programme.id) == {
@@ -280,14 +281,15 @@ def test_a_transaction_whose_connection_died_cannot_leak_its_state_to_the_next(m
             with store.transaction(s.reg.slug) as first:
                 # its turn (the row lock) is gone with its connection: read without one
                 programme = read_model.programme_row(first.conn, s.reg.slug, s.programme.id)
+                assert programme is not None
                 state = states_of(store).state(first, programme)
                 state.placed[mentee] = {"pairing_id": "in-memory-only"}  # a decision under way
                 with store.transaction(s.reg.slug) as second:
-                    seen = UnitOfWork(second).state(s.programme.id)
+                    seen = UnitOfWork(second).existing_state(s.programme.id)
                     assert seen is not state and mentee not in seen.placed
                 raise RuntimeError("the first transaction's connection is gone")
         with store.transaction(s.reg.slug) as tx:
-            state = UnitOfWork(tx).state(s.programme.id)
+            state = UnitOfWork(tx).existing_state(s.programme.id)
             assert mentee not in state.placed and state.mentors[mentor].current_load == 0
 
 
@@ -375,4 +377,5 @@ def test_places_freed_by_an_ending_can_be_taken_again_and_a_rebuild_counts_them_
         with store.transaction(s.reg.slug) as tx:
             assert sorted(map(tuple, tx.conn.execute(read_model.places.select()).all())) == before
             assert sorted(map(tuple, tx.conn.execute(read_model.placed.select()).all())) == held
-        assert upgrade_database(store, [read_model.metadata, tenancy.metadata], read_model.PROJECTIONS, amqp_uri=None) == {}
+        assert upgrade_database(store, [read_model.metadata, tenancy.metadata], read_model.PROJECTIONS,
+                                amqp_uri=None) == {}

@@ -30,9 +30,9 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from services.matching import read_model
-from services.matching.domain import waiting_reason
 from services.matching.decisions import UnitOfWork
 from services.matching.decisions.waiting import with_bars
+from services.matching.domain import waiting_reason
 from services.matching.service import REGISTRATION_EVENTS, MatchingService
 from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine
@@ -40,8 +40,16 @@ from services.platform_core.dependencies import store_engine_of
 from services.platform_core.store import EventStore, events_table, inbox_table, outbox_table
 from services.platform_core.testing import temporary_database, temporary_vhost, wait_for
 
-from .conftest import (MATCHING_NOW, OPERATOR_TOKEN, PLATFORM_SECRET, PairingWatcher,
-                       Registration, RegistrationFeed, free_port, programme_settings)
+from .conftest import (
+    MATCHING_NOW,
+    OPERATOR_TOKEN,
+    PLATFORM_SECRET,
+    PairingWatcher,
+    Registration,
+    RegistrationFeed,
+    free_port,
+    programme_settings,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +81,9 @@ class Cluster:
     @property
     def matching(self) -> EventStore:
         [container] = self.replicas[0].containers
-        return store_engine_of(container).store
+        store = store_engine_of(container).store
+        assert store is not None  # set once the container started
+        return store
 
     def ready(self, queue: str) -> int:
         """Messages waiting in ``queue`` now (not the management API's delayed figures)."""
@@ -83,7 +93,7 @@ class Cluster:
     def dead_letters(self) -> List[str]:
         with Connection(self.amqp_uri) as conn:
             channel = conn.default_channel
-            out = []
+            out: List[str] = []
             while True:
                 message = channel.basic_get(f"{CONSUMER}.dead-letter", no_ack=True)
                 if message is None:
@@ -211,7 +221,7 @@ def check(cluster: Cluster, reg: Registration, people: Dict[str, Any]) -> Dict[s
     live: Dict[str, str] = {}
     for pid in programme_ids:
         with cluster.matching.transaction(tenant) as tx:
-            state = UnitOfWork(tx).state(pid)
+            state = UnitOfWork(tx).existing_state(pid)
             live.update({m.id: waiting_reason(state.rules, with_bars(state, m),
                                               state.mentors.values(), state.today) for m in state.pool()})
     assert set(live) == staying - paired

@@ -7,7 +7,7 @@ import pytest
 
 from services.platform_core.tenancy import issue_participant_token
 
-from .conftest import OPERATOR_TOKEN, PLATFORM_SECRET, MATCHING_NOW, programme_settings
+from .conftest import MATCHING_NOW, OPERATOR_TOKEN, PLATFORM_SECRET, programme_settings
 
 pytestmark = pytest.mark.integration
 

@@ -13,8 +13,7 @@ from datetime import date
 import pytest
 
 from services.matching.domain.model import MatchingRules, ScoreWeights
-from services.matching.domain.settings import (DEFAULT_WEIGHTS, programme_mode, rules_from_settings,
-                                               weights_from)
+from services.matching.domain.settings import DEFAULT_WEIGHTS, programme_mode, rules_from_settings, weights_from
 from services.registration.domain import Programme, ValidationFailed
 from services.registration.tests import builders
 

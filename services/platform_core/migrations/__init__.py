@@ -142,7 +142,8 @@ def refresh_read_models(store, projections: Sequence, *, has_history: Callable[[
     """Rebuild each projection whose tables changed since it was built, each in one
     transaction that holds the schema lock (a replica starting beside finds it done).
     ``has_history(tx, p)``: are there events it should hold, when its old tables held no
-    rows (else its new tables are only recorded); ``how``: passed to ``p.history(...)`` (e.g. ``amqp_uri`` for a consumed one).
+    rows (else its new tables are only recorded); ``how``: passed to ``p.history(...)`` (e.g.
+    ``amqp_uri`` for a consumed one).
     Returns ``{projection: what was done}``."""
     from ..store import ALL_TENANTS, StoreTransaction
     from ..store import read_model_schemas_table as schemas

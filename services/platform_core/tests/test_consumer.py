@@ -8,15 +8,16 @@ import sys
 import textwrap
 import uuid
 from collections import defaultdict
+from typing import DefaultDict
 
 import amqp
 import eventlet
 import psycopg2
 import pytest
-from sqlalchemy.exc import OperationalError
 from kombu import Connection
 from nameko.runners import ServiceRunner
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy.exc import OperationalError
 
 from services.platform_core.catchup import CatchUpFeed
 from services.platform_core.consumer import consume
@@ -41,7 +42,7 @@ notes_table = Table(
     Column("stream_id", String(64), nullable=False),
     Column("n", Integer, nullable=False),
 )
-attempts = defaultdict(int)
+attempts: DefaultDict[str, int] = defaultdict(int)
 
 
 class Producer(CatchUpFeed):

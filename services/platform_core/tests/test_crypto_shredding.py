@@ -2,8 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from services.platform_core.crypto_shredding import (PersonalDataCodec, PersonKeyTable, keys_metadata,
-                                                     person_keys)
+from services.platform_core.crypto_shredding import PersonalDataCodec, PersonKeyTable, keys_metadata, person_keys
 from services.platform_core.db import make_engine
 from services.platform_core.events import DomainEvent
 from services.platform_core.store import EventStore, events_table

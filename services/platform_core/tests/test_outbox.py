@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from typing import Any, List
 
 import pytest
 from kombu import Connection, Exchange, Queue
@@ -33,11 +34,12 @@ def store(pg_url):
 
 def bind_queue(amqp_uri, name, key, exchange=EVENTS_EXCHANGE):
     with Connection(amqp_uri) as conn:
-        Queue(name, Exchange(exchange, "topic", durable=True), routing_key=key, durable=True)(conn.default_channel).declare()
+        queue = Queue(name, Exchange(exchange, "topic", durable=True), routing_key=key, durable=True)
+        queue(conn.default_channel).declare()
 
 
 def drain(amqp_uri, queue, expected, timeout=10):
-    got = []
+    got: List[Any] = []
     with Connection(amqp_uri) as conn:
         def more():
             while True:
@@ -64,7 +66,8 @@ def test_relay_publishes_in_order_with_routing_keys_and_envelopes(store, amqp_ur
 
     messages = drain(amqp_uri, "all", 6)
     envelopes = [Envelope.from_message(m.body) for m in messages]
-    assert [(e.tenant_id, e.payload.get("n")) for e in envelopes] == [("school-a", i) for i in range(1, 6)] + [("ngo-b", 1)]
+    assert [(e.tenant_id, e.payload.get("n")) for e in envelopes] == (
+        [("school-a", i) for i in range(1, 6)] + [("ngo-b", 1)])
     assert messages[0].delivery_info["routing_key"] == "school-a.person.NoteTaken"
     assert messages[0].properties["message_id"] == envelopes[0].event_id
     assert [e.stream_position for e in envelopes[:5]] == [1, 2, 3, 4, 5]

@@ -17,8 +17,19 @@ from services.platform_core.db import make_engine
 from services.platform_core.dependencies import Store, store_engine_of
 from services.platform_core.events import DomainEvent
 from services.platform_core.metrics import SCHEDULED_JOBS
-from services.platform_core.scheduler import (DONE, FAILED, LOST, RETRY, JobRunner, Scheduler, cancel,
-                                              get_job, schedule, scheduled, scheduler_of)
+from services.platform_core.scheduler import (
+    DONE,
+    FAILED,
+    LOST,
+    RETRY,
+    JobRunner,
+    Scheduler,
+    cancel,
+    get_job,
+    schedule,
+    scheduled,
+    scheduler_of,
+)
 from services.platform_core.store import EventStore, events_table
 from services.platform_core.testing import wait_for
 
@@ -77,7 +88,9 @@ def containers():
 
 
 def store_of(container) -> EventStore:
-    return store_engine_of(container).store
+    store = store_engine_of(container).store
+    assert store is not None  # set once the container started
+    return store
 
 
 def count(store, event_type):
@@ -199,7 +212,7 @@ def test_a_job_that_keeps_failing_is_left_failed_and_counted(sqlite_url, clock, 
 def test_two_replicas_run_each_due_job_exactly_once(pg_url, clock, containers):
     # Two containers of the same service on one database, both polling, one shared clock.
     first = containers(pg_url, clock, SCHEDULER_POLL_SECONDS=0.02)
-    second = containers(pg_url, clock, SCHEDULER_POLL_SECONDS=0.02)
+    containers(pg_url, clock, SCHEDULER_POLL_SECONDS=0.02)  # the second: the fixture stops it
     store = store_of(first)
     keys = [f"r-{i}" for i in range(20)]
     for i, key in enumerate(keys):

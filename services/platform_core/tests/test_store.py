@@ -8,8 +8,14 @@ from sqlalchemy import select, text
 from services.platform_core.db import make_engine
 from services.platform_core.envelope import Actor
 from services.platform_core.events import DomainEvent
-from services.platform_core.store import (ANY, ConcurrencyConflict, EventStore, TenantMismatch,
-                                          events_table, outbox_table)
+from services.platform_core.store import (
+    ANY,
+    ConcurrencyConflict,
+    EventStore,
+    TenantMismatch,
+    events_table,
+    outbox_table,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,9 @@ Three event-sourced aggregates live here:
   a :class:`Participation` per programme they take part in.
 
 Every aggregate works the same way. Load it by folding its stream
-(``Person.from_events(stream_id, events)``, the platform's one signature; an empty stream gives a blank aggregate), call a
-command, and append the returned :class:`DomainEvent` list with ``expected_version =
-aggregate.version``. Commands never change the aggregate they are called on: state changes
+(``Person.from_events(stream_id, events)``, the platform's one signature; an empty stream gives
+a blank aggregate), call a command, and append the returned :class:`DomainEvent` list with
+``expected_version = aggregate.version``. Commands never change the aggregate they are called on: state changes
 only by :meth:`Aggregate.apply`. Time is always passed in (timezone-aware ``now``); dates that
 matter to people (registration closing days, ages, school years) are read in the programme's
 time zone.
@@ -40,17 +40,55 @@ from .days import EARLIEST_DAY, LATEST_DAY, add_months, age_on, require_aware, s
 from .errors import DomainError, RuleBroken, ValidationFailed
 from .participation import Consent, Participation, Vetting
 from .person import Person
-from .person_details import (INDIVIDUAL_PERSONAL, PROFILE_AREAS, PROFILE_FIELDS, TEAM_PERSONAL,
-                             public_profile, with_hidden_areas)
+from .person_details import (
+    INDIVIDUAL_PERSONAL,
+    PROFILE_AREAS,
+    PROFILE_FIELDS,
+    TEAM_PERSONAL,
+    public_profile,
+    with_hidden_areas,
+)
 from .programme import FIXED_ONCE_TAKEN, Programme
 from .reading import Check
-from .settings import (Area, Cadence, ConsentRule, Content, MatchingRules, MentorCapacity,
-                       PeopleRules, ProgrammeDates, ProgrammeSettings, Rules, Span, TrainingRule)
+from .settings import (
+    Area,
+    Cadence,
+    ConsentRule,
+    Content,
+    MatchingRules,
+    MentorCapacity,
+    PeopleRules,
+    ProgrammeDates,
+    ProgrammeSettings,
+    Rules,
+    Span,
+    TrainingRule,
+)
 from .tenant import Tenant, hash_api_key, valid_time_zone
-from .vocabulary import (CODE, CONSENT_GIVERS, CONSENT_RULES, DEFAULT_WEIGHTS, EMAIL, GROUP,
-                         INDIVIDUAL, ISO_639_1, KEY_ID, MATCHING_MODES, MENTEE, MENTOR,
-                         PARTICIPANT_KINDS, PHONE, ROLES, SCORE_WEIGHTS, SENSITIVE_NEEDS,
-                         SUPPORTED_LANGUAGES, TEAM, TENANT_KINDS, TENANT_SLUG, TRAINING_RULES)
+from .vocabulary import (
+    CODE,
+    CONSENT_GIVERS,
+    CONSENT_RULES,
+    DEFAULT_WEIGHTS,
+    EMAIL,
+    GROUP,
+    INDIVIDUAL,
+    ISO_639_1,
+    KEY_ID,
+    MATCHING_MODES,
+    MENTEE,
+    MENTOR,
+    PARTICIPANT_KINDS,
+    PHONE,
+    ROLES,
+    SCORE_WEIGHTS,
+    SENSITIVE_NEEDS,
+    SUPPORTED_LANGUAGES,
+    TEAM,
+    TENANT_KINDS,
+    TENANT_SLUG,
+    TRAINING_RULES,
+)
 
 __all__ = [
     "Aggregate",

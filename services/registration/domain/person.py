@@ -11,8 +11,15 @@ from .aggregate import Aggregate
 from .days import _parse_date, age_on, require_aware
 from .errors import RuleBroken, ValidationFailed
 from .participation import Consent, Participation, Vetting, _consent_day, _consent_required
-from .person_details import (PROFILE_AREAS, PROFILE_FIELDS, _check_team, _read_personal,
-                             _read_profile, public_profile, with_hidden_areas)
+from .person_details import (
+    PROFILE_AREAS,
+    PROFILE_FIELDS,
+    _check_team,
+    _read_personal,
+    _read_profile,
+    public_profile,
+    with_hidden_areas,
+)
 from .programme import Programme
 from .reading import _Problems, _Reader
 from .vocabulary import CONSENT_GIVERS, INDIVIDUAL, MENTEE, MENTOR, ROLES, SENSITIVE_NEEDS, TEAM

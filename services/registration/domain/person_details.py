@@ -9,7 +9,6 @@ from .programme import Programme
 from .reading import _language, _matches, _person_id, _Problems, _Reader
 from .vocabulary import CODE, EMAIL, MENTOR, PHONE, TEAM
 
-
 #: under a participation event's ``personal`` (encrypted, erased): a mentee's or team's whole
 #: ranked areas when some of them are sensitive; the clear ``profile.areas`` leaves those out
 PROFILE_AREAS = "profile_areas"

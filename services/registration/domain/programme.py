@@ -15,7 +15,6 @@ from .settings import ProgrammeDates, ProgrammeSettings, _jsonable, _leaf_paths,
 from .tenant import Tenant
 from .vocabulary import MENTEE, MENTOR, TEAM
 
-
 #: settings that cannot change once people take part (see :meth:`Programme.update`)
 FIXED_ONCE_TAKEN = ("matching.participant_kind", "dates.meetings_start", "rules.consent.rule",
                     "rules.consent.age_of_majority", "rules.consent.school_year_starts")

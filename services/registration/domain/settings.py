@@ -11,11 +11,24 @@ from datetime import date, timedelta
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple
 
 from services.contracts.programme_settings import default as default_of
+
 from .days import _iso, add_months
 from .reading import _language, _matches, _not_before, _Problems, _Reader
-from .vocabulary import (CODE, CONSENT_RULES, DEFAULT_WEIGHTS, GROUP, INDIVIDUAL, ISO_639_1,
-                         MATCHING_MODES, MENTEE, MENTOR, PARTICIPANT_KINDS, SCORE_WEIGHTS, TEAM,
-                         TRAINING_RULES)
+from .vocabulary import (
+    CODE,
+    CONSENT_RULES,
+    DEFAULT_WEIGHTS,
+    GROUP,
+    INDIVIDUAL,
+    ISO_639_1,
+    MATCHING_MODES,
+    MENTEE,
+    MENTOR,
+    PARTICIPANT_KINDS,
+    SCORE_WEIGHTS,
+    TEAM,
+    TRAINING_RULES,
+)
 
 
 @dataclass(frozen=True)
@@ -348,7 +361,8 @@ def _read_rules(reader: _Reader) -> Rules:
         consent=ConsentRule(
             rule=consent.text("rule", default=default_of("rules.consent.rule"), choices=CONSENT_RULES),
             school_year_starts=(month, day),
-            age_of_majority=consent.integer("age_of_majority", default=default_of("rules.consent.age_of_majority"), minimum=14, maximum=21),
+            age_of_majority=consent.integer("age_of_majority", default=default_of("rules.consent.age_of_majority"),
+                                            minimum=14, maximum=21),
         ),
         training=TrainingRule(
             rule=training.text("rule", default=default_of("rules.training.rule"), choices=TRAINING_RULES),
@@ -404,7 +418,8 @@ def _read_matching(reader: _Reader) -> MatchingRules:
         mode=reader.text("mode", default=default_of("matching.mode"), choices=MATCHING_MODES),
         participant_kind=kind,
         weights=weights,
-        shortlist_size=reader.integer("shortlist_size", default=default_of("matching.shortlist_size"), minimum=1, maximum=20),
+        shortlist_size=reader.integer("shortlist_size", default=default_of("matching.shortlist_size"),
+                                      minimum=1, maximum=20),
         answer_days=reader.integer("answer_days", default=default_of("matching.answer_days"), minimum=1, maximum=60),
         same_place_required=reader.flag("same_place_required"),
     )

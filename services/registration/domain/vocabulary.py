@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-
 MENTOR, MENTEE, TEAM = "mentor", "mentee", "team"
 ROLES = (MENTOR, MENTEE, TEAM)
 

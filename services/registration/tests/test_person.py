@@ -3,12 +3,32 @@ from datetime import date
 
 import pytest
 
-from services.registration.domain import (MENTEE, MENTOR, TEAM, Person, RuleBroken,
-                                          ValidationFailed, age_on, school_year_of)
-from services.registration.tests.builders import (NOW, adult, at, e_course_settings, fold,
-                                                  new_id, organisational_settings, profile,
-                                                  programme, pupil, school_settings, team_personal,
-                                                  tenant, youth_mentoring_settings)
+from services.registration.domain import (
+    MENTEE,
+    MENTOR,
+    TEAM,
+    Person,
+    RuleBroken,
+    ValidationFailed,
+    age_on,
+    school_year_of,
+)
+from services.registration.tests.builders import (
+    NOW,
+    adult,
+    at,
+    e_course_settings,
+    fold,
+    new_id,
+    organisational_settings,
+    profile,
+    programme,
+    pupil,
+    school_settings,
+    team_personal,
+    tenant,
+    youth_mentoring_settings,
+)
 
 BEFORE_CLOSE = at("2025-01-20T09:00")
 

@@ -2,11 +2,27 @@ from datetime import date
 
 import pytest
 
-from services.registration.domain import (MENTEE, MENTOR, TEAM, Programme, ProgrammeSettings,
-                                          RuleBroken, Tenant, ValidationFailed, add_months)
-from services.registration.tests.builders import (NOW, at, e_course_settings, new_id,
-                                                  organisational_settings, programme,
-                                                  school_settings, tenant)
+from services.registration.domain import (
+    MENTEE,
+    MENTOR,
+    TEAM,
+    Programme,
+    ProgrammeSettings,
+    RuleBroken,
+    Tenant,
+    ValidationFailed,
+    add_months,
+)
+from services.registration.tests.builders import (
+    NOW,
+    at,
+    e_course_settings,
+    new_id,
+    organisational_settings,
+    programme,
+    school_settings,
+    tenant,
+)
 
 
 def errors_of(settings):

@@ -7,12 +7,20 @@ import pytest
 from services.contracts import registration as contracts
 from services.platform_core.events import CATALOGUE
 from services.registration import schemas
-from services.registration.domain import (MENTEE, MENTOR, TEAM, Person, Programme, Tenant,
-                                          ValidationFailed)
+from services.registration.domain import MENTEE, MENTOR, TEAM, Person, Programme, Tenant, ValidationFailed
 from services.registration.schemas import load_input, validate_payload
-from services.registration.tests.builders import (NOW, adult, at, new_id, organisational_settings,
-                                                  programme, pupil, school_settings, team_personal,
-                                                  tenant)
+from services.registration.tests.builders import (
+    NOW,
+    adult,
+    at,
+    new_id,
+    organisational_settings,
+    programme,
+    pupil,
+    school_settings,
+    team_personal,
+    tenant,
+)
 
 EVENT_NAMES = {
     "TenantCreated": "public", "TenantKeyRotated": "internal",

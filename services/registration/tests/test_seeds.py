@@ -3,12 +3,21 @@ from datetime import date
 
 import pytest
 
-from services.registration.domain import (GROUP, INDIVIDUAL, MENTEE, MENTOR, TEAM, Person,
-                                          ProgrammeSettings, RuleBroken)
-from services.registration.tests.builders import (adult, at, e_course_settings, new_id,
-                                                  organisational_settings, programme, pupil,
-                                                  school_settings, team_personal, tenant,
-                                                  validated_youth_settings, youth_mentoring_settings)
+from services.registration.domain import GROUP, INDIVIDUAL, MENTEE, MENTOR, TEAM, Person, ProgrammeSettings, RuleBroken
+from services.registration.tests.builders import (
+    adult,
+    at,
+    e_course_settings,
+    new_id,
+    organisational_settings,
+    programme,
+    pupil,
+    school_settings,
+    team_personal,
+    tenant,
+    validated_youth_settings,
+    youth_mentoring_settings,
+)
 
 
 def test_seed_000_youth_mentoring():
