@@ -35,6 +35,11 @@ CANCEL_REASONS = ("mentor_full", "mentor_withdrew", "mentee_withdrew", "erased",
                   "consent_withdrawn", "mentee_paired", "vetting_failed")
 
 
+#: what a score is made of (services/matching/domain/scoring.py); the HTTP views add a reason per part
+PARTS = ("the score's parts: areas, place, preferred, languages, and for teams need_area "
+         "(0 by default: knowing the team's need area is a hard rule, so it is not scored)")
+
+
 class _PairPayload(PayloadSchema):
     programme_id = fields.String(required=True)
     mentor_id = fields.String(required=True)
@@ -46,7 +51,7 @@ class _ScoredPairPayload(_PairPayload):
     origin = fields.String(required=True, validate=validate.OneOf(ORIGINS))
     score = fields.Integer(required=True, metadata={"description": "the pair's score (sum of parts)"})
     parts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
-                        metadata={"description": "the reasons: areas, place, preferred, languages"})
+                        metadata={"description": PARTS})
     percent = fields.Integer(required=True, metadata={
         "description": "score relative to the best this mentee could get, 0-100"})
 
@@ -116,7 +121,8 @@ class MatchingRoundCompletedPayload(PayloadSchema):
 
 class _ScoreFields(PayloadSchema):
     score = fields.Integer(required=True)
-    parts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    parts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                        metadata={"description": PARTS})
     percent = fields.Integer(required=True, metadata={"description": "match percentage, 0-100"})
 
 

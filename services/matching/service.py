@@ -64,6 +64,7 @@ GET      /tenants/{t}/people/{id}/requests                               200
 """
 from __future__ import annotations
 
+import copy
 from typing import Any, Dict, Optional
 
 from nameko.dependency_providers import Config
@@ -76,13 +77,16 @@ from services.matching.decisions import (BadChoice, NotFoundError, RuleFailed, S
 from services.matching.decisions.choices import REQUEST_EXPIRY
 from services.matching.decisions.schedules import OPENING_JOB, ROUND_JOB
 from services.matching.domain.pairing import PairingRuleBroken
-from services.matching.programme_state import SettingsUnusable
+from services.matching.domain.reasons import score_reasons
+from services.matching.domain.settings import rules_from_settings
+from services.matching.programme_state import ProgrammeState, SettingsUnusable, today_in
 from services.matching.reactions import react
 from services.platform_core import health, tenancy
 from services.platform_core.catchup import CatchUpFeed
 from services.platform_core.consumer import consume
 from services.platform_core.dependencies import ClockProvider, Store
 from services.platform_core.envelope import SYSTEM, Envelope
+from services.platform_core.openapi import Documented, HealthView
 from services.platform_core.scheduler import Job, Scheduler, scheduled
 from services.platform_core.store import ALL_TENANTS, ConcurrencyConflict, StoreTransaction
 from services.platform_core.tenancy import COORDINATOR, PARTICIPANT, Caller, authenticate
@@ -113,8 +117,77 @@ REGISTRATION_EVENTS = (
 PROJECTIONS = read_model.PROJECTIONS
 
 
-def endpoint(method: str, url: str):
-    return api(method, url, expected_exceptions=EXPECTED)
+def endpoint(method: str, url: str, **declared):
+    """``@api`` with the refusals callers cause; ``declared``: see :class:`~.web.Declaration`."""
+    return api(method, url, expected_exceptions=EXPECTED, **declared)
+
+
+X = schemas.EXAMPLES
+C, P, C_OR_P = (COORDINATOR,), (PARTICIPANT,), (COORDINATOR, PARTICIPANT)
+PROGRAMME = "/tenants/<tenant_id>/programmes/<programme_id>"
+NO_PROGRAMME = "the programme does not exist (or is another tenant's)"
+NOT_FOUND = NO_PROGRAMME + "; or what the path names is not in it"
+MOVED_ON = ("the state moved on: the version given is not the current one, the pairing or request "
+            "is no longer open, or the programme changed while this was decided (try again)")
+UNUSABLE = "the programme's settings cannot be matched (programme_settings_unusable)"
+
+
+def _score_holders(node: Any, programme_id: Optional[str] = None, mentee_id: Optional[str] = None):
+    """``(holder, programme, mentor, mentee)`` of every score in a view: a ``score`` object
+    with ``parts`` (pairings, requests, candidates) or a shortlisted mentor's ``parts``."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _score_holders(item, programme_id, mentee_id)
+    elif isinstance(node, dict):
+        programme_id = node.get("programme_id", programme_id)
+        mentee_id = node.get("mentee_id", mentee_id)
+        held = node.get("score")
+        if isinstance(held, dict) and "parts" in held:
+            yield held, programme_id, node.get("mentor_id"), mentee_id
+        elif "parts" in node and "mentor_id" in node:
+            yield node, programme_id, node["mentor_id"], mentee_id
+        for value in node.values():
+            if isinstance(value, (dict, list)):
+                yield from _score_holders(value, programme_id, mentee_id)
+
+
+def _people(tx: StoreTransaction, programme: Dict[str, Any], person_ids) -> Optional[ProgrammeState]:
+    """The programme's rules and these people's facts only (a small view, not the kept state)."""
+    try:
+        rules = rules_from_settings(programme["settings"])
+    except (ValueError, TypeError):
+        return None
+    state = ProgrammeState(id=programme["programme_id"], tenant_id=tx.tenant_id, mode=programme["mode"],
+                           rules=rules, today=today_in(tx, programme), start=None,
+                           settings=programme["settings"])
+    state.reload(tx.conn, person_ids)
+    return state
+
+
+def explained(tx: StoreTransaction, view: Dict[str, Any]) -> Dict[str, Any]:
+    """The view with a reason beside each score part (``reasons`` next to ``parts``); a copy:
+    what it was built from (the kept programme state) stays as it was."""
+    view = copy.deepcopy(view)
+    holders = list(_score_holders(view))
+    by_programme: Dict[str, set] = {}
+    for _, programme_id, mentor_id, mentee_id in holders:
+        by_programme.setdefault(programme_id, set()).update(p for p in (mentor_id, mentee_id) if p)
+    states = {}
+    for programme_id, people in by_programme.items():
+        programme = read_model.programme_row(tx.conn, tx.tenant_id, programme_id) if programme_id else None
+        states[programme_id] = _people(tx, programme, people) if programme else None
+    for holder, programme_id, mentor_id, mentee_id in holders:
+        state = states.get(programme_id)
+        mentor = state.mentors.get(mentor_id) if state else None
+        mentee = state.mentees.get(mentee_id) if state else None
+        if mentor is None or mentee is None:
+            holder["reasons"] = {part: "the facts behind it are no longer held" for part in holder["parts"]}
+            continue
+        names = {area.get("id"): (area.get("labels") or {}).get("en") or area.get("id")
+                 for area in ((state.settings.get("content") or {}).get("areas") or [])
+                 if isinstance(area, dict)}
+        holder["reasons"] = score_reasons(state.rules, mentor, mentee, holder["parts"], area_names=names)
+    return view
 
 
 def pairing_view(row: Dict[str, Any]) -> Dict[str, Any]:
@@ -130,7 +203,7 @@ def pairing_view(row: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
-class MatchingService(CatchUpFeed):
+class MatchingService(CatchUpFeed, Documented):
     name = "matching"
 
     store = Store(read_models=[read_model.metadata, tenancy.metadata], projections=read_model.PROJECTIONS)
@@ -190,11 +263,14 @@ class MatchingService(CatchUpFeed):
 
     # -- HTTP -------------------------------------------------------------------------------------
 
-    @endpoint("GET", "/health")
+    @endpoint("GET", "/health", responses={200: HealthView, 503: HealthView},
+              summary="Whether the service and its database work", tags=("health",), database=False)
     def health(self, request):
         return health.report(self.name, self.store, self.config)
 
-    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/pairings")
+    @endpoint("GET", PROGRAMME + "/pairings", roles=C, query=schemas.ListInput,
+              responses={200: schemas.PairingListView}, errors={404: NO_PROGRAMME},
+              summary="A programme's pairings (and proposals), with their scores and reasons")
     def list_pairings(self, request, tenant_id, programme_id):
         self._caller(request, tenant_id)
         query = schemas.load_input(schemas.ListInput, dict(request.args.items()))
@@ -202,24 +278,29 @@ class MatchingService(CatchUpFeed):
             self._programme(tx, tenant_id, programme_id)
             rows = read_model.pairing_rows(tx.conn, tenant_id, programme_id,
                                    [query["status"]] if query.get("status") else None)
-        return {"programme_id": programme_id, "pairings": [pairing_view(r) for r in rows]}
+            return explained(tx, {"programme_id": programme_id, "pairings": [pairing_view(r) for r in rows]})
 
-    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/proposals")
+    @endpoint("GET", PROGRAMME + "/proposals", roles=C, responses={200: schemas.ProposalListView},
+              errors={404: NO_PROGRAMME}, summary="The proposals waiting for the coordinator")
     def list_proposals(self, request, tenant_id, programme_id):
         self._caller(request, tenant_id)
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
             rows = read_model.pairing_rows(tx.conn, tenant_id, programme_id, ["proposed"])
-        return {"programme_id": programme_id, "proposals": [pairing_view(r) for r in rows]}
+            return explained(tx, {"programme_id": programme_id, "proposals": [pairing_view(r) for r in rows]})
 
     def _pairing_result(self, tx, tenant_id, pairing_id, uow, **extra):
         row = read_model.pairing_row(tx.conn, tenant_id, pairing_id)
-        return {"pairing": pairing_view(row) if row else None,
-                "events": [e.event_type for e in uow.appended
-                           if e.stream_type in ("pairing", "matchmentee", "matchround")
-                           and e.event_type not in ("MenteePlaced", "MenteeReleased")], **extra}
+        return explained(tx, {"pairing": pairing_view(row) if row else None,
+                              "events": [e.event_type for e in uow.appended
+                                         if e.stream_type in ("pairing", "matchmentee", "matchround")
+                                         and e.event_type not in ("MenteePlaced", "MenteeReleased")], **extra})
 
-    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/proposals/<pairing_id>/approve")
+    @endpoint("POST", PROGRAMME + "/proposals/<pairing_id>/approve", roles=C, body=schemas.VersionInput,
+              example=X["version"], responses={200: schemas.PairingResultView},
+              errors={404: NOT_FOUND, 409: MOVED_ON,
+                      422: "the pair no longer qualifies: the hard rules it fails are named"},
+              summary="Approve a proposal: the pair is confirmed")
     def approve(self, request, tenant_id, programme_id, pairing_id):
         caller = self._caller(request, tenant_id)
         data = schemas.load_input(schemas.VersionInput, read_json(request))
@@ -229,7 +310,10 @@ class MatchingService(CatchUpFeed):
             coordinator.approve(uow, programme_id, pairing_id, version=data["version"])
             return self._pairing_result(tx, tenant_id, pairing_id, uow)
 
-    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/proposals/<pairing_id>/reject")
+    @endpoint("POST", PROGRAMME + "/proposals/<pairing_id>/reject", roles=C, body=schemas.RejectInput,
+              example=X["reject"], responses={200: schemas.PairingResultView},
+              errors={404: NOT_FOUND, 409: MOVED_ON, 422: UNUSABLE},
+              summary="Reject a proposal: the pair is never proposed again; the next is proposed")
     def reject(self, request, tenant_id, programme_id, pairing_id):
         caller = self._caller(request, tenant_id)
         data = schemas.load_input(schemas.RejectInput, read_json(request))
@@ -242,7 +326,11 @@ class MatchingService(CatchUpFeed):
             return self._pairing_result(tx, tenant_id, pairing_id, uow,
                                         next_proposal=pairing_view(next_row) if next_row else None)
 
-    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/pairings")
+    @endpoint("POST", PROGRAMME + "/pairings", roles=C, body=schemas.AssignInput, example=X["assign"],
+              responses={201: schemas.PairingResultView},
+              errors={404: NOT_FOUND, 409: MOVED_ON,
+                      422: "the pair breaks a hard rule (each is named), or " + UNUSABLE},
+              summary="Pair a mentor and a mentee by hand")
     def assign(self, request, tenant_id, programme_id):
         caller = self._caller(request, tenant_id)
         data = schemas.load_input(schemas.AssignInput, read_json(request))
@@ -252,7 +340,10 @@ class MatchingService(CatchUpFeed):
             pairing_id = coordinator.assign(uow, programme_id, data["mentor_id"], data["mentee_id"])
             return 201, self._pairing_result(tx, tenant_id, pairing_id, uow)
 
-    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/pairings/<pairing_id>/end")
+    @endpoint("POST", PROGRAMME + "/pairings/<pairing_id>/end", roles=C, body=schemas.EndInput,
+              example=X["end"], responses={200: schemas.PairingResultView},
+              errors={404: NOT_FOUND, 409: MOVED_ON, 422: UNUSABLE},
+              summary="End a confirmed pairing (the mentee is matched again unless it completed)")
     def end(self, request, tenant_id, programme_id, pairing_id):
         caller = self._caller(request, tenant_id)
         data = schemas.load_input(schemas.EndInput, read_json(request))
@@ -264,7 +355,11 @@ class MatchingService(CatchUpFeed):
                             version=data["version"])
             return self._pairing_result(tx, tenant_id, pairing_id, uow)
 
-    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/rounds")
+    @endpoint("POST", PROGRAMME + "/rounds", roles=C, body=schemas.EmptyInput, example=X["empty"],
+              responses={201: schemas.RoundView},
+              errors={404: NO_PROGRAMME, 409: MOVED_ON,
+                      422: "the programme has no cohort round (mentees choose), or " + UNUSABLE},
+              summary="Run a cohort round: the optimal assignment of everyone waiting")
     def run_round(self, request, tenant_id, programme_id):
         caller = self._caller(request, tenant_id)
         schemas.load_input(schemas.EmptyInput, read_json(request))
@@ -272,10 +367,11 @@ class MatchingService(CatchUpFeed):
             self._programme(tx, tenant_id, programme_id)
             summary = coordinator.run_round(UnitOfWork(tx, actor=caller.actor), programme_id)
             rows = [read_model.pairing_row(tx.conn, tenant_id, pid) for pid in summary["new_pairings"]]
-        summary["pairings"] = [pairing_view(r) for r in rows if r]
-        return 201, summary
+            summary["pairings"] = [pairing_view(r) for r in rows if r]
+            return 201, explained(tx, summary)
 
-    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/reserve")
+    @endpoint("GET", PROGRAMME + "/reserve", roles=C, responses={200: schemas.ReserveView},
+              errors={404: NO_PROGRAMME, 422: UNUSABLE})
     def reserve(self, request, tenant_id, programme_id):
         """Who waits, and why: mentees (live reason, recorded reason, since when) and mentors
         with free places (and what keeps them from being matched, if anything)."""
@@ -286,16 +382,22 @@ class MatchingService(CatchUpFeed):
 
     # -- mentee chooses ---------------------------------------------------------------------------
 
-    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/mentees/<mentee_id>/shortlist")
+    @endpoint("GET", PROGRAMME + "/mentees/<mentee_id>/shortlist", roles=C_OR_P,
+              responses={200: schemas.ShortlistView},
+              errors={404: NOT_FOUND + " (a participant: someone else)",
+                      422: "in this programme mentees do not choose, or " + UNUSABLE})
     def shortlist(self, request, tenant_id, programme_id, mentee_id):
         """The mentee's shortlist (best first, with match percentages), their ranking and
         where its requests stand."""
         self._person_caller(request, tenant_id, mentee_id)
         with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            return choices.shortlist_of(UnitOfWork(tx), programme_id, mentee_id)
+            return explained(tx, choices.shortlist_of(UnitOfWork(tx), programme_id, mentee_id))
 
-    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/mentees/<mentee_id>/choices")
+    @endpoint("POST", PROGRAMME + "/mentees/<mentee_id>/choices", roles=C_OR_P, body=schemas.ChoicesInput,
+              example=X["choices"], responses={201: schemas.ChosenView},
+              errors={404: NOT_FOUND + " (a participant: someone else)", 409: MOVED_ON,
+                      422: "in this programme mentees do not choose, or " + UNUSABLE})
     def choose(self, request, tenant_id, programme_id, mentee_id):
         """The mentee ranks mentors of their shortlist; the first available one is asked."""
         caller = self._person_caller(request, tenant_id, mentee_id)
@@ -304,9 +406,9 @@ class MatchingService(CatchUpFeed):
             self._programme(tx, tenant_id, programme_id)
             uow = UnitOfWork(tx, actor=caller.actor)
             request_id = choices.choose(uow, programme_id, mentee_id, data["mentor_ids"])
-            return 201, {"request": read_model.request_view(tx.conn, tenant_id, request_id),
-                         **self._events_of(uow),
-                         "shortlist": choices.shortlist_of(uow, programme_id, mentee_id)}
+            return 201, explained(tx, {"request": read_model.request_view(tx.conn, tenant_id, request_id),
+                                       **self._events_of(uow),
+                                       "shortlist": choices.shortlist_of(uow, programme_id, mentee_id)})
 
     @staticmethod
     def _events_of(uow: UnitOfWork) -> Dict[str, Any]:
@@ -319,10 +421,13 @@ class MatchingService(CatchUpFeed):
             self._programme(tx, tenant_id, programme_id)
             uow = UnitOfWork(tx, actor=caller.actor)
             result = answer(uow, caller.id)
-            return {"request": read_model.request_view(tx.conn, tenant_id, request_id),
-                    **self._events_of(uow), **result(tx)}
+            return explained(tx, {"request": read_model.request_view(tx.conn, tenant_id, request_id),
+                                  **self._events_of(uow), **result(tx)})
 
-    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/requests/<request_id>/accept")
+    @endpoint("POST", PROGRAMME + "/requests/<request_id>/accept", roles=P, body=schemas.EmptyInput,
+              example=X["empty"], responses={200: schemas.AnsweredView},
+              errors={404: NOT_FOUND + " (or the request is to another mentor)", 409: MOVED_ON,
+                      422: "the pair no longer qualifies, or " + UNUSABLE})
     def accept_request(self, request, tenant_id, programme_id, request_id):
         """The mentor asked takes the mentee: the pair is confirmed."""
         schemas.load_input(schemas.EmptyInput, read_json(request))
@@ -332,7 +437,10 @@ class MatchingService(CatchUpFeed):
             return lambda tx: {"pairing": pairing_view(read_model.pairing_row(tx.conn, tenant_id, pairing_id))}
         return self._answer(request, tenant_id, programme_id, request_id, answer)
 
-    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/requests/<request_id>/decline")
+    @endpoint("POST", PROGRAMME + "/requests/<request_id>/decline", roles=P, body=schemas.DeclineInput,
+              example=X["decline"], responses={200: schemas.AnsweredView},
+              errors={404: NOT_FOUND + " (or the request is to another mentor)", 409: MOVED_ON,
+                      422: UNUSABLE})
     def decline_request(self, request, tenant_id, programme_id, request_id):
         """The mentor asked says no: the mentee's next ranked mentor is asked."""
         data = schemas.load_input(schemas.DeclineInput, read_json(request))
@@ -342,7 +450,8 @@ class MatchingService(CatchUpFeed):
             return lambda tx: {"next_request": read_model.request_view(tx.conn, tenant_id, following)}
         return self._answer(request, tenant_id, programme_id, request_id, answer)
 
-    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/requests")
+    @endpoint("GET", PROGRAMME + "/requests", roles=C, query=schemas.RequestListInput,
+              responses={200: schemas.RequestListView}, errors={404: NO_PROGRAMME})
     def list_requests(self, request, tenant_id, programme_id):
         """Every request to a mentor in the programme (the coordinator's view)."""
         self._caller(request, tenant_id)
@@ -351,36 +460,43 @@ class MatchingService(CatchUpFeed):
             self._programme(tx, tenant_id, programme_id)
             rows = read_model.request_rows(tx.conn, tenant_id, programme_id=programme_id,
                                    statuses=[query["status"]] if query.get("status") else None)
-        return {"programme_id": programme_id, "requests": [read_model.request_json(r) for r in rows]}
+            return explained(tx, {"programme_id": programme_id,
+                                  "requests": [read_model.request_json(r) for r in rows]})
 
     # -- a person's own view ----------------------------------------------------------------------
 
-    def _person_rows(self, request, tenant_id, person_id, rows_of):
+    def _person_rows(self, request, tenant_id, person_id, view_of):
         self._person_caller(request, tenant_id, person_id)
         with self.store.transaction(tenant_id) as tx:
             if not read_model.programmes_of(tx.conn, tenant_id, person_id):
                 raise NotFound(f"person {person_id} not found")
-            return rows_of(tx.conn)
+            return explained(tx, view_of(tx.conn))
 
-    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/pairings")
+    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/pairings", roles=C_OR_P,
+              responses={200: schemas.PersonPairingsView},
+              errors={404: "the person takes part in no programme here (a participant: someone else)"})
     def person_pairings(self, request, tenant_id, person_id):
         """A mentor's or mentee's own pairings, in every programme (them or the coordinator)."""
-        rows = self._person_rows(request, tenant_id, person_id,
-                                 lambda conn: read_model.pairings_of(conn, tenant_id, person_id))
-        return {"person_id": person_id, "pairings": [
-            {**pairing_view(r), "role": "mentor" if r["mentor_id"] == person_id else "mentee"}
-            for r in rows]}
+        return self._person_rows(request, tenant_id, person_id, lambda conn: {
+            "person_id": person_id, "pairings": [
+                {**pairing_view(r), "role": "mentor" if r["mentor_id"] == person_id else "mentee"}
+                for r in read_model.pairings_of(conn, tenant_id, person_id)]})
 
-    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/requests")
+    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/requests", roles=C_OR_P,
+              responses={200: schemas.PersonRequestsView},
+              errors={404: "the person takes part in no programme here (a participant: someone else)"})
     def person_requests(self, request, tenant_id, person_id):
         """Requests to a mentor (to answer) or of a mentee (to follow), in every programme."""
-        rows = self._person_rows(request, tenant_id, person_id,
-                                 lambda conn: read_model.request_rows(conn, tenant_id, person_id=person_id))
-        return {"person_id": person_id, "requests": [read_model.request_json(r) for r in rows]}
+        return self._person_rows(request, tenant_id, person_id, lambda conn: {
+            "person_id": person_id, "requests": [read_model.request_json(r) for r in
+                                                 read_model.request_rows(conn, tenant_id, person_id=person_id)]})
 
     # -- coordinator assigns ----------------------------------------------------------------------
 
-    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/teams/<team_id>/candidates")
+    @endpoint("GET", PROGRAMME + "/teams/<team_id>/candidates", roles=C,
+              responses={200: schemas.CandidatesView},
+              errors={404: NOT_FOUND, 422: "nobody can be paired with the team yet (each reason is named), or "
+                      + UNUSABLE})
     def team_candidates(self, request, tenant_id, programme_id, team_id):
         """The mentors who know the team's need area and may take it, best first, with their
         scores; the others with the rules they fail."""
@@ -391,4 +507,4 @@ class MatchingService(CatchUpFeed):
                                        person_ids=[team_id])
             if not rows or rows[0]["withdrawn"]:
                 raise NotFound(f"team {team_id} not found in programme {programme_id}")
-            return coordinator.candidates(UnitOfWork(tx), programme_id, team_id)
+            return explained(tx, coordinator.candidates(UnitOfWork(tx), programme_id, team_id))

@@ -6,6 +6,12 @@ is a JSON body ``{"error": ..., "message": ..., "details": ...}`` with the right
 (400 bad input naming each field, 401, 404, 409, 422), never a stack trace; and request
 durations are measured.
 
+Every endpoint also declares what it takes and answers (:class:`Declaration`: its input and
+output schemas, its error statuses, who may call it, an example): ``@api("POST", "/tenants",
+body=CreateTenantInput, responses={201: TenantCreatedView}, errors={409: "..."},
+roles=("operator",), example={...})``. :mod:`.openapi` builds each service's OpenAPI
+document from these declarations (``GET /openapi.json``, ``GET /docs``).
+
 Domain exceptions stay free of HTTP: a service maps them with :func:`map_error`.
 """
 from __future__ import annotations
@@ -16,7 +22,8 @@ import threading
 import time
 import uuid
 from datetime import date, datetime
-from typing import Any, Callable, Dict, Optional, Type
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Type
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -220,12 +227,47 @@ class JsonWebServer(WebServer):
 _failure = threading.local()
 
 
+@dataclass(frozen=True)
+class Declaration:
+    """What an endpoint takes and answers, for its OpenAPI document (:mod:`.openapi`).
+
+    ``body``/``query``: the marshmallow input schemas it loads; ``responses``: status ->
+    output schema of each success (None: no body described); ``errors``: status -> when the
+    endpoint itself answers it (the generator adds those every endpoint of its kind may give:
+    400 bad input, 401/403 by ``roles``, 404 for a path naming something, POST's
+    Idempotency-Key answers, 503); ``roles``: the callers it serves (``operator``,
+    ``coordinator``, ``participant``; empty: no credentials); ``example``: a request body;
+    ``if_match``: takes the version read as ``If-Match``; ``auth``: False for the public
+    endpoints that read no database (the document itself)."""
+
+    body: Optional[type] = None
+    query: Optional[type] = None
+    responses: Mapping[int, Any] = field(default_factory=dict)
+    errors: Mapping[int, str] = field(default_factory=dict)
+    roles: Sequence[str] = ()
+    summary: Optional[str] = None
+    example: Optional[Mapping[str, Any]] = None
+    if_match: bool = False
+    tags: Sequence[str] = ()
+    database: bool = True
+    content_type: str = "application/json"
+
+
 class ApiEndpoint(HttpRequestHandler):
     """Besides JSON in and out: a connection to the database lost before COMMIT is tried
     once more on a fresh connection; a database that cannot be reached answers 503 with
     ``Retry-After``; a POST honours ``Idempotency-Key`` (:mod:`.idempotency`)."""
 
     server = JsonWebServer()
+
+    def __init__(self, method, url, *, body=None, query=None, responses=None, errors=None,
+                 roles=(), summary=None, example=None, if_match=False, tags=(), database=True,
+                 content_type="application/json", **kwargs):
+        super().__init__(method, url, **kwargs)
+        self.declaration = Declaration(
+            body=body, query=query, responses=dict(responses or {200: None}),
+            errors=dict(errors or {}), roles=tuple(roles), summary=summary, example=example,
+            if_match=if_match, tags=tuple(tags), database=database, content_type=content_type)
 
     def handle_request(self, request):
         started = time.perf_counter()

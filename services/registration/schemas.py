@@ -9,6 +9,9 @@ Two families:
   ``profile.areas.1``), so HTTP 400 bodies look the same whether marshmallow or the domain
   found the problem. Input schemas check shape and types; the domain checks the rules that
   tie fields together and those that need a programme (areas, ages, windows).
+* **View schemas** (``...View``): the bodies the HTTP endpoints answer with, declared with
+  each endpoint for its OpenAPI document (:mod:`services.platform_core.openapi`). Only
+  described, never loaded: a view may grow a field without breaking a client.
 * **Payload schemas** (``...Payload``) of the events registration publishes are a contract:
   :mod:`services.contracts.registration` (with the programme settings, whose shape the input
   shares, and the payload fields ``IsoDate``/``IsoDateTime``). Here is the one private event,
@@ -23,6 +26,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.contracts import registration as contracts
 from services.contracts.registration import Code, Int, IsoDateTime, Language, personal_field, settings_schemas
+from services.platform_core.envelope import EnvelopeSchema
 from services.platform_core.events import event_type
 from services.platform_core.schemas import InputSchema, PayloadSchema, flatten_errors
 from services.registration import domain
@@ -244,6 +248,163 @@ class RecordSensitiveNeedsInput(ProgrammeCommandInput):
 
 
 # ---------------------------------------------------------------------------------------------
+# HTTP views: what the endpoints answer (described for the OpenAPI document)
+# ---------------------------------------------------------------------------------------------
+
+
+def _when(**kwargs) -> fields.String:
+    return fields.String(metadata={"description": "ISO 8601 time or date"}, **kwargs)
+
+
+def _maybe(field: fields.Field) -> fields.Field:
+    field.allow_none = True
+    return field
+
+
+class TenantView(Schema):
+    """A tenant (an organisation) and the id of its current API key."""
+
+    tenant_id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    default_language = fields.String(required=True)
+    time_zone = fields.String(required=True)
+    key_id = _maybe(fields.String(required=True))
+    created_at = _when(required=True)
+    version = fields.Integer(required=True)
+
+
+class TenantCreatedView(Schema):
+    """The new tenant and its first API key, shown only this once."""
+
+    tenant = fields.Nested(TenantView, required=True)
+    key_id = fields.String(required=True)
+    api_key = fields.String(required=True, metadata={"description": "mk_<key_id>_<secret>"})
+    note = fields.String(required=True)
+
+
+class KeyRotatedView(Schema):
+    """The new API key, shown only this once; the keys it revoked."""
+
+    tenant_id = fields.String(required=True)
+    key_id = fields.String(required=True)
+    api_key = fields.String(required=True)
+    revoked_key_ids = fields.List(fields.String(), required=True)
+    note = fields.String(required=True)
+
+
+class ProgrammeView(Schema):
+    """A programme: its settings, version (send it back as If-Match) and public sign-up links."""
+
+    id = fields.String(required=True)
+    tenant_id = fields.String(required=True)
+    name = fields.String(required=True)
+    time_zone = fields.String(required=True)
+    settings = fields.Nested(contracts.ProgrammeSettingsPayload, required=True)
+    cloned_from = _maybe(fields.String(required=True))
+    version = fields.Integer(required=True)
+    created_at = _when(required=True)
+    updated_at = _when(required=True)
+    signup_code = fields.String(required=True)
+    signup_url = fields.String(required=True, metadata={"description": "with {role} to fill in"})
+    signup_urls = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    changed = fields.List(fields.String(), metadata={"description": "PATCH: the settings changed"})
+
+
+class ProgrammeListView(Schema):
+    programmes = fields.List(fields.Nested(ProgrammeView), required=True)
+
+
+class ParticipationView(Schema):
+    """A person's part in one programme."""
+
+    person_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf((domain.MENTOR, domain.MENTEE, domain.TEAM)))
+    status = fields.String(required=True)
+    registered_at = _when(required=True)
+    withdrawn_at = _maybe(_when(required=True))
+    age_at_start = fields.Integer(required=True, allow_none=True)
+    team_size = fields.Integer(required=True, allow_none=True)
+    profile = fields.Dict(required=True)
+    consent_required = fields.Boolean(required=True)
+    consent_valid = fields.Boolean(required=True)
+    consent_ok = fields.Boolean(required=True)
+    training_completed_on = _maybe(_when(required=True))
+    vetting_cleared = fields.Boolean(required=True, allow_none=True)
+    team_need = fields.Dict(required=True, allow_none=True)
+    name = fields.String(allow_none=True, metadata={"description": "in a programme's list of participants"})
+
+
+class ParticipantsView(Schema):
+    programme_id = fields.String(required=True)
+    participants = fields.List(fields.Nested(ParticipationView), required=True)
+
+
+class VettingView(Schema):
+    cleared = fields.Boolean(required=True)
+    checked_on = _maybe(_when(required=True))
+    reference = fields.String(required=True, allow_none=True)
+
+
+class ConsentView(Schema):
+    valid_from = _when(required=True)
+    valid_until = _when(required=True)
+    programme_id = fields.String(required=True)
+    given_by = fields.String(required=True)
+    given_at = _when(required=True)
+    withdrawn_on = _maybe(_when(required=True))
+
+
+class PersonView(Schema):
+    """A person (an individual or a team), their personal data (null once erased), their
+    participations and consents."""
+
+    id = fields.String(required=True)
+    tenant_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    personal = fields.Dict(required=True, allow_none=True)
+    sensitive_needs = fields.Dict(required=True, allow_none=True)
+    vetting = fields.Nested(VettingView, required=True, allow_none=True)
+    registered_at = _when(required=True)
+    updated_at = _when(required=True)
+    erased = fields.Boolean(required=True)
+    erased_at = _maybe(_when(required=True))
+    version = fields.Integer(required=True)
+    participations = fields.List(fields.Nested(ParticipationView), required=True)
+    consents = fields.List(fields.Nested(ConsentView), required=True)
+
+
+class RegisteredView(Schema):
+    """The person registered, and their participant token (their own key to their data)."""
+
+    person_id = fields.String(required=True)
+    role = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    participant_token = fields.String(required=True, metadata={"description": "pt_..."})
+    person = fields.Nested(PersonView, required=True)
+    events = fields.List(fields.String(), required=True)
+
+
+class PersonChangedView(Schema):
+    """The person after the command, the events it wrote, and whether anything changed."""
+
+    person = fields.Nested(PersonView, required=True)
+    events = fields.List(fields.String(), required=True)
+    changed = fields.Boolean(required=True)
+
+
+class ExportView(Schema):
+    """Everything held about a person: their events (decrypted) and their read-model view."""
+
+    person_id = fields.String(required=True)
+    tenant_id = fields.String(required=True)
+    exported_at = _when(required=True)
+    person = fields.Nested(PersonView, required=True)
+    events = fields.List(fields.Nested(EnvelopeSchema), required=True)
+
+
+# ---------------------------------------------------------------------------------------------
 # Private event payloads (the published ones are in services/contracts/registration.py)
 # ---------------------------------------------------------------------------------------------
 
@@ -273,3 +434,59 @@ def validate_payload(event) -> Dict[str, List[str]]:
     """Problems of an event's payload against its schema ({} if none), dotted paths."""
     problems = PAYLOAD_SCHEMAS[event.event_type]().validate(event.payload)
     return flatten_errors(problems) if problems else {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Examples of HTTP input (in the OpenAPI document; tests send them)
+# ---------------------------------------------------------------------------------------------
+
+PROGRAMME_ID_EXAMPLE = "7d1f0b8e-4a52-4c1e-9a55-2f3c8e9b6a10"
+
+EXAMPLES: Dict[str, Dict[str, Any]] = {
+    "tenant": {"slug": "vilnius-school", "name": "Vilniaus jėzuitų gimnazija", "kind": "school",
+               "default_language": "lt", "time_zone": "Europe/Vilnius"},
+    "programme": {
+        "name": "VJG mentorystės programa, pavasaris 2025",
+        "dates": {"mentee_registration_closes": "2025-02-01", "mentor_registration_closes": "2025-02-07",
+                  "rolling_registration": True, "matching_round": "2025-02-21",
+                  "meetings_start": "2025-03-01", "meetings_end": "2025-04-30", "closing_event": "2025-05-05"},
+        "people": {"mentor_capacity": {"min": 1, "max": 3, "default": 1}, "mentee_min_age": 15,
+                   "mentee_max_age": 18, "mentor_communities": ["alumni", "parent"]},
+        "rules": {"consent": {"rule": "guardian_for_all", "school_year_starts": {"month": 9, "day": 1}},
+                  "training": {"rule": "before_first_meeting", "seminar_date": "2025-02-14",
+                               "seminar_minutes": 120}},
+        "content": {"areas": [{"id": "studies", "labels": {"en": "University studies", "lt": "Studijos"}},
+                              {"id": "career", "labels": {"en": "Career", "lt": "Karjera"}}],
+                    "languages": ["lt", "en"], "remote_allowed": True,
+                    "cadence": {"min_per_month": 2, "max_per_month": 4, "remote_counts": True}},
+        "matching": {"mode": "automatic", "answer_days": 5}},
+    "programme_update": {"dates": {"mentee_registration_closes": "2025-02-08"}},
+    "clone": {"name": "VJG mentorystės programa, ruduo 2025", "shift_months": 6},
+    "register": {
+        "programme_id": PROGRAMME_ID_EXAMPLE,
+        "personal": {"name": "Jonas Jonaitis", "email": "jonas@example.lt", "date_of_birth": "2008-09-10",
+                     "guardian": {"name": "Rasa Jonaitienė", "email": "rasa@example.lt"}},
+        "profile": {"languages": ["lt"], "areas": ["career", "studies"], "place": "Vilnius",
+                    "remote": True, "hours_per_week": 2}},
+    "profile_update": {"programme_id": PROGRAMME_ID_EXAMPLE,
+                       "profile": {"areas": ["studies"], "remote": False}},
+    "consent": {"programme_id": PROGRAMME_ID_EXAMPLE, "given_by": "guardian"},
+    "programme_only": {"programme_id": PROGRAMME_ID_EXAMPLE},
+    "training": {"programme_id": PROGRAMME_ID_EXAMPLE, "completed_on": "2025-02-14"},
+    "vetting": {"programme_id": PROGRAMME_ID_EXAMPLE, "cleared": True, "checked_on": "2025-02-10",
+                "reference": "VRM-2025-0192"},
+    "team_need": {"programme_id": PROGRAMME_ID_EXAMPLE, "areas": ["fundraising"],
+                  "note": "a plan for next year's grants"},
+    "sensitive_needs": {"programme_id": PROGRAMME_ID_EXAMPLE, "needs": {"accessibility": "uses a wheelchair"}},
+    "withdraw": {"programme_id": PROGRAMME_ID_EXAMPLE, "reason": "moved to another city"},
+}
+
+
+#: POST .../<role>: the body of each role
+REGISTER_BODIES = (RegisterMentorInput, RegisterMenteeInput, RegisterTeamInput)
+
+
+class SignupQuery(InputSchema):
+    """The sign-up link's query (the code may come as ``signup_code`` in the body instead)."""
+
+    code = fields.String(metadata={"description": "the programme's sign-up code (from its sign-up link)"})

@@ -56,6 +56,7 @@ from services.platform_core.catchup import CatchUpFeed
 from services.platform_core import health, tenancy
 from services.platform_core.dependencies import ClockProvider, Store
 from services.platform_core.envelope import Actor, Envelope
+from services.platform_core.openapi import Documented, HealthView
 from services.platform_core.store import ALL_TENANTS, ConcurrencyConflict, StoreTransaction
 from services.platform_core.tenancy import (COORDINATOR, OPERATOR, PARTICIPANT, Caller,
                                             authenticate, issue_participant_token)
@@ -77,8 +78,26 @@ ANYONE_IN_TENANT = (COORDINATOR, PARTICIPANT)
 EXPECTED = (ApiError, DomainError, ConcurrencyConflict)
 
 
-def endpoint(method: str, url: str):
-    return api(method, url, expected_exceptions=EXPECTED)
+def endpoint(method: str, url: str, **declared):
+    """``@api`` with the refusals callers cause; ``declared``: see :class:`~.web.Declaration`."""
+    return api(method, url, expected_exceptions=EXPECTED, **declared)
+
+
+X = schemas.EXAMPLES
+C, O, P = (COORDINATOR,), (OPERATOR,), (PARTICIPANT,)
+NO_PROGRAMME = "the programme does not exist (or is another tenant's)"
+NO_PERSON = "the person does not exist, is another tenant's, or (a participant's token) is someone else"
+PERSON_RULE = ("a rule says no (the person was erased, does not take part in the programme, or the "
+               "command does not fit their role or the programme)")
+STALE = "the version given (If-Match or expected_version) is not the current one"
+
+
+def person_command(url: str, body, example, roles=ANYONE_IN_TENANT, **more):
+    """A command on one person: answers the person after it."""
+    return endpoint("POST", url, body=body, example=example, roles=roles, if_match=True,
+                    responses={200: schemas.PersonChangedView},
+                    errors={404: NO_PERSON + "; or the programme_id names no programme",
+                            409: STALE, 422: PERSON_RULE}, **more)
 
 
 def _is_uuid(value: str) -> bool:
@@ -116,7 +135,7 @@ def _date_text(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-class RegistrationService(CatchUpFeed):
+class RegistrationService(CatchUpFeed, Documented):
     name = "registration"
 
     store = Store(read_models=[read_model.metadata, tenancy.metadata, personal_data.KEYS_METADATA],
@@ -233,7 +252,8 @@ class RegistrationService(CatchUpFeed):
     # Health
     # ---------------------------------------------------------------------------------------
 
-    @endpoint("GET", "/health")
+    @endpoint("GET", "/health", responses={200: HealthView, 503: HealthView},
+              summary="Whether the service and its database work", tags=("health",), database=False)
     def health(self, request):
         return health.report(self.name, self.store, self.config)
 
@@ -241,7 +261,9 @@ class RegistrationService(CatchUpFeed):
     # Tenants
     # ---------------------------------------------------------------------------------------
 
-    @endpoint("POST", "/tenants")
+    @endpoint("POST", "/tenants", body=schemas.CreateTenantInput, example=X["tenant"], roles=O,
+              responses={201: schemas.TenantCreatedView}, errors={409: "the tenant exists already"},
+              summary="Create a tenant (an organisation) and its first API key")
     def create_tenant(self, request):
         caller = self._caller(request, None, OPERATOR)
         data = schemas.load_input(schemas.CreateTenantInput, read_json(request))
@@ -259,7 +281,9 @@ class RegistrationService(CatchUpFeed):
         return 201, {"tenant": view, "key_id": key_id, "api_key": api_key,
                      "note": "the API key is shown only this once; keep it safe"}
 
-    @endpoint("GET", "/tenants/<tenant_id>")
+    @endpoint("GET", "/tenants/<tenant_id>", roles=(OPERATOR, COORDINATOR),
+              responses={200: schemas.TenantView}, errors={404: "no such tenant (or another tenant's)"},
+              summary="A tenant")
     def get_tenant(self, request, tenant_id):
         self._caller(request, tenant_id, OPERATOR, COORDINATOR)
         with self.store.transaction(tenant_id) as tx:
@@ -268,7 +292,10 @@ class RegistrationService(CatchUpFeed):
             raise NotFound(f"tenant {tenant_id} not found")
         return view
 
-    @endpoint("POST", "/tenants/<tenant_id>/keys/rotate")
+    @endpoint("POST", "/tenants/<tenant_id>/keys/rotate", roles=(OPERATOR, COORDINATOR), if_match=True,
+              responses={201: schemas.KeyRotatedView},
+              errors={404: "no such tenant (or another tenant's)", 409: STALE},
+              summary="Make a new API key for the tenant; the old one stops working at once")
     def rotate_key(self, request, tenant_id):
         caller = self._caller(request, tenant_id, OPERATOR, COORDINATOR)
         body = read_json(request)
@@ -290,7 +317,10 @@ class RegistrationService(CatchUpFeed):
     # Programmes
     # ---------------------------------------------------------------------------------------
 
-    @endpoint("POST", "/tenants/<tenant_id>/programmes")
+    @endpoint("POST", "/tenants/<tenant_id>/programmes", body=schemas.CreateProgrammeInput,
+              example=X["programme"], roles=C, responses={201: schemas.ProgrammeView},
+              errors={404: "no such tenant (or another tenant's)"},
+              summary="Create a programme with its settings")
     def create_programme(self, request, tenant_id):
         caller = self._caller(request, tenant_id, COORDINATOR)
         settings = schemas.load_input(schemas.CreateProgrammeInput, read_json(request))
@@ -302,7 +332,9 @@ class RegistrationService(CatchUpFeed):
             view = self._programme_view(tx.conn, tenant_id, programme_id)
         return 201, view
 
-    @endpoint("GET", "/tenants/<tenant_id>/programmes")
+    @endpoint("GET", "/tenants/<tenant_id>/programmes", roles=C,
+              responses={200: schemas.ProgrammeListView}, errors={404: "no such tenant"},
+              summary="The tenant's programmes")
     def list_programmes(self, request, tenant_id):
         self._caller(request, tenant_id, COORDINATOR)
         with self.store.transaction(tenant_id) as tx:
@@ -311,14 +343,21 @@ class RegistrationService(CatchUpFeed):
             return {"programmes": [self._programme_view(tx.conn, tenant_id, row["programme_id"])
                                    for row in rows]}
 
-    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>")
+    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>", roles=C,
+              responses={200: schemas.ProgrammeView}, errors={404: NO_PROGRAMME},
+              summary="A programme, with its sign-up links")
     def get_programme(self, request, tenant_id, programme_id):
         self._caller(request, tenant_id, COORDINATOR)
         with self.store.transaction(tenant_id) as tx:
             view = self._programme_view(tx.conn, tenant_id, programme_id)
         return 200, view
 
-    @endpoint("PATCH", "/tenants/<tenant_id>/programmes/<programme_id>")
+    @endpoint("PATCH", "/tenants/<tenant_id>/programmes/<programme_id>", roles=C, if_match=True,
+              body=schemas.UpdateProgrammeInput, example=X["programme_update"],
+              responses={200: schemas.ProgrammeView},
+              errors={404: NO_PROGRAMME, 409: STALE,
+                      422: "the change is refused while people take part (e.g. removing an area in use)"},
+              summary="Change some of a programme's settings, section by section")
     def update_programme(self, request, tenant_id, programme_id):
         caller = self._caller(request, tenant_id, COORDINATOR)
         body = read_json(request)
@@ -335,7 +374,9 @@ class RegistrationService(CatchUpFeed):
         view["changed"] = events[0].payload["changed"] if events else []
         return view
 
-    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/clone")
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/clone", roles=C,
+              body=schemas.CloneProgrammeInput, example=X["clone"], responses={201: schemas.ProgrammeView},
+              errors={404: NO_PROGRAMME}, summary="A new programme with this one's settings, dates moved")
     def clone_programme(self, request, tenant_id, programme_id):
         caller = self._caller(request, tenant_id, COORDINATOR)
         data = schemas.load_input(schemas.CloneProgrammeInput, read_json(request))
@@ -347,7 +388,9 @@ class RegistrationService(CatchUpFeed):
             view = self._programme_view(tx.conn, tenant_id, new_id)
         return 201, view
 
-    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/participants")
+    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/participants", roles=C,
+              responses={200: schemas.ParticipantsView}, errors={404: NO_PROGRAMME},
+              summary="Everyone taking part in a programme")
     def list_participants(self, request, tenant_id, programme_id):
         self._caller(request, tenant_id, COORDINATOR)
         with self.store.transaction(tenant_id) as tx:
@@ -360,7 +403,13 @@ class RegistrationService(CatchUpFeed):
     # Registration
     # ---------------------------------------------------------------------------------------
 
-    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/<any(mentors,mentees,teams):roles>")
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/<any(mentors,mentees,teams):roles>",
+              body=schemas.REGISTER_BODIES, example=X["register"], roles=ANYONE_IN_TENANT,
+              responses={201: schemas.RegisteredView},
+              errors={404: NO_PROGRAMME + "; or person_id names nobody",
+                      422: "a rule says no: registration closed, age out of range, not of the "
+                           "programme's community, already taking part, the role not taken"},
+              summary="Register a mentor, mentee or team in a programme")
     def register(self, request, tenant_id, programme_id, roles):
         """A coordinator registers someone (``person_id`` in the body: someone already known,
         in another programme); a participant may register themself in another programme."""
@@ -376,7 +425,12 @@ class RegistrationService(CatchUpFeed):
         return self._register(tenant_id, programme_id, ROLES_BY_PATH[roles], body, caller.actor,
                               person_id)
 
-    @endpoint("POST", "/signup/<tenant_id>/<programme_id>/<any(mentor,mentee,team):role>")
+    @endpoint("POST", "/signup/<tenant_id>/<programme_id>/<any(mentor,mentee,team):role>",
+              body=schemas.REGISTER_BODIES, query=schemas.SignupQuery, example=X["register"],
+              responses={201: schemas.RegisteredView},
+              errors={404: "no such sign-up link (a wrong code, tenant or programme)",
+                      422: "a rule says no: registration closed, age out of range, the role not taken"},
+              summary="Register oneself through the programme's public sign-up link")
     def sign_up(self, request, tenant_id, programme_id, role):
         """Self-registration through the programme's public link: no credentials but the
         link's code (``?code=`` or ``signup_code`` in the body)."""
@@ -453,13 +507,18 @@ class RegistrationService(CatchUpFeed):
         return {"person": view, "events": [e.event_type for e in envelopes],
                 "changed": bool(envelopes)}
 
-    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>")
+    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>", roles=ANYONE_IN_TENANT,
+              responses={200: schemas.PersonView}, errors={404: NO_PERSON}, summary="A person")
     def get_person(self, request, tenant_id, person_id):
         self._person_caller(request, tenant_id, person_id)
         with self.store.transaction(tenant_id) as tx:
             return self._person_view(tx.conn, tenant_id, person_id)
 
-    @endpoint("PATCH", "/tenants/<tenant_id>/people/<person_id>")
+    @endpoint("PATCH", "/tenants/<tenant_id>/people/<person_id>", roles=ANYONE_IN_TENANT, if_match=True,
+              body=schemas.UpdateProfileInput, example=X["profile_update"],
+              responses={200: schemas.PersonChangedView},
+              errors={404: NO_PERSON, 409: STALE, 422: PERSON_RULE},
+              summary="Change a person's personal data and/or their profile in a programme")
     def update_person(self, request, tenant_id, person_id):
         return self._person_command(
             request, tenant_id, person_id, schemas.UpdateProfileInput,
@@ -467,7 +526,8 @@ class RegistrationService(CatchUpFeed):
                 now=now, programme=programme, profile=data.get("profile"),
                 personal=data.get("personal")))
 
-    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/consent")
+    @person_command("/tenants/<tenant_id>/people/<person_id>/consent", schemas.GiveConsentInput, X["consent"],
+                    summary="Record consent (a guardian's, or one's own)")
     def give_consent(self, request, tenant_id, person_id):
         def allowed(caller, body):
             if caller.actor.kind == "participant" and body.get("given_by") != "self":
@@ -481,21 +541,24 @@ class RegistrationService(CatchUpFeed):
             lambda person, programme, data, now: person.give_consent(
                 programme=programme, given_by=data["given_by"], now=now), allowed=allowed)
 
-    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/consent/withdraw")
+    @person_command("/tenants/<tenant_id>/people/<person_id>/consent/withdraw", schemas.WithdrawConsentInput, X["programme_only"],
+                    summary="Withdraw consent")
     def withdraw_consent(self, request, tenant_id, person_id):
         return self._person_command(
             request, tenant_id, person_id, schemas.WithdrawConsentInput,
             lambda person, programme, data, now: person.withdraw_consent(
                 programme=programme, now=now))
 
-    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/training")
+    @person_command("/tenants/<tenant_id>/people/<person_id>/training", schemas.CompleteTrainingInput, X["training"],
+                    roles=C, summary="Record that a mentor completed the training")
     def complete_training(self, request, tenant_id, person_id):
         return self._person_command(
             request, tenant_id, person_id, schemas.CompleteTrainingInput,
             lambda person, programme, data, now: person.complete_training(
                 programme=programme, completed_on=data["completed_on"], now=now), COORDINATOR)
 
-    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/vetting")
+    @person_command("/tenants/<tenant_id>/people/<person_id>/vetting", schemas.RecordVettingInput, X["vetting"],
+                    roles=C, summary="Record a mentor's background check")
     def record_vetting(self, request, tenant_id, person_id):
         return self._person_command(
             request, tenant_id, person_id, schemas.RecordVettingInput,
@@ -503,7 +566,8 @@ class RegistrationService(CatchUpFeed):
                 programme=programme, cleared=data["cleared"], checked_on=data["checked_on"],
                 reference=data.get("reference"), now=now), COORDINATOR)
 
-    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/team-need")
+    @person_command("/tenants/<tenant_id>/people/<person_id>/team-need", schemas.SetTeamNeedInput, X["team_need"],
+                    roles=C, summary="Set a team's capacity-building need")
     def set_team_need(self, request, tenant_id, person_id):
         return self._person_command(
             request, tenant_id, person_id, schemas.SetTeamNeedInput,
@@ -511,21 +575,24 @@ class RegistrationService(CatchUpFeed):
                 programme=programme, areas=data["areas"], note=data.get("note"), now=now),
             COORDINATOR)
 
-    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/sensitive-needs")
+    @person_command("/tenants/<tenant_id>/people/<person_id>/sensitive-needs", schemas.RecordSensitiveNeedsInput, X["sensitive_needs"],
+                    summary="Record sensitive needs (private)")
     def record_sensitive_needs(self, request, tenant_id, person_id):
         return self._person_command(
             request, tenant_id, person_id, schemas.RecordSensitiveNeedsInput,
             lambda person, programme, data, now: person.record_sensitive_needs(
                 programme=programme, needs=data["needs"], now=now))
 
-    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/withdraw")
+    @person_command("/tenants/<tenant_id>/people/<person_id>/withdraw", schemas.WithdrawInput, X["withdraw"],
+                    summary="Withdraw from a programme")
     def withdraw(self, request, tenant_id, person_id):
         return self._person_command(
             request, tenant_id, person_id, schemas.WithdrawInput,
             lambda person, programme, data, now: person.withdraw(
                 programme_id=programme.id, reason=data.get("reason"), now=now))
 
-    @endpoint("POST", "/tenants/<tenant_id>/people/<person_id>/erase")
+    @person_command("/tenants/<tenant_id>/people/<person_id>/erase", None, None,
+                    summary="Erase a person's personal data (GDPR)")
     def erase(self, request, tenant_id, person_id):
         """Erase on request (GDPR): PersonErased, the person's key deleted (their personal
         data in every stored or published event becomes unreadable), read models cleared."""
@@ -534,7 +601,9 @@ class RegistrationService(CatchUpFeed):
             lambda person, programme, data, now: person.erase(now=now),
             after=lambda tx: personal_data.PERSON_KEYS.forget(tenant_id, person_id, tx.conn))
 
-    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/export")
+    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/export", roles=ANYONE_IN_TENANT,
+              responses={200: schemas.ExportView}, errors={404: NO_PERSON},
+              summary="Everything held about a person (GDPR access)")
     def export(self, request, tenant_id, person_id):
         """Everything held about the person (GDPR access): their decrypted event stream and
         their read-model rows."""
