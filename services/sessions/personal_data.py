@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from services.platform_core.crypto_shredding import PersonalDataCodec, PersonKeyTable, keys_metadata
+from services.platform_core.crypto_shredding import (
+    PersonalDataCodec,
+    PersonKeyTable,
+    keys_metadata,
+)
 
 from .domain import FINAL_REVIEW, GOAL, MEETING
 

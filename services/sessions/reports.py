@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 from sqlalchemy import select
 
@@ -16,8 +16,17 @@ from services.platform_core.events import DomainEvent
 from services.platform_core.store import StoreTransaction, events_table
 
 from . import read_model
-from .domain import (PAIR_WATCH, PairHistory, PairingFacts, PairWatch, ProgrammeRules, assess, fold,
-                     pair_progress, programme_summary)
+from .domain import (
+    PAIR_WATCH,
+    PairHistory,
+    PairingFacts,
+    PairWatch,
+    ProgrammeRules,
+    assess,
+    fold,
+    pair_progress,
+    programme_summary,
+)
 
 
 def histories(tx: StoreTransaction, pairing_ids: List[str], as_of: datetime) -> Dict[str, PairHistory]:

@@ -4,7 +4,6 @@ publishes are a contract: :mod:`services.contracts.sessions`. It has no private 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any, Dict, Type
 
 from marshmallow import Schema, ValidationError, fields, validate

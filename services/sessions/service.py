@@ -54,7 +54,7 @@ from zoneinfo import ZoneInfo
 from nameko.dependency_providers import Config
 from werkzeug.wrappers import Response
 
-import services.contracts.matching  # noqa: F401 - the catalogue entries of the events consumed
+import services.contracts.matching
 import services.contracts.registration  # noqa: F401
 from services.platform_core import health, tenancy
 from services.platform_core.catchup import CatchUpFeed
@@ -64,14 +64,41 @@ from services.platform_core.envelope import SYSTEM, Actor, Envelope
 from services.platform_core.events import DomainEvent
 from services.platform_core.scheduler import Job, Scheduler, scheduled
 from services.platform_core.scheduler import schedule as schedule_job
-from services.platform_core.store import ALL_TENANTS, ConcurrencyConflict, StoreTransaction
-from services.platform_core.tenancy import COORDINATOR, PARTICIPANT, Caller, authenticate
-from services.platform_core.web import (ApiError, BadRequest, NotFound, Unprocessable, api, bearer_token,
-                                        map_error, read_json)
+from services.platform_core.store import (
+    ALL_TENANTS,
+    ConcurrencyConflict,
+    StoreTransaction,
+)
+from services.platform_core.tenancy import (
+    COORDINATOR,
+    PARTICIPANT,
+    Caller,
+    authenticate,
+)
+from services.platform_core.web import (
+    ApiError,
+    BadRequest,
+    NotFound,
+    Unprocessable,
+    api,
+    bearer_token,
+    map_error,
+    read_json,
+)
 
 from . import personal_data, read_model, reports, schemas
-from .domain import (FINAL_REVIEW, GOAL, MEETING, FinalReview, Goal, Meeting, NotInPairing,
-                     PairingFacts, ProgrammeRules, RuleBroken)
+from .domain import (
+    FINAL_REVIEW,
+    GOAL,
+    MEETING,
+    FinalReview,
+    Goal,
+    Meeting,
+    NotInPairing,
+    PairingFacts,
+    ProgrammeRules,
+    RuleBroken,
+)
 
 map_error(RuleBroken, lambda exc: Unprocessable(exc.message, details={
     "failures": exc.codes, "fields": {f["field"]: [f["message"]] for f in exc.failures if f["field"]}}))

@@ -15,10 +15,28 @@ module             holds
 from .final_review import FinalReview
 from .goal import Goal
 from .meeting import Meeting, parse_time
-from .progress import (AT_RISK_REASONS, Assessment, PairHistory, assess, fold, pair_progress,
-                       programme_summary)
-from .rules import (FINAL_REVIEW, GOAL, MEETING, MODES, PAIR_WATCH, ROLES, Cadence, NotInPairing,
-                    PairingFacts, ProgrammeRules, RuleBroken)
+from .progress import (
+                       AT_RISK_REASONS,
+                       Assessment,
+                       PairHistory,
+                       assess,
+                       fold,
+                       pair_progress,
+                       programme_summary,
+)
+from .rules import (
+                       FINAL_REVIEW,
+                       GOAL,
+                       MEETING,
+                       MODES,
+                       PAIR_WATCH,
+                       ROLES,
+                       Cadence,
+                       NotInPairing,
+                       PairingFacts,
+                       ProgrammeRules,
+                       RuleBroken,
+)
 from .watch import PairWatch
 
 __all__ = ["AT_RISK_REASONS", "Assessment", "Cadence", "FINAL_REVIEW", "FinalReview", "GOAL", "Goal",

@@ -15,8 +15,15 @@ from typing import Any, ClassVar, Dict, List, Optional, Sequence
 from services.platform_core.aggregate import Aggregate
 from services.platform_core.events import DomainEvent
 
-from .rules import (MAX_MINUTES, MEETING, MIN_MINUTES, PairingFacts, ProgrammeRules, RuleBroken,
-                    failure)
+from .rules import (
+    MAX_MINUTES,
+    MEETING,
+    MIN_MINUTES,
+    PairingFacts,
+    ProgrammeRules,
+    RuleBroken,
+    failure,
+)
 
 LOGGED, CONFIRMED, DISPUTED, WITHDRAWN = "logged", "confirmed", "disputed", "withdrawn"
 #: statuses whose meeting counts (a dispute or a withdrawal takes it out)

@@ -29,7 +29,15 @@ from services.platform_core.aggregate import Aggregate
 from .final_review import FinalReview
 from .goal import DROPPED, OPEN, REACHED, Goal
 from .meeting import Meeting
-from .rules import CONFIRMED, ENDED, FINAL_REVIEW, GOAL, MEETING, PairingFacts, ProgrammeRules
+from .rules import (
+    CONFIRMED,
+    ENDED,
+    FINAL_REVIEW,
+    GOAL,
+    MEETING,
+    PairingFacts,
+    ProgrammeRules,
+)
 
 WINDOW_DAYS = 30
 GRACE_DAYS = 30

@@ -5,7 +5,7 @@ Plain Python: no nameko, SQLAlchemy or marshmallow here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -105,8 +105,6 @@ class PairingFacts:
 
     def as_of(self, moment: datetime) -> "PairingFacts":
         """The pairing as it stood at ``moment`` (confirmed later: proposed; ended later: not ended)."""
-        from dataclasses import replace
-
         if self.confirmed_at is None or self.confirmed_at > moment:
             return replace(self, status=PROPOSED, ended_at=None, end_reason=None)
         if self.ended_at is not None and self.ended_at > moment:

@@ -18,8 +18,13 @@ from kombu import Connection
 from nameko.containers import ServiceContainer
 
 from services.matching.service import MatchingService
-from services.matching.tests.conftest import (OPERATOR_TOKEN, PLATFORM_SECRET, Registration,
-                                              RegistrationFeed, free_port)
+from services.matching.tests.conftest import (
+    OPERATOR_TOKEN,
+    PLATFORM_SECRET,
+    Registration,
+    RegistrationFeed,
+    free_port,
+)
 from services.platform_core import tenancy
 from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine
@@ -28,7 +33,13 @@ from services.platform_core.envelope import EVENTS_EXCHANGE
 from services.platform_core.outbox import declare_exchanges
 from services.platform_core.scheduler import scheduler_of
 from services.platform_core.store import EventStore
-from services.platform_core.testing import HttpClient, assert_valid_event, temporary_database, temporary_vhost, wait_for
+from services.platform_core.testing import (
+    HttpClient,
+    assert_valid_event,
+    temporary_database,
+    temporary_vhost,
+    wait_for,
+)
 from services.sessions.service import SessionsService
 
 START = datetime(2025, 2, 10, 9, 0, tzinfo=timezone.utc)

@@ -7,9 +7,20 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from services.sessions.domain import (FinalReview, Goal, Meeting, NotInPairing, PairHistory,
-                                      PairingFacts, PairWatch, ProgrammeRules, RuleBroken, assess,
-                                      fold, pair_progress)
+from services.sessions.domain import (
+    FinalReview,
+    Goal,
+    Meeting,
+    NotInPairing,
+    PairHistory,
+    PairingFacts,
+    PairWatch,
+    ProgrammeRules,
+    RuleBroken,
+    assess,
+    fold,
+    pair_progress,
+)
 from services.sessions.domain.rules import Cadence
 
 MENTOR, MENTEE, STRANGER = "mentor-1", "mentee-1", "someone-else"

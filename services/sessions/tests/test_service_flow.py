@@ -122,8 +122,10 @@ def test_a_final_review_ends_the_pairing_as_completed_in_matching(platform):
         return rows if rows and rows[0]["status"] == "ended" else None
     [row] = wait_for(ended, timeout=20, message="matching to end the pairing")
     assert (row["close_reason"], row["closed_by"]) == ("completed", "mentee")
-    progress = wait_for(lambda: (lambda p: p if p["pairing_status"] == "ended" else None)(
-        platform.api.get(f"{pair.base}/progress", pair.key).json()), message="sessions to see the end")
+    def seen_ended():
+        progress = platform.api.get(f"{pair.base}/progress", pair.key).json()
+        return progress if progress["pairing_status"] == "ended" else None
+    progress = wait_for(seen_ended, message="sessions to see the end")
     assert (progress["end_reason"], progress["final_review_recorded"], progress["status"]) == ("completed", True, "ended")
     refused = platform.api.post(f"{pair.base}/meetings", pair.mentor_token, meeting(utc(8, 29)))
     assert refused.status_code == 422 and refused.json()["details"]["failures"] == ["pairing_ended"]
