@@ -11,6 +11,7 @@ import services.matching.schemas  # noqa: F401 - and the private ones
 import services.registration.schemas  # noqa: F401
 from services.contracts import matching as matching_contract
 from services.contracts import registration as registration_contract
+from services.contracts import sessions as sessions_contract
 from services.matching.domain import pairing, requests
 from services.platform_core import json_schema
 from services.platform_core.envelope import Actor, Envelope
@@ -18,6 +19,8 @@ from services.platform_core.events import CATALOGUE, EventType
 from services.platform_core.outbox import to_amqp_message
 from services.platform_core.testing import assert_valid_event, event_problems
 from services.registration import domain
+from services.sessions import domain as sessions_domain
+from services.sessions.domain import progress as sessions_progress
 
 
 @pytest.mark.parametrize("name, words", [
@@ -40,14 +43,24 @@ def test_the_matching_contract_speaks_the_domains_words(name, words):
     assert getattr(matching_contract, name) == words
 
 
+@pytest.mark.parametrize("name, words", [
+    ("MODES", sessions_domain.MODES), ("ROLES", sessions_domain.ROLES),
+    ("AT_RISK_REASONS", sessions_progress.AT_RISK_REASONS),
+])
+def test_the_sessions_contract_speaks_the_domains_words(name, words):
+    assert getattr(sessions_contract, name) == words
+
+
 def test_every_published_event_type_is_a_contract_and_no_private_one_is():
+    contracts = {"registration": registration_contract, "matching": matching_contract,
+                 "sessions": sessions_contract}
     for event in CATALOGUE:
-        if event.service not in ("registration", "matching"):
+        if event.service not in contracts:
             continue
         published = event.visibility in ("public", "internal")
         assert event.schema.__module__.startswith("services.contracts.") == published, event.name
         if published:
-            contract = {"registration": registration_contract, "matching": matching_contract}[event.service]
+            contract = contracts[event.service]
             assert contract.PAYLOAD_SCHEMAS[event.name] is event.schema
 
 

@@ -1,4 +1,5 @@
-"""What matching does about each registration event it consumes, after the read model has it:
+"""What matching does about each registration event it consumes, after the read model has it
+(and about the final review sessions records, :data:`SESSIONS_REACTIONS`):
 a table from event type to a small named reaction (:data:`REACTIONS`); the types it takes
 only for the read model are listed in :data:`IGNORED`."""
 from __future__ import annotations
@@ -10,6 +11,7 @@ from services.platform_core.envelope import Envelope
 from . import read_model
 from .decisions import UnitOfWork, leaving, placement, schedules
 from .decisions.choices import cancel_requests
+from .domain.pairing import CONFIRMED, PAIRING, Pairing
 
 Reaction = Callable[[UnitOfWork, Envelope], None]
 
@@ -119,8 +121,27 @@ REACTIONS: Dict[str, Reaction] = {
 IGNORED = ("PersonRegistered", "TenantKeyRotated")
 
 
+def _final_review(uow: UnitOfWork, event: Envelope) -> None:
+    """Sessions recorded the pair's final review: the pairing is complete and ends as
+    ``completed`` (the mentee is not matched again; the mentor's place is offered to whoever
+    waits). A pairing that ended meanwhile stays as it is."""
+    programme_id, pairing_id = event.payload["programme_id"], event.payload["pairing_id"]
+    uow.guard_versions(programme_id)  # the programme's turn before the store's lock
+    pairing = uow.load(PAIRING, Pairing, pairing_id)
+    if pairing.status != CONFIRMED or pairing.programme_id != programme_id:
+        return
+    uow.append(pairing.end(reason="completed", ended_by=event.payload.get("by_role") or "system", now=uow.now),
+               {(PAIRING, pairing_id): pairing.version})
+    placement.refill(uow, programme_id, [pairing.mentor_id])
+
+
+#: what matching does about the sessions events it consumes
+SESSIONS_REACTIONS: Dict[str, Reaction] = {"FinalReviewRecorded": _final_review}
+
+
 def react(uow: UnitOfWork, event: Envelope) -> None:
-    """What matching does about one registration event (after the read model has it)."""
-    reaction = REACTIONS.get(event.event_type)
+    """What matching does about one registration event (after the read model has it), or one
+    sessions event."""
+    reaction = REACTIONS.get(event.event_type) or SESSIONS_REACTIONS.get(event.event_type)
     if reaction is not None:
         reaction(uow, event)

@@ -18,6 +18,8 @@ TeamNeedSet, ConsentGiven, mentee
 ProfileUpdated
 ParticipantWithdrew, PersonErased      their pairings end, the other side is matched again
 ConsentWithdrawn                       the mentee's pairing ends (``consent_withdrawn``)
+FinalReviewRecorded (from sessions)    the pairing ends as ``completed``; the mentor takes from
+                                       the reserve
 =====================================  ==================================================
 
 Modes: ``automatic`` confirms at once (``PairingConfirmed``); ``coordinator_approves``
@@ -70,6 +72,7 @@ from typing import Any, Dict, Optional
 from nameko.dependency_providers import Config
 
 import services.contracts.registration  # noqa: F401 - the catalogue entries of the events consumed
+import services.contracts.sessions  # noqa: F401
 from services.matching import schemas
 from services.matching import read_model
 from services.matching.decisions import (BadChoice, NotFoundError, RuleFailed, StateConflict, UnitOfWork,
@@ -217,6 +220,12 @@ class MatchingService(CatchUpFeed, Documented):
     def on_registration(self, tx: StoreTransaction, event: Envelope) -> None:
         tenancy.CREDENTIALS.apply(tx.conn, event)
         read_model.consume_registration(tx.conn, event)
+        react(UnitOfWork(tx, actor=SYSTEM, correlation_id=event.correlation_id,
+                         causation_id=event.event_id), event)
+
+    @consume("FinalReviewRecorded", source="sessions")
+    def on_sessions(self, tx: StoreTransaction, event: Envelope) -> None:
+        """A pair's final review was recorded: the pairing ends as completed."""
         react(UnitOfWork(tx, actor=SYSTEM, correlation_id=event.correlation_id,
                          causation_id=event.event_id), event)
 

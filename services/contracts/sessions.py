@@ -1,0 +1,197 @@
+"""The events the sessions service publishes: their payload schemas, registered in the
+platform's event catalogue.
+
+Meetings live on ``meeting``/<uuid>, goals on ``goal``/<uuid>, a pair's final review on
+``finalreview``/<pairing id> and the daily watch over a pair on ``pairwatch``/<pairing id>.
+Every payload names its ``pairing_id`` and ``programme_id``; people are named by their ids.
+Free text (a meeting's plan and private note, a dispute's reason, a goal's words, progress
+notes, the final review) is personal: it sits under ``personal``, encrypted with the key of
+the person who wrote it (the final review: the mentee's), and reads as null once that person
+is erased.
+
+The vocabularies below are the published words of the sessions domain; the domain keeps its
+own (``services/sessions/domain/``) and ``tests/test_contracts.py`` holds the two to each other.
+"""
+from __future__ import annotations
+
+from typing import Dict, Type
+
+from marshmallow import Schema, fields, validate
+
+from services.platform_core.events import event_type
+from services.platform_core.schemas import PayloadSchema
+
+from .registration import IsoDate, IsoDateTime
+
+SERVICE = "sessions"
+
+#: how a meeting was held
+MODES = ("in_person", "remote")
+#: who did something to a meeting, a goal or a final review
+ROLES = ("mentor", "mentee", "coordinator")
+#: why a pair is at risk
+AT_RISK_REASONS = ("below_cadence", "no_meeting_for_too_long")
+
+
+def _personal(schema: Type[Schema]) -> fields.Nested:
+    return fields.Nested(schema, allow_none=True, load_default=None, metadata={
+        "description": "personal data: encrypted with its writer's key, null once they are erased"})
+
+
+class _ActPayload(PayloadSchema):
+    pairing_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    by_person_id = fields.String(required=True, allow_none=True, metadata={
+        "description": "who did it (a side of the pair; null: the coordinator)"})
+    by_role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class MeetingPersonalPayload(PayloadSchema):
+    plan = fields.String(allow_none=True, metadata={"description": "what to do until the next meeting"})
+    note = fields.String(allow_none=True, metadata={
+        "description": "the author's private note: only the pair and the coordinator read it"})
+
+
+class _MeetingFacts(_ActPayload):
+    started_at = IsoDateTime(required=True)
+    minutes = fields.Integer(required=True)
+    mode = fields.String(required=True, validate=validate.OneOf(MODES))
+    areas = fields.List(fields.String(), required=True, metadata={"description": "the programme's areas covered"})
+    personal = _personal(MeetingPersonalPayload)
+
+
+@event_type("MeetingLogged", stream_type="meeting", service=SERVICE)
+class MeetingLoggedPayload(_MeetingFacts):
+    """A side of a confirmed pair logged a meeting; it counts unless the other side disputes it."""
+
+    goals_set = fields.List(fields.String(), required=True, metadata={"description": "goal ids set in it"})
+    goals_reached = fields.List(fields.String(), required=True, metadata={"description": "goal ids reached in it"})
+    logged_at = IsoDateTime(required=True)
+
+
+@event_type("MeetingCorrected", stream_type="meeting", service=SERVICE)
+class MeetingCorrectedPayload(_MeetingFacts):
+    """The author stated the meeting's facts anew (they replace the logged ones); the other
+    side is asked to confirm again."""
+
+    corrected_at = IsoDateTime(required=True)
+
+
+@event_type("MeetingConfirmed", stream_type="meeting", service=SERVICE)
+class MeetingConfirmedPayload(_ActPayload):
+    """The other side of the pair confirmed the meeting took place."""
+
+    confirmed_at = IsoDateTime(required=True)
+
+
+class DisputePersonalPayload(PayloadSchema):
+    reason = fields.String(allow_none=True)
+
+
+@event_type("MeetingDisputed", stream_type="meeting", service=SERVICE)
+class MeetingDisputedPayload(_ActPayload):
+    """The other side of the pair disputes the meeting: it no longer counts."""
+
+    disputed_at = IsoDateTime(required=True)
+    personal = _personal(DisputePersonalPayload)
+
+
+@event_type("MeetingWithdrawn", stream_type="meeting", service=SERVICE)
+class MeetingWithdrawnPayload(_ActPayload):
+    """The author took the meeting back: it no longer counts."""
+
+    withdrawn_at = IsoDateTime(required=True)
+
+
+class GoalPersonalPayload(PayloadSchema):
+    title = fields.String(allow_none=True)
+
+
+@event_type("GoalSet", stream_type="goal", service=SERVICE)
+class GoalSetPayload(_ActPayload):
+    """A goal of the pair, with its target date (``meeting_id``: the meeting it was set in)."""
+
+    target_date = IsoDate(required=True)
+    meeting_id = fields.String(allow_none=True, load_default=None)
+    set_at = IsoDateTime(required=True)
+    personal = _personal(GoalPersonalPayload)
+
+
+class ProgressPersonalPayload(PayloadSchema):
+    note = fields.String(allow_none=True)
+
+
+@event_type("GoalProgressNoted", stream_type="goal", service=SERVICE)
+class GoalProgressNotedPayload(_ActPayload):
+    """A note of how far the pair got towards a goal."""
+
+    noted_at = IsoDateTime(required=True)
+    personal = _personal(ProgressPersonalPayload)
+
+
+@event_type("GoalReached", stream_type="goal", service=SERVICE)
+class GoalReachedPayload(_ActPayload):
+    """A goal was reached (``meeting_id``: the meeting it was reached in)."""
+
+    meeting_id = fields.String(allow_none=True, load_default=None)
+    reached_at = IsoDateTime(required=True)
+
+
+@event_type("GoalDropped", stream_type="goal", service=SERVICE)
+class GoalDroppedPayload(_ActPayload):
+    """A goal was given up."""
+
+    dropped_at = IsoDateTime(required=True)
+
+
+class FinalReviewPersonalPayload(PayloadSchema):
+    achievements = fields.String(allow_none=True)
+    further_goals = fields.List(fields.String(), allow_none=True)
+    next_steps = fields.String(allow_none=True)
+
+
+@event_type("FinalReviewRecorded", stream_type="finalreview", service=SERVICE)
+class FinalReviewRecordedPayload(_ActPayload):
+    """The pair's final review (achievements, further goals, next steps; seed 003): the
+    pairing is complete, and matching ends it as ``completed``. The review's words are the
+    mentee's personal data."""
+
+    mentor_id = fields.String(required=True)
+    mentee_id = fields.String(required=True)
+    goals_reached = fields.Integer(required=True)
+    goals_open = fields.Integer(required=True)
+    recorded_at = IsoDateTime(required=True)
+    personal = _personal(FinalReviewPersonalPayload)
+
+
+class _WatchPayload(PayloadSchema):
+    pairing_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    mentor_id = fields.String(required=True)
+    mentee_id = fields.String(required=True)
+    towards_cadence_last_30_days = fields.Integer(required=True, metadata={
+        "description": "meetings of the last 30 days that count towards the cadence"})
+    min_per_month = fields.Integer(required=True)
+    days_since_last_meeting = fields.Integer(allow_none=True, required=True)
+    assessed_at = IsoDateTime(required=True)
+
+
+@event_type("PairingAtRisk", stream_type="pairwatch", service=SERVICE)
+class PairingAtRiskPayload(_WatchPayload):
+    """The daily watch found a pair meeting less than its programme asks (``reasons``)."""
+
+    reasons = fields.List(fields.String(validate=validate.OneOf(AT_RISK_REASONS)), required=True)
+
+
+@event_type("PairingBackOnTrack", stream_type="pairwatch", service=SERVICE)
+class PairingBackOnTrackPayload(_WatchPayload):
+    """A pair that was at risk meets as its programme asks again."""
+
+
+#: Every event type sessions publishes, by name.
+PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
+    schema.event_type_name: schema for schema in (
+        MeetingLoggedPayload, MeetingCorrectedPayload, MeetingConfirmedPayload, MeetingDisputedPayload,
+        MeetingWithdrawnPayload, GoalSetPayload, GoalProgressNotedPayload, GoalReachedPayload,
+        GoalDroppedPayload, FinalReviewRecordedPayload, PairingAtRiskPayload, PairingBackOnTrackPayload)
+}

@@ -1,0 +1,45 @@
+"""The sessions domain (plain Python): meetings, goals and the final review of a pair, and
+the progress projections computed from them with a clock passed in.
+
+=================  ==============================================================================
+module             holds
+=================  ==============================================================================
+``rules``          the pairing and programme as sessions reads them; refusals (``RuleBroken``)
+``meeting``        ``Meeting``: logged, confirmed or disputed, corrected, withdrawn
+``goal``           ``Goal``: set, progress noted, reached or dropped
+``final_review``   ``FinalReview``: achievements, further goals, next steps (ends the pairing)
+``progress``       ``fold``, ``pair_progress``, ``assess`` (at risk), ``programme_summary``
+``watch``          ``PairWatch``: ``PairingAtRisk`` / ``PairingBackOnTrack``
+=================  ==============================================================================
+"""
+from .final_review import FinalReview
+from .goal import Goal
+from .meeting import Meeting, parse_time
+from .progress import (
+                       AT_RISK_REASONS,
+                       Assessment,
+                       PairHistory,
+                       assess,
+                       fold,
+                       pair_progress,
+                       programme_summary,
+)
+from .rules import (
+                       FINAL_REVIEW,
+                       GOAL,
+                       MEETING,
+                       MODES,
+                       PAIR_WATCH,
+                       ROLES,
+                       Cadence,
+                       NotInPairing,
+                       PairingFacts,
+                       ProgrammeRules,
+                       RuleBroken,
+)
+from .watch import PairWatch
+
+__all__ = ["AT_RISK_REASONS", "Assessment", "Cadence", "FINAL_REVIEW", "FinalReview", "GOAL", "Goal",
+           "MEETING", "MODES", "Meeting", "NotInPairing", "PAIR_WATCH", "PairHistory", "PairWatch",
+           "PairingFacts", "ProgrammeRules", "ROLES", "RuleBroken", "assess", "fold", "pair_progress",
+           "parse_time", "programme_summary"]

@@ -1,0 +1,215 @@
+"""Progress of a pair, as pure functions of its meetings and goals, at a moment passed in.
+
+:func:`pair_progress` is the per-pair projection: meetings and hours that count, meetings per
+calendar month (in the programme's time zone) against the cadence, days since the last meeting,
+days from the introduction (the pairing's confirmation) to the first meeting, goals open,
+reached and dropped. :func:`assess` says whether the pair is at risk:
+
+* ``below_cadence``: fewer meetings in the last :data:`WINDOW_DAYS` days than the cadence's
+  ``min_per_month`` (remote ones count only if the cadence says ``remote_counts``);
+* ``no_meeting_for_too_long``: no meeting (of any kind) for longer than
+  :func:`allowed_gap_days` (twice the interval the cadence expects, at most 60 days);
+
+never during the first :data:`GRACE_DAYS` days after the introduction, and never once the
+pairing has ended. A disputed or withdrawn meeting does not count anywhere.
+
+:func:`fold` turns a pair's stored events into the aggregates these functions read, so a
+report at any moment is the fold of the events recorded up to it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+from zoneinfo import ZoneInfo
+
+from services.platform_core.aggregate import Aggregate
+
+from .final_review import FinalReview
+from .goal import DROPPED, OPEN, REACHED, Goal
+from .meeting import Meeting
+from .rules import (
+    CONFIRMED,
+    ENDED,
+    FINAL_REVIEW,
+    GOAL,
+    MEETING,
+    PairingFacts,
+    ProgrammeRules,
+)
+
+WINDOW_DAYS = 30
+GRACE_DAYS = 30
+LONGEST_GAP_DAYS = 60
+
+ON_TRACK, AT_RISK, IN_GRACE, NOT_STARTED = "on_track", "at_risk", "in_grace", "not_started"
+BELOW_CADENCE, TOO_LONG = "below_cadence", "no_meeting_for_too_long"
+AT_RISK_REASONS = (BELOW_CADENCE, TOO_LONG)
+
+
+def allowed_gap_days(min_per_month: int) -> int:
+    """The longest a pair may go without meeting: twice the cadence's interval, at most 60 days."""
+    if min_per_month <= 0:
+        return LONGEST_GAP_DAYS
+    return min(LONGEST_GAP_DAYS, math.ceil(2 * WINDOW_DAYS / min_per_month))
+
+
+@dataclass
+class PairHistory:
+    """What sessions recorded about one pair."""
+
+    meetings: List[Meeting] = field(default_factory=list)
+    goals: List[Goal] = field(default_factory=list)
+    final_review: Optional[FinalReview] = None
+
+
+_AGGREGATES = {MEETING: Meeting, GOAL: Goal, FINAL_REVIEW: FinalReview}
+
+
+def fold(events: Iterable[Any]) -> Dict[str, PairHistory]:
+    """The histories, by pairing id, of the meeting, goal and final-review events given
+    (envelopes or anything with ``stream_type``, ``stream_id``, ``event_type``, ``payload``),
+    in the order they were recorded."""
+    aggregates: Dict[tuple, Aggregate] = {}
+    for event in events:
+        kind = _AGGREGATES.get(event.stream_type)
+        if kind is None:
+            continue
+        key = (event.stream_type, event.stream_id)
+        if key not in aggregates:
+            aggregates[key] = kind(event.stream_id)
+        aggregates[key].apply(event)
+    histories: Dict[str, PairHistory] = {}
+    for aggregate in aggregates.values():
+        pairing_id = aggregate.id if isinstance(aggregate, FinalReview) else aggregate.pairing_id
+        history = histories.setdefault(pairing_id, PairHistory())
+        if isinstance(aggregate, Meeting):
+            history.meetings.append(aggregate)
+        elif isinstance(aggregate, Goal):
+            history.goals.append(aggregate)
+        else:
+            history.final_review = aggregate
+    return histories
+
+
+def counted(meetings: Sequence[Meeting], now: datetime) -> List[Meeting]:
+    """The meetings that count (not disputed, not withdrawn, started by ``now``), in time order."""
+    return sorted((m for m in meetings if m.counted and m.started_at <= now), key=lambda m: m.started_at)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    status: str
+    reasons: tuple
+    towards_cadence_last_30_days: int
+    days_since_last_meeting: Optional[int]
+
+    @property
+    def at_risk(self) -> bool:
+        return self.status == AT_RISK
+
+
+def _days(later: datetime, earlier: datetime, zone: ZoneInfo) -> int:
+    return (later.astimezone(zone).date() - earlier.astimezone(zone).date()).days
+
+
+def assess(pairing: PairingFacts, meetings: Sequence[Meeting], rules: ProgrammeRules,
+           now: datetime) -> Assessment:
+    zone = ZoneInfo(rules.time_zone)
+    pair = pairing.as_of(now)
+    held = counted(meetings, now)
+    window = [m for m in held if m.started_at > now - timedelta(days=WINDOW_DAYS)
+              and rules.cadence.counts(m.mode)]
+    since = _days(now, held[-1].started_at, zone) if held else None
+    if pair.status != CONFIRMED:
+        return Assessment(ENDED if pair.status == ENDED else NOT_STARTED, (), len(window), since)
+    if now - pair.confirmed_at < timedelta(days=GRACE_DAYS):
+        return Assessment(IN_GRACE, (), len(window), since)
+    reasons = []
+    if len(window) < rules.cadence.min_per_month:
+        reasons.append(BELOW_CADENCE)
+    quiet = since if since is not None else _days(now, pair.confirmed_at, zone)
+    if quiet > allowed_gap_days(rules.cadence.min_per_month):
+        reasons.append(TOO_LONG)
+    return Assessment(AT_RISK if reasons else ON_TRACK, tuple(reasons), len(window), since)
+
+
+def _month_starts(first: date, last: date) -> List[date]:
+    months, day = [], first.replace(day=1)
+    while day <= last:
+        months.append(day)
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def months(pairing: PairingFacts, held: Sequence[Meeting], rules: ProgrammeRules,
+           now: datetime) -> List[Dict[str, Any]]:
+    """Meetings per calendar month from the introduction to ``now`` (or the end): ``met`` says
+    whether a whole month reached the cadence's minimum (None for a part month, or no minimum)."""
+    zone = ZoneInfo(rules.time_zone)
+    if pairing.confirmed_at is None:
+        return []
+    start = pairing.confirmed_at.astimezone(zone)
+    end = (pairing.ended_at if pairing.ended_at is not None else now).astimezone(zone)
+    cadence, rows = rules.cadence, []
+    for first_day in _month_starts(start.date(), end.date()):
+        key = first_day.strftime("%Y-%m")
+        of_month = [m for m in held if m.started_at.astimezone(zone).strftime("%Y-%m") == key]
+        towards = sum(1 for m in of_month if cadence.counts(m.mode))
+        next_month = (first_day + timedelta(days=32)).replace(day=1)
+        whole = start.date() <= first_day and next_month <= end.date()
+        rows.append({"month": key, "meetings": len(of_month), "towards_cadence": towards,
+                     "minutes": sum(m.minutes for m in of_month), "partial": not whole,
+                     "min_per_month": cadence.min_per_month, "max_per_month": cadence.max_per_month,
+                     "met": (towards >= cadence.min_per_month) if whole and cadence.min_per_month else None,
+                     "above_max": bool(cadence.max_per_month) and towards > cadence.max_per_month})
+    return rows
+
+
+def pair_progress(pairing: PairingFacts, history: PairHistory, rules: ProgrammeRules,
+                  now: datetime) -> Dict[str, Any]:
+    """The per-pair projection at ``now`` (JSON values only)."""
+    pair = pairing.as_of(now)
+    held = counted(history.meetings, now)
+    zone = ZoneInfo(rules.time_zone)
+    assessment = assess(pairing, history.meetings, rules, now)
+    goals = [g for g in history.goals if g.set_at is not None and g.set_at <= now]
+    first = held[0].started_at if held else None
+    return {
+        "pairing_id": pair.pairing_id, "programme_id": pair.programme_id,
+        "mentor_id": pair.mentor_id, "mentee_id": pair.mentee_id,
+        "pairing_status": pair.status, "end_reason": pair.end_reason,
+        "introduced_at": pair.confirmed_at.isoformat() if pair.confirmed_at else None,
+        "as_of": now.isoformat(),
+        "meetings": len(held),
+        "hours": round(sum(m.minutes for m in held) / 60, 2),
+        "in_person": sum(1 for m in held if m.mode == "in_person"),
+        "remote": sum(1 for m in held if m.mode == "remote"),
+        "disputed": sum(1 for m in history.meetings if m.status == "disputed" and m.started_at <= now),
+        "months": months(pair, held, rules, now),
+        "towards_cadence_last_30_days": assessment.towards_cadence_last_30_days,
+        "cadence": rules.cadence.to_dict(),
+        "days_since_last_meeting": assessment.days_since_last_meeting,
+        "days_to_first_meeting": _days(first, pair.confirmed_at, zone)
+        if first is not None and pair.confirmed_at is not None else None,
+        "goals": {"open": sum(1 for g in goals if g.status == OPEN),
+                  "reached": sum(1 for g in goals if g.status == REACHED),
+                  "dropped": sum(1 for g in goals if g.status == DROPPED)},
+        "final_review_recorded": history.final_review is not None and history.final_review.exists,
+        "status": assessment.status, "at_risk_reasons": list(assessment.reasons),
+    }
+
+
+def programme_summary(rows: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """Totals over the per-pair projections of a programme."""
+    by_status: Dict[str, int] = {}
+    for row in rows:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + 1
+    ended = [r for r in rows if r["pairing_status"] == ENDED]
+    return {"pairs": len(rows), "by_status": by_status,
+            "completed": sum(1 for r in ended if r["end_reason"] == "completed"),
+            "closed_early": sum(1 for r in ended if r["end_reason"] != "completed"),
+            "meetings": sum(r["meetings"] for r in rows),
+            "hours": round(sum(r["hours"] for r in rows), 2),
+            "goals_reached": sum(r["goals"]["reached"] for r in rows)}

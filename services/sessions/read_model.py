@@ -1,0 +1,268 @@
+"""Sessions' read models (imported as ``read_model``), every one a projection of events:
+
+* :data:`PROGRAMMES` (``sess_programmes``) from registration's programme events: each
+  programme's time zone, areas and cadence (:class:`~.domain.ProgrammeRules`);
+* :data:`PAIRINGS` (``sess_pairings``) from matching's pairing events: who is paired with whom,
+  since when, and whether it ended (:class:`~.domain.PairingFacts`);
+* :data:`MEETINGS` (``sess_meetings``, ``sess_goals``, ``sess_reviews``, ``sess_watch``) from
+  sessions' own events, applied in the transaction that appends them: each meeting's and goal's
+  facts and status (never the personal words: those are read, decrypted, from the events).
+
+The consumed ones are rebuilt from their producer's catch-up feed, the own one from the store
+(``mentoring rebuild sessions``).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+
+from services.platform_core.envelope import Envelope
+from services.platform_core.projection import ConsumedProjection, Projection
+
+from .domain import PairingFacts, ProgrammeRules
+from .domain.rules import CONFIRMED, ENDED, PROPOSED, REJECTED
+
+metadata = MetaData()
+
+programmes = Table(
+    "sess_programmes", metadata,
+    Column("programme_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("settings", JSON, nullable=False),
+)
+
+pairings = Table(
+    "sess_pairings", metadata,
+    Column("pairing_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("programme_id", String(64), nullable=False),
+    Column("mentor_id", String(64), nullable=False),
+    Column("mentee_id", String(64), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("confirmed_at", String(40)),
+    Column("ended_at", String(40)),
+    Column("end_reason", String(40)),
+    Index("ix_sess_pairings_programme", "programme_id", "status"),
+)
+
+meetings = Table(
+    "sess_meetings", metadata,
+    Column("meeting_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("pairing_id", String(64), nullable=False),
+    Column("programme_id", String(64), nullable=False),
+    Column("by_person_id", String(64), nullable=False),
+    Column("by_role", String(12), nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("mode", String(12), nullable=False),
+    Column("areas", JSON, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("logged_at", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_sess_meetings_pairing", "pairing_id"),
+    Index("ix_sess_meetings_programme", "programme_id"),
+)
+
+goals = Table(
+    "sess_goals", metadata,
+    Column("goal_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("pairing_id", String(64), nullable=False),
+    Column("programme_id", String(64), nullable=False),
+    Column("target_date", String(10), nullable=False),
+    Column("meeting_id", String(64)),
+    Column("status", String(12), nullable=False),
+    Column("set_at", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_sess_goals_pairing", "pairing_id"),
+)
+
+reviews = Table(
+    "sess_reviews", metadata,
+    Column("pairing_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("programme_id", String(64), nullable=False),
+    Column("by_role", String(12), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+)
+
+watch = Table(
+    "sess_watch", metadata,
+    Column("pairing_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("programme_id", String(64), nullable=False),
+    Column("at_risk", Boolean, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("since", String(40), nullable=False),
+)
+
+PROGRAMMES = ConsumedProjection("programmes", MetaData(), "registration")
+PAIRINGS = ConsumedProjection("pairings", MetaData(), "matching")
+MEETINGS = Projection("meetings", MetaData())
+PROJECTIONS = [PROGRAMMES, PAIRINGS, MEETINGS]
+programmes.to_metadata(PROGRAMMES.metadata)
+pairings.to_metadata(PAIRINGS.metadata)
+for _table in (meetings, goals, reviews, watch):
+    _table.to_metadata(MEETINGS.metadata)
+
+
+def _upsert(conn: Connection, table: Table, key: str, key_value: str, values: Dict[str, Any]) -> None:
+    found = conn.execute(update(table).where(table.c[key] == key_value).values(**values)).rowcount
+    if not found:
+        conn.execute(insert(table).values(**{key: key_value, **values}))
+
+
+# -- from registration ---------------------------------------------------------------------------
+
+@PROGRAMMES.handles("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated")
+def _programme(conn: Connection, envelope: Envelope) -> None:
+    existing = conn.execute(select(programmes.c.time_zone).where(
+        programmes.c.programme_id == envelope.stream_id)).scalar()
+    _upsert(conn, programmes, "programme_id", envelope.stream_id, {
+        "tenant_id": envelope.tenant_id, "settings": envelope.payload["settings"],
+        "time_zone": envelope.payload.get("time_zone") or existing or "UTC"})
+
+
+# -- from matching -------------------------------------------------------------------------------
+
+_STATUS = {"PairingProposed": PROPOSED, "PairingConfirmed": CONFIRMED, "PairingRejected": REJECTED,
+           "PairingEnded": ENDED}
+
+
+@PAIRINGS.handles(*_STATUS)
+def _pairing(conn: Connection, envelope: Envelope) -> None:
+    payload = envelope.payload
+    values: Dict[str, Any] = {"tenant_id": envelope.tenant_id, "programme_id": payload["programme_id"],
+                              "mentor_id": payload["mentor_id"], "mentee_id": payload["mentee_id"],
+                              "status": _STATUS[envelope.event_type]}
+    if envelope.event_type == "PairingConfirmed":
+        values["confirmed_at"] = payload["confirmed_at"]
+    elif envelope.event_type == "PairingEnded":
+        values.update(ended_at=payload["ended_at"], end_reason=payload["reason"])
+    _upsert(conn, pairings, "pairing_id", envelope.stream_id, values)
+
+
+# -- own events ----------------------------------------------------------------------------------
+
+_MEETING_STATUS = {"MeetingLogged": "logged", "MeetingCorrected": "logged", "MeetingConfirmed": "confirmed",
+                   "MeetingDisputed": "disputed", "MeetingWithdrawn": "withdrawn"}
+
+
+@MEETINGS.handles(*_MEETING_STATUS)
+def _meeting(conn: Connection, envelope: Envelope) -> None:
+    payload = envelope.payload
+    values: Dict[str, Any] = {"status": _MEETING_STATUS[envelope.event_type], "version": envelope.stream_position}
+    if envelope.event_type in ("MeetingLogged", "MeetingCorrected"):
+        values.update(started_at=payload["started_at"], minutes=payload["minutes"], mode=payload["mode"],
+                      areas=list(payload["areas"]))
+    if envelope.event_type == "MeetingLogged":
+        values.update(tenant_id=envelope.tenant_id, pairing_id=payload["pairing_id"],
+                      programme_id=payload["programme_id"], by_person_id=payload["by_person_id"],
+                      by_role=payload["by_role"], logged_at=payload["logged_at"])
+    _upsert(conn, meetings, "meeting_id", envelope.stream_id, values)
+
+
+_GOAL_STATUS = {"GoalSet": "open", "GoalReached": "reached", "GoalDropped": "dropped"}
+
+
+@MEETINGS.handles("GoalSet", "GoalProgressNoted", "GoalReached", "GoalDropped")
+def _goal(conn: Connection, envelope: Envelope) -> None:
+    payload = envelope.payload
+    values: Dict[str, Any] = {"version": envelope.stream_position}
+    if envelope.event_type in _GOAL_STATUS:
+        values["status"] = _GOAL_STATUS[envelope.event_type]
+    if envelope.event_type == "GoalSet":
+        values.update(tenant_id=envelope.tenant_id, pairing_id=payload["pairing_id"],
+                      programme_id=payload["programme_id"], target_date=payload["target_date"],
+                      meeting_id=payload.get("meeting_id"), set_at=payload["set_at"])
+    _upsert(conn, goals, "goal_id", envelope.stream_id, values)
+
+
+@MEETINGS.handles("FinalReviewRecorded")
+def _review(conn: Connection, envelope: Envelope) -> None:
+    payload = envelope.payload
+    _upsert(conn, reviews, "pairing_id", envelope.stream_id, {
+        "tenant_id": envelope.tenant_id, "programme_id": payload["programme_id"],
+        "by_role": payload["by_role"], "recorded_at": payload["recorded_at"]})
+
+
+@MEETINGS.handles("PairingAtRisk", "PairingBackOnTrack")
+def _watch(conn: Connection, envelope: Envelope) -> None:
+    payload = envelope.payload
+    _upsert(conn, watch, "pairing_id", envelope.stream_id, {
+        "tenant_id": envelope.tenant_id, "programme_id": payload["programme_id"],
+        "at_risk": envelope.event_type == "PairingAtRisk", "reasons": list(payload.get("reasons") or []),
+        "since": payload["assessed_at"]})
+
+
+# -- queries -------------------------------------------------------------------------------------
+
+def _time(value: Optional[str]) -> Optional[datetime]:
+    return datetime.fromisoformat(value) if value else None
+
+
+def pairing_facts(row: Any) -> PairingFacts:
+    return PairingFacts(row["pairing_id"], row["programme_id"], row["mentor_id"], row["mentee_id"],
+                        status=row["status"], confirmed_at=_time(row["confirmed_at"]),
+                        ended_at=_time(row["ended_at"]), end_reason=row["end_reason"])
+
+
+def pairing(conn: Connection, tenant_id: str, pairing_id: str) -> Optional[PairingFacts]:
+    row = conn.execute(select(pairings).where(pairings.c.pairing_id == pairing_id,
+                                              pairings.c.tenant_id == tenant_id)).mappings().first()
+    return pairing_facts(row) if row else None
+
+
+def programme_pairings(conn: Connection, tenant_id: str, programme_id: str) -> List[PairingFacts]:
+    rows = conn.execute(select(pairings).where(
+        pairings.c.tenant_id == tenant_id, pairings.c.programme_id == programme_id,
+        pairings.c.status.in_((CONFIRMED, ENDED))).order_by(pairings.c.confirmed_at, pairings.c.pairing_id)).mappings()
+    return [pairing_facts(row) for row in rows]
+
+
+def programme_rules(conn: Connection, tenant_id: str, programme_id: str) -> Optional[ProgrammeRules]:
+    row = conn.execute(select(programmes).where(programmes.c.programme_id == programme_id,
+                                                programmes.c.tenant_id == tenant_id)).mappings().first()
+    return ProgrammeRules.from_settings(row["settings"], row["time_zone"]) if row else None
+
+
+def programme_ids(conn: Connection, tenant_id: str) -> List[str]:
+    return list(conn.execute(select(programmes.c.programme_id).where(programmes.c.tenant_id == tenant_id)).scalars())
+
+
+def stream_ids(conn: Connection, pairing_ids: List[str]) -> Dict[str, List[str]]:
+    """The meeting and goal streams of these pairings, and their final reviews, by stream type."""
+    found: Dict[str, List[str]] = {"meeting": [], "goal": [], "finalreview": []}
+    for start in range(0, len(pairing_ids), 500):
+        chunk = pairing_ids[start:start + 500]
+        found["meeting"] += conn.execute(select(meetings.c.meeting_id).where(meetings.c.pairing_id.in_(chunk))).scalars()
+        found["goal"] += conn.execute(select(goals.c.goal_id).where(goals.c.pairing_id.in_(chunk))).scalars()
+        found["finalreview"] += conn.execute(select(reviews.c.pairing_id).where(reviews.c.pairing_id.in_(chunk))).scalars()
+    return found
+
+
+def meeting_rows(conn: Connection, pairing_id: str) -> List[Dict[str, Any]]:
+    return [dict(r) for r in conn.execute(select(meetings).where(meetings.c.pairing_id == pairing_id)
+                                          .order_by(meetings.c.started_at, meetings.c.meeting_id)).mappings()]
+
+
+def goal_rows(conn: Connection, pairing_id: str) -> List[Dict[str, Any]]:
+    return [dict(r) for r in conn.execute(select(goals).where(goals.c.pairing_id == pairing_id)
+                                          .order_by(goals.c.set_at, goals.c.goal_id)).mappings()]

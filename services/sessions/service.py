@@ -1,0 +1,423 @@
+"""The sessions service: the meetings, goals and final review of each pair, and the progress
+projections coordinators read.
+
+Events in (``@consume``, durable queues, per-stream order, idempotent inbox):
+
+=======================================  ============================================================
+from registration                        programmes (time zone, areas, cadence: ``sess_programmes``;
+                                         the daily watch is scheduled), people's participations and
+                                         erasure (participant tokens, ``TenantKeyRotated``: the
+                                         coordinator keys); ``PersonErased`` forgets the person's key
+from matching                            ``PairingProposed/Confirmed/Rejected/Ended``: who is paired
+                                         with whom (``sess_pairings``)
+=======================================  ============================================================
+
+Events out (:mod:`services.contracts.sessions`): ``MeetingLogged``, ``MeetingCorrected``,
+``MeetingConfirmed``, ``MeetingDisputed``, ``MeetingWithdrawn``, ``GoalSet``,
+``GoalProgressNoted``, ``GoalReached``, ``GoalDropped``, ``FinalReviewRecorded`` (matching
+ends the pairing as ``completed``), ``PairingAtRisk``, ``PairingBackOnTrack`` (the daily
+watch, a scheduled job per programme at 06:00 in its time zone).
+
+HTTP (P: a side of the pairing with their participant token, anyone else's 404; C: the
+tenant's coordinator key; 400 bad input naming each field, 401, 403 the wrong role, 404,
+409 a concurrent change, 422 a rule, naming it):
+
+=======  ===========================================================  =====  ======
+GET      /health                                                      -      200
+POST     /tenants/{t}/pairings/{id}/meetings                          P      201
+GET      /tenants/{t}/pairings/{id}/meetings                          P, C   200
+GET      /tenants/{t}/pairings/{id}/meetings/{m}                      P, C   200
+POST     /tenants/{t}/pairings/{id}/meetings/{m}/confirm              P      200
+POST     /tenants/{t}/pairings/{id}/meetings/{m}/dispute  {reason?}   P      200
+POST     /tenants/{t}/pairings/{id}/meetings/{m}/correct              P      200
+POST     /tenants/{t}/pairings/{id}/meetings/{m}/withdraw             P      200
+POST     /tenants/{t}/pairings/{id}/goals  {title, target_date}       P      201
+GET      /tenants/{t}/pairings/{id}/goals                             P, C   200
+POST     /tenants/{t}/pairings/{id}/goals/{g}/progress  {note}        P      200
+POST     /tenants/{t}/pairings/{id}/goals/{g}/reach|drop              P      200
+POST     /tenants/{t}/pairings/{id}/final-review                      P, C   201
+GET      /tenants/{t}/pairings/{id}/progress[?as_of=&format=csv]      P, C   200
+GET      /tenants/{t}/programmes/{p}/progress[?as_of=&format=csv]     C      200
+GET      /tenants/{t}/events?after=&limit=                            C      200
+=======  ===========================================================  =====  ======
+
+Private notes (and every other free text) are returned decrypted to the pair and the
+coordinator only; after the writer's erasure they read as null.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+from zoneinfo import ZoneInfo
+
+from nameko.dependency_providers import Config
+from werkzeug.wrappers import Response
+
+import services.contracts.matching
+import services.contracts.registration  # noqa: F401
+from services.platform_core import health, tenancy
+from services.platform_core.catchup import CatchUpFeed
+from services.platform_core.consumer import consume
+from services.platform_core.dependencies import ClockProvider, Store
+from services.platform_core.envelope import SYSTEM, Actor, Envelope
+from services.platform_core.events import DomainEvent
+from services.platform_core.scheduler import Job, Scheduler, scheduled
+from services.platform_core.scheduler import schedule as schedule_job
+from services.platform_core.store import (
+    ALL_TENANTS,
+    ConcurrencyConflict,
+    StoreTransaction,
+)
+from services.platform_core.tenancy import (
+    COORDINATOR,
+    PARTICIPANT,
+    Caller,
+    authenticate,
+)
+from services.platform_core.web import (
+    ApiError,
+    BadRequest,
+    NotFound,
+    Unprocessable,
+    api,
+    bearer_token,
+    map_error,
+    read_json,
+)
+
+from . import personal_data, read_model, reports, schemas
+from .domain import (
+    FINAL_REVIEW,
+    GOAL,
+    MEETING,
+    FinalReview,
+    Goal,
+    Meeting,
+    NotInPairing,
+    PairingFacts,
+    ProgrammeRules,
+    RuleBroken,
+)
+
+map_error(RuleBroken, lambda exc: Unprocessable(exc.message, details={
+    "failures": exc.codes, "fields": {f["field"]: [f["message"]] for f in exc.failures if f["field"]}}))
+map_error(NotInPairing, lambda exc: NotFound(str(exc)))
+
+EXPECTED = (ApiError, RuleBroken, NotInPairing, ConcurrencyConflict)
+
+PROGRAMME_EVENTS = ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated")
+#: the registration events sessions reads: programmes, and what the participant tokens need
+REGISTRATION_EVENTS = PROGRAMME_EVENTS + (
+    "PersonRegistered", "MentorRegistered", "MenteeRegistered", "TeamRegistered", "ParticipantWithdrew",
+    "PersonErased", "TenantKeyRotated")
+#: the matching events sessions reads (proposals and rejections keep a pairing's stream contiguous)
+MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "PairingEnded")
+
+#: the daily watch over a programme's pairs (key ``<programme id>@<date>``)
+WATCH_JOB = "sessions-watch"
+WATCH_HOUR = 6
+
+PROJECTIONS = read_model.PROJECTIONS
+
+
+def endpoint(method: str, url: str):
+    return api(method, url, expected_exceptions=EXPECTED)
+
+
+def next_watch(now: datetime, time_zone: str) -> datetime:
+    """The next 06:00 in the programme's time zone after ``now``."""
+    zone = ZoneInfo(time_zone)
+    local = now.astimezone(zone)
+    due = datetime.combine(local.date(), time(WATCH_HOUR), zone)
+    return due if due > local else datetime.combine(local.date() + timedelta(days=1), time(WATCH_HOUR), zone)
+
+
+def meeting_view(meeting: Meeting, row: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    return {"id": meeting.id, "pairing_id": meeting.pairing_id, "programme_id": meeting.programme_id,
+            "logged_by": meeting.author_id, "logged_by_role": meeting.author_role,
+            "started_at": meeting.started_at.isoformat() if meeting.started_at else None,
+            "minutes": meeting.minutes, "mode": meeting.mode, "areas": meeting.areas,
+            "goals_set": meeting.goals_set, "goals_reached": meeting.goals_reached,
+            "status": meeting.status, "counted": meeting.counted, "plan": meeting.plan,
+            "note": meeting.note, "dispute_reason": meeting.dispute_reason, "version": meeting.version}
+
+
+def goal_view(goal: Goal) -> Dict[str, Any]:
+    return {"id": goal.id, "pairing_id": goal.pairing_id, "title": goal.title,
+            "target_date": goal.target_date, "status": goal.status, "set_by": goal.author_id,
+            "meeting_id": goal.meeting_id, "progress": goal.progress, "version": goal.version}
+
+
+class SessionsService(CatchUpFeed):
+    name = "sessions"
+
+    store = Store(read_models=[read_model.metadata, tenancy.metadata, personal_data.KEYS_METADATA],
+                  codec_factory=personal_data.codec, projections=read_model.PROJECTIONS)
+    clock = ClockProvider()
+    config = Config()
+    scheduler = Scheduler()
+
+    # -- events in --------------------------------------------------------------------------------
+
+    @consume(*REGISTRATION_EVENTS, source="registration")
+    def on_registration(self, tx: StoreTransaction, event: Envelope) -> None:
+        tenancy.CREDENTIALS.apply(tx.conn, event)
+        read_model.PROGRAMMES.apply(tx.conn, event)
+        if event.event_type == "PersonErased":  # their notes can never be read again
+            personal_data.PERSON_KEYS.forget(event.tenant_id, event.stream_id, tx.conn)
+        if event.event_type in PROGRAMME_EVENTS:
+            self._schedule_watch(tx, event.stream_id, tx.now)
+
+    @consume(*MATCHING_EVENTS, source="matching")
+    def on_matching(self, tx: StoreTransaction, event: Envelope) -> None:
+        read_model.PAIRINGS.apply(tx.conn, event)
+
+    # -- scheduled work ---------------------------------------------------------------------------
+
+    def _schedule_watch(self, tx: StoreTransaction, programme_id: str, after: datetime) -> None:
+        rules = read_model.programme_rules(tx.conn, tx.tenant_id, programme_id)
+        due = next_watch(after, rules.time_zone if rules else "UTC")
+        schedule_job(tx, kind=WATCH_JOB, key=f"{programme_id}@{due.date().isoformat()}", due_at=due,
+                     payload={"programme_id": programme_id})
+
+    @scheduled(WATCH_JOB)
+    def daily_watch(self, tx: StoreTransaction, job: Job) -> None:
+        """Every running pair of the programme assessed; at risk, or back on track, published;
+        tomorrow's watch scheduled."""
+        programme_id = job.payload["programme_id"]
+        reports.watch_programme(tx, programme_id, tx.now,
+                                lambda events, expected: self._append(tx, events, expected, SYSTEM))
+        self._schedule_watch(tx, programme_id, tx.now)
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _caller(self, request, tenant_id: str, *kinds: str) -> Caller:
+        with self.store.transaction(ALL_TENANTS) as tx:
+            caller = authenticate(tx.conn, self.config, bearer_token(request), self.clock.now())
+        caller.require_tenant(tenant_id)
+        return caller.require_kind(*kinds)
+
+    @staticmethod
+    def _pairing(tx: StoreTransaction, caller: Caller, pairing_id: str) -> PairingFacts:
+        """The pairing, if the caller may see it: a side of it, or the coordinator (else 404)."""
+        pairing = read_model.pairing(tx.conn, tx.tenant_id, pairing_id)
+        if pairing is None:
+            raise NotFound(f"pairing {pairing_id} not found")
+        if caller.kind == PARTICIPANT:
+            pairing.require_side(caller.id)
+        return pairing
+
+    @staticmethod
+    def _rules(tx: StoreTransaction, pairing: PairingFacts) -> ProgrammeRules:
+        rules = read_model.programme_rules(tx.conn, tx.tenant_id, pairing.programme_id)
+        if rules is None:
+            raise RuleBroken.one("programme_unknown", f"programme {pairing.programme_id} is not known "
+                                 f"here yet; try again in a moment")
+        return rules
+
+    @staticmethod
+    def _load(tx: StoreTransaction, aggregate, stream_id: str):
+        try:
+            uuid.UUID(stream_id)
+        except (ValueError, TypeError, AttributeError):
+            raise NotFound(f"{aggregate.stream_type} {stream_id} not found") from None
+        return aggregate.from_events(stream_id, [e for e in tx.read_stream(aggregate.stream_type, stream_id)
+                                                 if e.tenant_id == tx.tenant_id])
+
+    def _existing(self, tx: StoreTransaction, aggregate, stream_id: str, pairing: PairingFacts):
+        found = self._load(tx, aggregate, stream_id)
+        if not found.exists or found.pairing_id != pairing.pairing_id:
+            raise NotFound(f"{aggregate.stream_type} {stream_id} not found in pairing {pairing.pairing_id}")
+        return found
+
+    @staticmethod
+    def _append(tx: StoreTransaction, events: List[DomainEvent], expected: Mapping[Tuple[str, str], int],
+                actor: Actor) -> None:
+        envelopes = tx.append(events, expected=dict(expected), actor=actor)
+        read_model.MEETINGS.apply_all(tx.conn, envelopes)
+
+    @staticmethod
+    def _as_of(request, now: datetime) -> Tuple[datetime, str]:
+        query = schemas.load_input(schemas.ReportInput, dict(request.args.items()))
+        as_of = query["as_of"] or now
+        if as_of > now:
+            raise BadRequest("as_of must not be in the future", details={"as_of": ["must not be in the future"]})
+        return as_of, query["format"]
+
+    # -- HTTP: health -----------------------------------------------------------------------------
+
+    @endpoint("GET", "/health")
+    def health(self, request):
+        return health.report(self.name, self.store, self.config)
+
+    # -- HTTP: meetings ---------------------------------------------------------------------------
+
+    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings")
+    def log_meeting(self, request, tenant_id, pairing_id):
+        caller = self._caller(request, tenant_id, PARTICIPANT)
+        data = schemas.load_input(schemas.LogMeetingInput, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            pairing = self._pairing(tx, caller, pairing_id)
+            rules, now = self._rules(tx, pairing), tx.now
+            meeting = Meeting(str(uuid.uuid4()))
+            events: List[DomainEvent] = []
+            expected: Dict[Tuple[str, str], int] = {(MEETING, meeting.id): 0}
+            for goal_id in data["goals_reached"]:
+                goal = self._load(tx, Goal, goal_id)
+                events += goal.reach(pairing=pairing, by=caller.id, meeting_id=meeting.id, now=now)
+                expected[(GOAL, goal_id)] = goal.version
+            new_goals = []
+            for wanted in data["goals_set"]:
+                goal = Goal(str(uuid.uuid4()))
+                events += goal.set(pairing=pairing, by=caller.id, title=wanted["title"],
+                                   target_date=wanted["target_date"], meeting_id=meeting.id, now=now)
+                expected[(GOAL, goal.id)] = 0
+                new_goals.append(goal.id)
+            events = meeting.log(pairing=pairing, rules=rules, by=caller.id, started_at=data["started_at"],
+                                 minutes=data["minutes"], mode=data["mode"], areas=data["areas"],
+                                 goals_set=new_goals, goals_reached=data["goals_reached"], plan=data["plan"],
+                                 note=data["note"], now=now) + events
+            self._append(tx, events, expected, caller.actor)
+            return 201, meeting_view(meeting.apply_all(events[:1]))
+
+    def _list(self, request, tenant_id: str, pairing_id: str, aggregate, rows_of, view) -> Dict[str, Any]:
+        """Every meeting or goal of the pairing, decrypted (the pair and the coordinator)."""
+        caller = self._caller(request, tenant_id, PARTICIPANT, COORDINATOR)
+        with self.store.transaction(tenant_id) as tx:
+            self._pairing(tx, caller, pairing_id)
+            views = [view(self._load(tx, aggregate, row[f"{aggregate.stream_type}_id"]))
+                     for row in rows_of(tx.conn, pairing_id)]
+        return {"pairing_id": pairing_id, f"{aggregate.stream_type}s": views}
+
+    def _command(self, request, tenant_id: str, pairing_id: str, aggregate, stream_id: str, schema,
+                 command, view):
+        """A side of the pair's command on one of its meetings or goals."""
+        caller = self._caller(request, tenant_id, PARTICIPANT)
+        data = schemas.load_input(schema, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            pairing = self._pairing(tx, caller, pairing_id)
+            found = self._existing(tx, aggregate, stream_id, pairing)
+            version = found.version
+            events = command(tx, pairing, found, caller.id, data)
+            self._append(tx, events, {(aggregate.stream_type, stream_id): version}, caller.actor)
+            return view(found.apply_all(events))
+
+    @endpoint("GET", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings")
+    def list_meetings(self, request, tenant_id, pairing_id):
+        return self._list(request, tenant_id, pairing_id, Meeting, read_model.meeting_rows, meeting_view)
+
+    @endpoint("GET", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings/<meeting_id>")
+    def get_meeting(self, request, tenant_id, pairing_id, meeting_id):
+        caller = self._caller(request, tenant_id, PARTICIPANT, COORDINATOR)
+        with self.store.transaction(tenant_id) as tx:
+            pairing = self._pairing(tx, caller, pairing_id)
+            return meeting_view(self._existing(tx, Meeting, meeting_id, pairing))
+
+    def _meeting_command(self, request, tenant_id, pairing_id, meeting_id, schema, command):
+        return self._command(request, tenant_id, pairing_id, Meeting, meeting_id, schema, command, meeting_view)
+
+    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings/<meeting_id>/confirm")
+    def confirm_meeting(self, request, tenant_id, pairing_id, meeting_id):
+        return self._meeting_command(request, tenant_id, pairing_id, meeting_id, schemas.EmptyInput,
+                                     lambda tx, p, m, by, d: m.confirm(pairing=p, by=by, now=tx.now))
+
+    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings/<meeting_id>/dispute")
+    def dispute_meeting(self, request, tenant_id, pairing_id, meeting_id):
+        return self._meeting_command(request, tenant_id, pairing_id, meeting_id, schemas.DisputeInput,
+                                     lambda tx, p, m, by, d: m.dispute(pairing=p, by=by, reason=d["reason"],
+                                                                       now=tx.now))
+
+    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings/<meeting_id>/correct")
+    def correct_meeting(self, request, tenant_id, pairing_id, meeting_id):
+        def correct(tx, pairing, meeting, by, data):
+            return meeting.correct(pairing=pairing, rules=self._rules(tx, pairing), by=by, now=tx.now, **data)
+        return self._meeting_command(request, tenant_id, pairing_id, meeting_id, schemas.MeetingFactsInput,
+                                     correct)
+
+    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings/<meeting_id>/withdraw")
+    def withdraw_meeting(self, request, tenant_id, pairing_id, meeting_id):
+        return self._meeting_command(request, tenant_id, pairing_id, meeting_id, schemas.EmptyInput,
+                                     lambda tx, p, m, by, d: m.withdraw(pairing=p, by=by, now=tx.now))
+
+    # -- HTTP: goals ------------------------------------------------------------------------------
+
+    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/goals")
+    def set_goal(self, request, tenant_id, pairing_id):
+        caller = self._caller(request, tenant_id, PARTICIPANT)
+        data = schemas.load_input(schemas.NewGoalInput, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            pairing = self._pairing(tx, caller, pairing_id)
+            goal = Goal(str(uuid.uuid4()))
+            events = goal.set(pairing=pairing, by=caller.id, title=data["title"],
+                              target_date=data["target_date"], now=tx.now)
+            self._append(tx, events, {(GOAL, goal.id): 0}, caller.actor)
+            return 201, goal_view(goal.apply_all(events))
+
+    @endpoint("GET", "/tenants/<tenant_id>/pairings/<pairing_id>/goals")
+    def list_goals(self, request, tenant_id, pairing_id):
+        return self._list(request, tenant_id, pairing_id, Goal, read_model.goal_rows, goal_view)
+
+    def _goal_command(self, request, tenant_id, pairing_id, goal_id, schema, command):
+        return self._command(request, tenant_id, pairing_id, Goal, goal_id, schema,
+                             lambda tx, p, g, by, d: command(g, p, by, d, tx.now), goal_view)
+
+    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/goals/<goal_id>/progress")
+    def goal_progress(self, request, tenant_id, pairing_id, goal_id):
+        return self._goal_command(request, tenant_id, pairing_id, goal_id, schemas.ProgressInput,
+                                  lambda g, p, by, d, now: g.note_progress(pairing=p, by=by, note=d["note"], now=now))
+
+    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/goals/<goal_id>/reach")
+    def reach_goal(self, request, tenant_id, pairing_id, goal_id):
+        return self._goal_command(request, tenant_id, pairing_id, goal_id, schemas.EmptyInput,
+                                  lambda g, p, by, d, now: g.reach(pairing=p, by=by, now=now))
+
+    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/goals/<goal_id>/drop")
+    def drop_goal(self, request, tenant_id, pairing_id, goal_id):
+        return self._goal_command(request, tenant_id, pairing_id, goal_id, schemas.EmptyInput,
+                                  lambda g, p, by, d, now: g.drop(pairing=p, by=by, now=now))
+
+    # -- HTTP: the final review -------------------------------------------------------------------
+
+    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/final-review")
+    def final_review(self, request, tenant_id, pairing_id):
+        caller = self._caller(request, tenant_id, PARTICIPANT, COORDINATOR)
+        data = schemas.load_input(schemas.FinalReviewInput, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            pairing = self._pairing(tx, caller, pairing_id)
+            review = self._load(tx, FinalReview, pairing_id)
+            statuses = [row["status"] for row in read_model.goal_rows(tx.conn, pairing_id)]
+            events = review.record(pairing=pairing, by=caller.id if caller.kind == PARTICIPANT else None,
+                                   achievements=data["achievements"], further_goals=data["further_goals"],
+                                   next_steps=data["next_steps"], goals_reached=statuses.count("reached"),
+                                   goals_open=statuses.count("open"), now=tx.now)
+            self._append(tx, events, {(FINAL_REVIEW, pairing_id): review.version}, caller.actor)
+            review.apply_all(events)
+        return 201, {"pairing_id": pairing_id, "recorded_at": review.recorded_at, "by_role": review.by_role,
+                     **(review.personal or {})}
+
+    # -- HTTP: progress reports -------------------------------------------------------------------
+
+    @endpoint("GET", "/tenants/<tenant_id>/pairings/<pairing_id>/progress")
+    def pair_progress(self, request, tenant_id, pairing_id):
+        caller = self._caller(request, tenant_id, PARTICIPANT, COORDINATOR)
+        with self.store.transaction(tenant_id) as tx:
+            pairing = self._pairing(tx, caller, pairing_id)
+            as_of, form = self._as_of(request, tx.now)
+            report = reports.pair_report(tx, pairing, self._rules(tx, pairing), as_of)
+        if form == "csv":
+            return Response(reports.pair_csv(report), mimetype="text/csv")
+        return report
+
+    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/progress")
+    def programme_progress(self, request, tenant_id, programme_id):
+        self._caller(request, tenant_id, COORDINATOR)
+        with self.store.transaction(tenant_id) as tx:
+            rules = read_model.programme_rules(tx.conn, tenant_id, programme_id)
+            if rules is None:
+                raise NotFound(f"programme {programme_id} not found")
+            as_of, form = self._as_of(request, tx.now)
+            report = reports.programme_report(tx, programme_id, rules, as_of)
+        if form == "csv":
+            return Response(reports.programme_csv(report), mimetype="text/csv")
+        return report
