@@ -85,7 +85,7 @@ def test_the_docs_page_renders_every_operation_and_schema():
     for cls in SERVICES.values():
         document = openapi.document(cls)
         page = openapi.render_html(document)
-        for path, method, operation in operations(document):
+        for _path, _method, operation in operations(document):
             assert f'id="{operation["operationId"]}"' in page
         for name in document["components"]["schemas"]:
             assert f'id="schema-{name}"' in page

@@ -16,7 +16,7 @@ from typing import Dict, Type
 
 from marshmallow import Schema, fields, validate
 
-from services.platform_core.events import event_type
+from services.platform_core.events import event_type, event_type_of
 from services.platform_core.schemas import PayloadSchema
 
 SERVICE = "matching"
@@ -202,7 +202,7 @@ class MentorRequestCancelledPayload(_RequestPayload):
 
 #: Every event type matching publishes, by name.
 PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
-    schema.event_type_name: schema for schema in (
+    event_type_of(schema): schema for schema in (
         PairingProposedPayload, PairingConfirmedPayload, PairingRejectedPayload,
         PairingEndedPayload, MenteeWaitlistedPayload, MatchingRoundCompletedPayload,
         ShortlistOfferedPayload, MentorsChosenPayload, MentorRequestedPayload,

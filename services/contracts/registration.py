@@ -18,7 +18,7 @@ from typing import Dict, Type
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from services.platform_core.events import event_type
+from services.platform_core.events import event_type, event_type_of
 from services.platform_core.schemas import PayloadSchema
 
 SERVICE = "registration"
@@ -454,7 +454,7 @@ class PersonErasedPayload(PayloadSchema):
 
 #: Every event type registration publishes, by name.
 PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
-    schema.event_type_name: schema for schema in (
+    event_type_of(schema): schema for schema in (
         TenantCreatedPayload, TenantKeyRotatedPayload, ProgrammeCreatedPayload,
         ProgrammeUpdatedPayload, ProgrammeClonedPayload, PersonRegisteredPayload,
         MentorRegisteredPayload, MenteeRegisteredPayload, TeamRegisteredPayload,

@@ -18,7 +18,7 @@ from typing import Dict, Type
 
 from marshmallow import Schema, fields, validate
 
-from services.platform_core.events import event_type
+from services.platform_core.events import event_type, event_type_of
 from services.platform_core.schemas import PayloadSchema
 
 from .registration import IsoDate, IsoDateTime
@@ -190,7 +190,7 @@ class PairingBackOnTrackPayload(_WatchPayload):
 
 #: Every event type sessions publishes, by name.
 PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
-    schema.event_type_name: schema for schema in (
+    event_type_of(schema): schema for schema in (
         MeetingLoggedPayload, MeetingCorrectedPayload, MeetingConfirmedPayload, MeetingDisputedPayload,
         MeetingWithdrawnPayload, GoalSetPayload, GoalProgressNotedPayload, GoalReachedPayload,
         GoalDroppedPayload, FinalReviewRecordedPayload, PairingAtRiskPayload, PairingBackOnTrackPayload)

@@ -18,7 +18,7 @@ from typing import Any, Dict, Type
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.contracts import matching as contracts
-from services.platform_core.events import event_type
+from services.platform_core.events import event_type, event_type_of
 from services.platform_core.schemas import InputSchema, PayloadSchema, flatten_errors
 from services.platform_core.web import BadRequest
 
@@ -83,7 +83,7 @@ class MenteeReleasedPayload(_GuardPayload):
 #: Every event type this service emits, by name: the published ones and the guards.
 PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
     **contracts.PAYLOAD_SCHEMAS,
-    **{schema.event_type_name: schema for schema in (
+    **{event_type_of(schema): schema for schema in (
         MentorSlotTakenPayload, MentorSlotFreedPayload, MenteePlacedPayload, MenteeReleasedPayload)}}
 
 
@@ -258,7 +258,7 @@ class ReserveMenteeView(Schema):
 class ReserveMentorView(Schema):
     id = fields.String(required=True)
     capacity = fields.Integer(required=True)
-    load = fields.Integer(required=True)
+    current_load = fields.Integer(required=True, data_key="load", attribute="load")  # not Schema.load
     room = fields.Integer(required=True)
     reason = fields.String(required=True)
     failures = fields.List(fields.String(), required=True)

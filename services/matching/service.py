@@ -73,10 +73,18 @@ from nameko.dependency_providers import Config
 
 import services.contracts.registration  # noqa: F401 - the catalogue entries of the events consumed
 import services.contracts.sessions  # noqa: F401
-from services.matching import schemas
-from services.matching import read_model
-from services.matching.decisions import (BadChoice, NotFoundError, RuleFailed, StateConflict, UnitOfWork,
-                                         choices, coordinator, placement, schedules)
+from services.matching import read_model, schemas
+from services.matching.decisions import (
+    BadChoice,
+    NotFoundError,
+    RuleFailed,
+    StateConflict,
+    UnitOfWork,
+    choices,
+    coordinator,
+    placement,
+    schedules,
+)
 from services.matching.decisions.choices import REQUEST_EXPIRY
 from services.matching.decisions.schedules import OPENING_JOB, ROUND_JOB
 from services.matching.domain.pairing import PairingRuleBroken
@@ -93,8 +101,17 @@ from services.platform_core.openapi import Documented, HealthView
 from services.platform_core.scheduler import Job, Scheduler, scheduled
 from services.platform_core.store import ALL_TENANTS, ConcurrencyConflict, StoreTransaction
 from services.platform_core.tenancy import COORDINATOR, PARTICIPANT, Caller, authenticate
-from services.platform_core.web import (ApiError, BadRequest, Conflict, NotFound, Unprocessable,
-                                        api, bearer_token, map_error, read_json)
+from services.platform_core.web import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    NotFound,
+    Unprocessable,
+    api,
+    bearer_token,
+    map_error,
+    read_json,
+)
 
 map_error(PairingRuleBroken, lambda exc: Conflict(exc.message, details={"code": exc.code}))
 map_error(StateConflict, lambda exc: Conflict(str(exc)))
@@ -105,8 +122,8 @@ map_error(read_model.PlacesRefused, lambda exc: Conflict(
     f"{exc}; the programme changed while this was decided: nothing was written, try again"))
 map_error(SettingsUnusable, lambda exc: Unprocessable(str(exc), details={"failures": ["programme_settings_unusable"]}))
 
-EXPECTED = (ApiError, read_model.PlacesRefused, PairingRuleBroken, StateConflict, NotFoundError, RuleFailed, SettingsUnusable,
-            ConcurrencyConflict, BadChoice)
+EXPECTED = (ApiError, read_model.PlacesRefused, PairingRuleBroken, StateConflict, NotFoundError, RuleFailed,
+            SettingsUnusable, ConcurrencyConflict, BadChoice)
 
 #: the registration events matching reads
 #: PersonRegistered changes nothing here, but taking it keeps a person's stream contiguous:
@@ -167,6 +184,13 @@ def _people(tx: StoreTransaction, programme: Dict[str, Any], person_ids) -> Opti
     return state
 
 
+def _existing(row: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """A row the same transaction has just written."""
+    if row is None:
+        raise LookupError("a row written in this transaction is not there")
+    return row
+
+
 def explained(tx: StoreTransaction, view: Dict[str, Any]) -> Dict[str, Any]:
     """The view with a reason beside each score part (``reasons`` next to ``parts``); a copy:
     what it was built from (the kept programme state) stays as it was."""
@@ -175,7 +199,7 @@ def explained(tx: StoreTransaction, view: Dict[str, Any]) -> Dict[str, Any]:
     by_programme: Dict[str, set] = {}
     for _, programme_id, mentor_id, mentee_id in holders:
         by_programme.setdefault(programme_id, set()).update(p for p in (mentor_id, mentee_id) if p)
-    states = {}
+    states: Dict[str, Optional[ProgrammeState]] = {}
     for programme_id, people in by_programme.items():
         programme = read_model.programme_row(tx.conn, tx.tenant_id, programme_id) if programme_id else None
         states[programme_id] = _people(tx, programme, people) if programme else None
@@ -183,12 +207,12 @@ def explained(tx: StoreTransaction, view: Dict[str, Any]) -> Dict[str, Any]:
         state = states.get(programme_id)
         mentor = state.mentors.get(mentor_id) if state else None
         mentee = state.mentees.get(mentee_id) if state else None
-        if mentor is None or mentee is None:
+        if state is None or mentor is None or mentee is None:
             holder["reasons"] = {part: "the facts behind it are no longer held" for part in holder["parts"]}
             continue
-        names = {area.get("id"): (area.get("labels") or {}).get("en") or area.get("id")
+        names = {str(area["id"]): str((area.get("labels") or {}).get("en") or area["id"])
                  for area in ((state.settings.get("content") or {}).get("areas") or [])
-                 if isinstance(area, dict)}
+                 if isinstance(area, dict) and area.get("id")}
         holder["reasons"] = score_reasons(state.rules, mentor, mentee, holder["parts"], area_names=names)
     return view
 
@@ -443,7 +467,8 @@ class MatchingService(CatchUpFeed, Documented):
 
         def answer(uow, mentor_id):
             pairing_id = choices.accept(uow, programme_id, request_id, mentor_id)
-            return lambda tx: {"pairing": pairing_view(read_model.pairing_row(tx.conn, tenant_id, pairing_id))}
+            return lambda tx: {"pairing": pairing_view(
+                _existing(read_model.pairing_row(tx.conn, tenant_id, pairing_id)))}
         return self._answer(request, tenant_id, programme_id, request_id, answer)
 
     @endpoint("POST", PROGRAMME + "/requests/<request_id>/decline", roles=P, body=schemas.DeclineInput,

@@ -116,3 +116,8 @@ def event_type(name: str, *, stream_type: str, version: int = 1, service: str = 
         return schema
 
     return register
+
+
+def event_type_of(schema: Type) -> str:
+    """The event type a payload schema was registered for (by :func:`event_type`)."""
+    return vars(schema)["event_type_name"]

@@ -26,9 +26,8 @@ import inspect
 import json
 import re
 import sys
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from marshmallow import RAISE, Schema, fields, validate
 from werkzeug.wrappers import Response
@@ -146,7 +145,7 @@ class _Schemas(_Builder):
 
     def components(self) -> Dict[str, Any]:
         out = {}
-        for (kind, partial), name in self._names.items():
+        for (kind, _partial), name in self._names.items():
             described = dict(self.defs[name])
             if getattr(getattr(kind, "Meta", None), "unknown", None) == RAISE \
                     or kind.opts.unknown == RAISE:
@@ -185,15 +184,24 @@ def _error(code: str, message: str, details: Any = None) -> Dict[str, Any]:
     return body
 
 
-def _errors(method: str, url: str, declared: Declaration) -> Dict[int, List[Tuple[str, str, Dict]]]:
+_Errors = Dict[int, List[Tuple[str, str, Dict]]]
+
+
+def _errors(method: str, url: str, declared: Declaration) -> _Errors:
     """Every error status of an endpoint: ``[(name, description, example body)]`` each."""
-    out: Dict[int, List[Tuple[str, str, Dict]]] = {}
+    out: _Errors = {}
 
     def add(status: int, name: str, text: str, body: Dict[str, Any]) -> None:
         out.setdefault(status, []).append((name, text, body))
 
+    _input_errors(add, method, url, declared)
+    _caller_errors(add, url, declared)
+    _write_errors(add, method, declared)
+    return out
+
+
+def _input_errors(add: Callable, method: str, url: str, declared: Declaration) -> None:
     has_path = "<" in url
-    roles = set(declared.roles)
     if declared.body is not None or declared.query is not None:
         add(400, "bad_input", "bad input: every bad field is named in details, with its problems",
             _error("bad_request", "the input is invalid: every bad field is named in details",
@@ -213,6 +221,10 @@ def _errors(method: str, url: str, declared: Declaration) -> Dict[int, List[Tupl
         add(400, "nul_in_address", "the address has a NUL character",
             _error("bad_request", "the address has a NUL character (%00); no identifier or "
                                   "parameter contains one"))
+
+
+def _caller_errors(add: Callable, url: str, declared: Declaration) -> None:
+    roles = set(declared.roles)
     if roles:
         add(401, "unauthorized", "no credentials, or unknown, malformed, expired or revoked ones",
             _error("unauthorized", "missing credentials: send the header 'Authorization: Bearer <token>'"))
@@ -223,9 +235,12 @@ def _errors(method: str, url: str, declared: Declaration) -> Dict[int, List[Tupl
                                     f"{sorted(ALL_ROLES - roles)[0]}"))
     for status, text in sorted(declared.errors.items()):
         add(status, f"{_CODES.get(status, 'error')}", text, _error(_CODES.get(status, "error"), text))
-    if has_path and 404 not in declared.errors:
+    if "<" in url and 404 not in declared.errors:
         add(404, "not_found", "nothing here: missing, or another tenant's",
             _error("not_found", f"there is no {path_template(url)} here"))
+
+
+def _write_errors(add: Callable, method: str, declared: Declaration) -> None:
     if method == "POST":
         add(409, "idempotency_key_in_use", f"a request with this {idempotency.HEADER} was carried "
             "out already and its answer is not available: read the resource",
@@ -248,7 +263,6 @@ def _errors(method: str, url: str, declared: Declaration) -> Dict[int, List[Tupl
                        "was being committed, so whether it was saved is unknown; repeating the request "
                        "with the same Idempotency-Key is safe (without one, read the resource first "
                        "to see whether it was saved)"))
-    return out
 
 
 _HEADERS = {
@@ -277,6 +291,16 @@ def _operation(schemas: _Schemas, method: str, url: str, name: str, handler: Any
     operation["security"] = [{"bearer": []}] if roles else []
     if roles:
         operation["x-roles"] = roles
+    parameters = _parameters(schemas, method, url, declared)
+    if parameters:
+        operation["parameters"] = parameters
+    if declared.body is not None:
+        operation["requestBody"] = _request_body(schemas, method, url, declared)
+    operation["responses"] = _responses(schemas, method, url, declared)
+    return operation
+
+
+def _parameters(schemas: _Schemas, method: str, url: str, declared: Declaration) -> List[Dict[str, Any]]:
     parameters = path_parameters(url)
     if declared.query is not None:
         for key, field in declared.query().fields.items():
@@ -296,16 +320,19 @@ def _operation(schemas: _Schemas, method: str, url: str, name: str, handler: Any
                                           "the body): 409 when it changed since",
                            "schema": {"type": "string", "pattern": "^(W/)?\"?[0-9]{1,12}\"?$"},
                            "example": "\"3\""})
-    if parameters:
-        operation["parameters"] = parameters
-    if declared.body is not None:
-        if declared.example is None:
-            raise ValueError(f"{method} {url}: a request body needs an example")
-        bodies = declared.body if isinstance(declared.body, tuple) else (declared.body,)
-        required = all(any(f.required for f in body().fields.values()) for body in bodies)
-        schema = schemas.ref(bodies[0]) if len(bodies) == 1 else {"anyOf": [schemas.ref(b) for b in bodies]}
-        operation["requestBody"] = {"required": required, "content": {"application/json": {
-            "schema": schema, "example": declared.example}}}
+    return parameters
+
+
+def _request_body(schemas: _Schemas, method: str, url: str, declared: Declaration) -> Dict[str, Any]:
+    if declared.example is None or declared.body is None:
+        raise ValueError(f"{method} {url}: a request body needs an example")
+    bodies = declared.body if isinstance(declared.body, tuple) else (declared.body,)
+    required = all(any(f.required for f in body().fields.values()) for body in bodies)
+    schema = schemas.ref(bodies[0]) if len(bodies) == 1 else {"anyOf": [schemas.ref(b) for b in bodies]}
+    return {"required": required, "content": {"application/json": {"schema": schema, "example": declared.example}}}
+
+
+def _responses(schemas: _Schemas, method: str, url: str, declared: Declaration) -> Dict[str, Any]:
     responses: Dict[str, Any] = {}
     for status, view in sorted(declared.responses.items()):
         described: Dict[str, Any] = {"description": _success(status, view)}
@@ -328,8 +355,7 @@ def _operation(schemas: _Schemas, method: str, url: str, name: str, handler: Any
         if status in _HEADERS:
             described["headers"] = _HEADERS[status]
         responses[str(status)] = described
-    operation["responses"] = responses
-    return operation
+    return responses
 
 
 def _success(status: int, view: Any) -> str:
@@ -375,9 +401,15 @@ def build(service_class: type, title: Optional[str] = None) -> Dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=None)
+_DOCUMENTS: Dict[type, str] = {}
+
+
 def document_json(service_class: type) -> str:
-    return json.dumps(build(service_class), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    """The service's document as JSON text (built once per class)."""
+    if service_class not in _DOCUMENTS:
+        _DOCUMENTS[service_class] = json.dumps(build(service_class), indent=2, ensure_ascii=False,
+                                               sort_keys=False) + "\n"
+    return _DOCUMENTS[service_class]
 
 
 def document(service_class: type) -> Dict[str, Any]:
@@ -471,7 +503,8 @@ def service_classes() -> Dict[str, type]:
     """Every available service class that serves a document, by name."""
     from .registry import available_services
 
-    return {name: cls for name, cls in available_services().items() if issubclass(cls, Documented)}
+    return {name: cls for name, cls in available_services().items()
+            if isinstance(cls, type) and issubclass(cls, Documented)}
 
 
 def write(directory: str) -> List[Path]:

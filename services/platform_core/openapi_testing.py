@@ -13,8 +13,12 @@ from typing import Any, Dict
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
-                                               response_schema_conformance, status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 #: few examples per operation and no deadline: the whole fuzz of a service stays well under a minute
 fuzz_settings = settings(max_examples=20, deadline=None, derandomize=True, database=None,

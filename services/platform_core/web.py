@@ -21,13 +21,13 @@ import logging
 import threading
 import time
 import uuid
-from datetime import date, datetime
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Type
+from datetime import date, datetime
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Type, TypeVar
 
+import eventlet
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
-import eventlet
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
@@ -37,6 +37,7 @@ from .metrics import REQUEST_SECONDS
 from .store import ConcurrencyConflict
 
 log = logging.getLogger(__name__)
+E = TypeVar("E", bound=BaseException)
 
 
 class ApiError(Exception):
@@ -89,7 +90,7 @@ class OutcomeUnknown(ApiError):
     status, error = 503, "outcome_unknown"
 
 
-_ERROR_MAP: Dict[Type[BaseException], Callable[[BaseException], ApiError]] = {
+_ERROR_MAP: Dict[Type[BaseException], Callable[[Any], ApiError]] = {
     ConcurrencyConflict: lambda exc: Conflict(str(exc)),
     CommitOutcomeUnknown: lambda exc: OutcomeUnknown(
         "the connection to the database was lost while the change was being committed, so "
@@ -108,7 +109,7 @@ def _unavailable(exc: BaseException) -> ApiError:
         "changed: send the request again in a few seconds")
 
 
-def map_error(exception_type: Type[BaseException], to: Callable[[BaseException], ApiError]) -> None:
+def map_error(exception_type: Type[E], to: Callable[[E], ApiError]) -> None:
     """Declare how a domain exception reads over HTTP."""
     _ERROR_MAP[exception_type] = to
 
@@ -207,14 +208,15 @@ class JsonWsgiApp(WsgiApp):
             provider, values = adapter.match()
         except HTTPException as exc:
             headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
-            message = {404: f"there is no {request.path} here",
-                       405: f"{request.method} is not allowed on {request.path}"
-                            + (f"; use {headers['Allow']}" if "Allow" in headers else "")}.get(
-                exc.code, exc.description)
+            messages: Dict[Optional[int], Optional[str]] = {
+                404: f"there is no {request.path} here",
+                405: f"{request.method} is not allowed on {request.path}"
+                     + (f"; use {headers['Allow']}" if "Allow" in headers else "")}
+            message = messages.get(exc.code, exc.description)
             response = json_response({"error": exc.name.lower().replace(" ", "_"), "message": message},
                                      status=exc.code or 400, headers=headers or None)
             return response(environ, start_response)
-        request.path_values = values
+        setattr(request, "path_values", values)  # noqa: B010 - werkzeug's Request declares no such attribute
         return provider.handle_request(request)(environ, start_response)
 
 

@@ -27,7 +27,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from services.contracts import registration as contracts
 from services.contracts.registration import Code, Int, IsoDateTime, Language, personal_field, settings_schemas
 from services.platform_core.envelope import EnvelopeSchema
-from services.platform_core.events import event_type
+from services.platform_core.events import event_type, event_type_of
 from services.platform_core.schemas import InputSchema, PayloadSchema, flatten_errors
 from services.registration import domain
 from services.registration.domain import ValidationFailed
@@ -74,7 +74,7 @@ _SETTINGS_INPUT = settings_schemas(InputSchema, fields.Date, "Input")
 CreateProgrammeInput: Type[Schema] = _SETTINGS_INPUT["Settings"]
 
 
-class UpdateProgrammeInput(CreateProgrammeInput):
+class UpdateProgrammeInput(CreateProgrammeInput):  # type: ignore[misc,valid-type]  # made by settings_schemas
     """PATCH /programmes/<id>: only the settings that change, section by section."""
 
     def __init__(self, **kwargs):
@@ -427,7 +427,7 @@ class SensitiveNeedsRecordedPayload(PayloadSchema):
 
 #: Every event type this service emits, by name.
 PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
-    **contracts.PAYLOAD_SCHEMAS, SensitiveNeedsRecordedPayload.event_type_name: SensitiveNeedsRecordedPayload}
+    **contracts.PAYLOAD_SCHEMAS, event_type_of(SensitiveNeedsRecordedPayload): SensitiveNeedsRecordedPayload}
 
 
 def validate_payload(event) -> Dict[str, List[str]]:

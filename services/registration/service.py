@@ -52,19 +52,44 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from nameko.dependency_providers import Config
 
-from services.platform_core.catchup import CatchUpFeed
 from services.platform_core import health, tenancy
+from services.platform_core.catchup import CatchUpFeed
 from services.platform_core.dependencies import ClockProvider, Store
 from services.platform_core.envelope import Actor, Envelope
 from services.platform_core.openapi import Documented, HealthView
 from services.platform_core.store import ALL_TENANTS, ConcurrencyConflict, StoreTransaction
-from services.platform_core.tenancy import (COORDINATOR, OPERATOR, PARTICIPANT, Caller,
-                                            authenticate, issue_participant_token)
-from services.platform_core.web import (ApiError, BadRequest, Conflict, Forbidden, NotFound, Unprocessable,
-                                        api, bearer_token, map_error, read_json)
+from services.platform_core.tenancy import (
+    COORDINATOR,
+    OPERATOR,
+    PARTICIPANT,
+    Caller,
+    authenticate,
+    issue_participant_token,
+)
+from services.platform_core.web import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unprocessable,
+    api,
+    bearer_token,
+    map_error,
+    read_json,
+)
 from services.registration import personal_data, read_model, schemas
-from services.registration.domain import (MENTEE, MENTOR, TEAM, DomainError, Person, Programme,
-                                          RuleBroken, Tenant, ValidationFailed)
+from services.registration.domain import (
+    MENTEE,
+    MENTOR,
+    TEAM,
+    DomainError,
+    Person,
+    Programme,
+    RuleBroken,
+    Tenant,
+    ValidationFailed,
+)
 
 map_error(ValidationFailed, lambda exc: BadRequest(
     "the input is invalid: every bad field is named in details", details=exc.errors))
@@ -84,7 +109,7 @@ def endpoint(method: str, url: str, **declared):
 
 
 X = schemas.EXAMPLES
-C, O, P = (COORDINATOR,), (OPERATOR,), (PARTICIPANT,)
+C, OP, P = (COORDINATOR,), (OPERATOR,), (PARTICIPANT,)
 NO_PROGRAMME = "the programme does not exist (or is another tenant's)"
 NO_PERSON = "the person does not exist, is another tenant's, or (a participant's token) is someone else"
 PERSON_RULE = ("a rule says no (the person was erased, does not take part in the programme, or the "
@@ -261,7 +286,7 @@ class RegistrationService(CatchUpFeed, Documented):
     # Tenants
     # ---------------------------------------------------------------------------------------
 
-    @endpoint("POST", "/tenants", body=schemas.CreateTenantInput, example=X["tenant"], roles=O,
+    @endpoint("POST", "/tenants", body=schemas.CreateTenantInput, example=X["tenant"], roles=OP,
               responses={201: schemas.TenantCreatedView}, errors={409: "the tenant exists already"},
               summary="Create a tenant (an organisation) and its first API key")
     def create_tenant(self, request):
@@ -418,7 +443,7 @@ class RegistrationService(CatchUpFeed, Documented):
         person_id = body.pop("person_id", None)
         if caller.kind == PARTICIPANT:
             person_id = person_id or caller.id
-            caller.require_person(person_id)
+            caller.require_person(str(person_id))
         if person_id is not None and not _is_uuid(person_id if isinstance(person_id, str) else ""):
             raise BadRequest("person_id must be a person id",
                              details={"person_id": ["must be a person id (uuid)"]})
@@ -481,6 +506,18 @@ class RegistrationService(CatchUpFeed, Documented):
         caller.require_person(person_id)  # someone else's data: 404 before any role check
         return caller.require_kind(*(kinds or ANYONE_IN_TENANT))
 
+    def _programme_command(self, request, tenant_id: str, person_id: str, schema,
+                           command: Callable[[Person, Programme, Dict[str, Any], datetime], list],
+                           *kinds: str, allowed: Optional[Callable] = None):
+        """A person command about one of their programmes (its input names ``programme_id``)."""
+
+        def in_programme(person: Person, programme: Optional[Programme], data: Dict[str, Any], now: datetime):
+            if programme is None:
+                raise BadRequest("the programme is missing", details={"programme_id": ["is required"]})
+            return command(person, programme, data, now)
+
+        return self._person_command(request, tenant_id, person_id, schema, in_programme, *kinds, allowed=allowed)
+
     def _person_command(self, request, tenant_id: str, person_id: str, schema,
                         command: Callable[[Person, Optional[Programme], Dict[str, Any], datetime], list],
                         *kinds: str, after: Optional[Callable] = None,
@@ -536,15 +573,15 @@ class RegistrationService(CatchUpFeed, Documented):
                 raise Forbidden("a guardian's consent is recorded by the programme's coordinator; "
                                 "with your own token you can only give your own (given_by: self)")
 
-        return self._person_command(
+        return self._programme_command(
             request, tenant_id, person_id, schemas.GiveConsentInput,
             lambda person, programme, data, now: person.give_consent(
                 programme=programme, given_by=data["given_by"], now=now), allowed=allowed)
 
-    @person_command("/tenants/<tenant_id>/people/<person_id>/consent/withdraw", schemas.WithdrawConsentInput, X["programme_only"],
-                    summary="Withdraw consent")
+    @person_command("/tenants/<tenant_id>/people/<person_id>/consent/withdraw", schemas.WithdrawConsentInput,
+                    X["programme_only"], summary="Withdraw consent")
     def withdraw_consent(self, request, tenant_id, person_id):
-        return self._person_command(
+        return self._programme_command(
             request, tenant_id, person_id, schemas.WithdrawConsentInput,
             lambda person, programme, data, now: person.withdraw_consent(
                 programme=programme, now=now))
@@ -552,7 +589,7 @@ class RegistrationService(CatchUpFeed, Documented):
     @person_command("/tenants/<tenant_id>/people/<person_id>/training", schemas.CompleteTrainingInput, X["training"],
                     roles=C, summary="Record that a mentor completed the training")
     def complete_training(self, request, tenant_id, person_id):
-        return self._person_command(
+        return self._programme_command(
             request, tenant_id, person_id, schemas.CompleteTrainingInput,
             lambda person, programme, data, now: person.complete_training(
                 programme=programme, completed_on=data["completed_on"], now=now), COORDINATOR)
@@ -560,7 +597,7 @@ class RegistrationService(CatchUpFeed, Documented):
     @person_command("/tenants/<tenant_id>/people/<person_id>/vetting", schemas.RecordVettingInput, X["vetting"],
                     roles=C, summary="Record a mentor's background check")
     def record_vetting(self, request, tenant_id, person_id):
-        return self._person_command(
+        return self._programme_command(
             request, tenant_id, person_id, schemas.RecordVettingInput,
             lambda person, programme, data, now: person.record_vetting(
                 programme=programme, cleared=data["cleared"], checked_on=data["checked_on"],
@@ -569,16 +606,16 @@ class RegistrationService(CatchUpFeed, Documented):
     @person_command("/tenants/<tenant_id>/people/<person_id>/team-need", schemas.SetTeamNeedInput, X["team_need"],
                     roles=C, summary="Set a team's capacity-building need")
     def set_team_need(self, request, tenant_id, person_id):
-        return self._person_command(
+        return self._programme_command(
             request, tenant_id, person_id, schemas.SetTeamNeedInput,
             lambda person, programme, data, now: person.set_team_need(
                 programme=programme, areas=data["areas"], note=data.get("note"), now=now),
             COORDINATOR)
 
-    @person_command("/tenants/<tenant_id>/people/<person_id>/sensitive-needs", schemas.RecordSensitiveNeedsInput, X["sensitive_needs"],
-                    summary="Record sensitive needs (private)")
+    @person_command("/tenants/<tenant_id>/people/<person_id>/sensitive-needs", schemas.RecordSensitiveNeedsInput,
+                    X["sensitive_needs"], summary="Record sensitive needs (private)")
     def record_sensitive_needs(self, request, tenant_id, person_id):
-        return self._person_command(
+        return self._programme_command(
             request, tenant_id, person_id, schemas.RecordSensitiveNeedsInput,
             lambda person, programme, data, now: person.record_sensitive_needs(
                 programme=programme, needs=data["needs"], now=now))
@@ -586,7 +623,7 @@ class RegistrationService(CatchUpFeed, Documented):
     @person_command("/tenants/<tenant_id>/people/<person_id>/withdraw", schemas.WithdrawInput, X["withdraw"],
                     summary="Withdraw from a programme")
     def withdraw(self, request, tenant_id, person_id):
-        return self._person_command(
+        return self._programme_command(
             request, tenant_id, person_id, schemas.WithdrawInput,
             lambda person, programme, data, now: person.withdraw(
                 programme_id=programme.id, reason=data.get("reason"), now=now))

@@ -9,7 +9,8 @@ carry only the numbers.
 """
 from __future__ import annotations
 
-from typing import Dict, Mapping, Optional
+from dataclasses import dataclass
+from typing import Callable, Dict, Mapping, Optional
 
 from .model import MatchingRules, MenteeCandidate, MentorCandidate
 from .scoring import score_parts
@@ -43,54 +44,71 @@ def score_reasons(rules: MatchingRules, mentor: MentorCandidate, mentee: MenteeC
     """A sentence per score part (those of ``parts``; by default the pair's parts now).
 
     ``area_names``: how to call each area code (e.g. its English label)."""
-    w = rules.weights
-    names = area_names or {}
     parts = score_parts(rules, mentor, mentee) if parts is None else parts
-    team = rules.participant_kind == "team"
-    subject = "the team" if team else "the mentee"
-    whose = subject + "'s"
-    reasons: Dict[str, str] = {}
-    for part in parts:
-        if part == "areas":
-            shared = [(rank, area) for rank, area in enumerate(mentee.areas) if area in mentor.areas]
-            if not shared:
-                reasons[part] = f"knows none of {whose} areas: 0"
-            else:
-                reasons[part] = "knows " + _listed(
-                    f"{names.get(area, area)} ({_ordinal(rank + 1)} wanted: {w.area_weight(rank)})"
-                    for rank, area in shared)
-        elif part == "place":
-            if mentee.place is not None and mentor.place == mentee.place:
-                reasons[part] = f"both in {mentee.place}: {w.same_place}"
-            elif mentee.remote and mentor.remote:
-                reasons[part] = f"different places, both accept remote mentoring: {w.both_remote}"
-            else:
-                reasons[part] = "different places, and not both remote: 0"
-        elif part == "preferred":
-            reasons[part] = (f"{subject} named this mentor: {w.preferred}"
-                             if mentor.id in mentee.preferred_mentor_ids
-                             else f"not among the mentors {subject} named: 0")
-        elif part == "languages":
-            common = sorted(mentor.languages & mentee.languages, key=_language)
-            if not common:
-                reasons[part] = "no common language"
-            elif len(common) == 1:
-                reasons[part] = f"shares {_language(common[0])}: required, so not scored"
-            else:
-                reasons[part] = (f"shares {_listed(_language(c) for c in common)}: one is required, "
-                                 f"so not scored; {w.extra_language} for each other "
-                                 f"({w.extra_language * (len(common) - 1)})")
-        elif part == "need_area":
-            need = mentee.need_area
-            if not need:
-                reasons[part] = "the team's need area is not set: 0"
-            elif need in mentor.areas:
-                label = names.get(need, need)
-                reasons[part] = (f"knows the team's first need area ({label}): required, so not scored"
-                                 if w.need_area == 0 else
-                                 f"knows the team's first need area ({label}): required; {w.need_area}")
-            else:
-                reasons[part] = f"does not know the team's first need area ({names.get(need, need)}): 0"
-        else:
-            reasons[part] = "a part this version does not explain"
-    return reasons
+    pair = _Pair(rules, mentor, mentee, area_names or {})
+    return {part: _REASONS[part](pair) if part in _REASONS else "a part this version does not explain"
+            for part in parts}
+
+
+@dataclass(frozen=True)
+class _Pair:
+    rules: MatchingRules
+    mentor: MentorCandidate
+    mentee: MenteeCandidate
+    names: Mapping[str, str]
+
+    @property
+    def subject(self) -> str:
+        return "the team" if self.rules.participant_kind == "team" else "the mentee"
+
+    def name(self, area: str) -> str:
+        return self.names.get(area, area)
+
+
+def _areas(p: _Pair) -> str:
+    shared = [(rank, area) for rank, area in enumerate(p.mentee.areas) if area in p.mentor.areas]
+    if not shared:
+        return f"knows none of {p.subject}'s areas: 0"
+    return "knows " + _listed(f"{p.name(area)} ({_ordinal(rank + 1)} wanted: {p.rules.weights.area_weight(rank)})"
+                              for rank, area in shared)
+
+
+def _place(p: _Pair) -> str:
+    w = p.rules.weights
+    if p.mentee.place is not None and p.mentor.place == p.mentee.place:
+        return f"both in {p.mentee.place}: {w.same_place}"
+    if p.mentee.remote and p.mentor.remote:
+        return f"different places, both accept remote mentoring: {w.both_remote}"
+    return "different places, and not both remote: 0"
+
+
+def _preferred(p: _Pair) -> str:
+    if p.mentor.id in p.mentee.preferred_mentor_ids:
+        return f"{p.subject} named this mentor: {p.rules.weights.preferred}"
+    return f"not among the mentors {p.subject} named: 0"
+
+
+def _languages(p: _Pair) -> str:
+    w = p.rules.weights
+    common = sorted(p.mentor.languages & p.mentee.languages, key=_language)
+    if not common:
+        return "no common language"
+    if len(common) == 1:
+        return f"shares {_language(common[0])}: required, so not scored"
+    return (f"shares {_listed(_language(c) for c in common)}: one is required, so not scored; "
+            f"{w.extra_language} for each other ({w.extra_language * (len(common) - 1)})")
+
+
+def _need_area(p: _Pair) -> str:
+    need, weight = p.mentee.need_area, p.rules.weights.need_area
+    if not need:
+        return "the team's need area is not set: 0"
+    if need not in p.mentor.areas:
+        return f"does not know the team's first need area ({p.name(need)}): 0"
+    known = f"knows the team's first need area ({p.name(need)}): required"
+    return f"{known}, so not scored" if weight == 0 else f"{known}; {weight}"
+
+
+_REASONS: Dict[str, Callable[[_Pair], str]] = {
+    "areas": _areas, "place": _place, "preferred": _preferred, "languages": _languages,
+    "need_area": _need_area}
