@@ -417,6 +417,7 @@ def server_facts() -> Dict[str, str]:
 
 def print_header(settings: Settings, mode: str) -> None:
     server = server_facts()
+    usable: Optional[int]  # None: unknown
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:

@@ -64,7 +64,7 @@ def make_people(n_mentees: int, n_mentors: int, seed: int, prefix: str = ""):
         mentors.append(MentorCandidate(
             id=mid, age=int(rng.integers(20, 70)) if rng.random() > 0.02 else 19,
             languages=_languages(rng),
-            areas=list(rng.choice(AREAS, n_areas, replace=False, p=AREA_P)),
+            areas=frozenset(rng.choice(AREAS, n_areas, replace=False, p=AREA_P)),
             place=str(rng.choice(PLACES, p=PLACE_P)), remote=bool(rng.random() < 0.5),
             capacity=int(rng.integers(1, 4)), current_load=0, community_member=True,
             consent=True, training=bool(rng.random() < 0.95), vetting=bool(rng.random() < 0.97)))
@@ -72,8 +72,8 @@ def make_people(n_mentees: int, n_mentors: int, seed: int, prefix: str = ""):
     for k in range(n_mentees):
         n_areas = int(rng.integers(1, 5))
         preferred = tuple(rng.choice(mentor_ids, int(rng.integers(1, 3)))) if rng.random() < 0.1 else ()
-        excluded = (str(rng.choice(mentor_ids)),) if rng.random() < 0.02 else ()
-        related = (str(rng.choice(mentor_ids)),) if rng.random() < 0.01 else ()
+        excluded = frozenset({str(rng.choice(mentor_ids))}) if rng.random() < 0.02 else frozenset()
+        related = frozenset({str(rng.choice(mentor_ids))}) if rng.random() < 0.01 else frozenset()
         mentees.append(MenteeCandidate(
             id=f"{prefix}mentee-{k:06d}", age=int(rng.integers(15, 19)),
             languages=_languages(rng),
@@ -103,14 +103,14 @@ def exact_milp(rules, mentors, mentees, today):
     functions, the b-matching solved as a MILP by HiGHS (scipy.optimize.milp)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix
-    ii, jj, ss = [], [], []
+    mentee_of, mentor_of, score_of = [], [], []  # one entry per eligible pair
     for i, mentee in enumerate(mentees):
         for j, mentor in enumerate(mentors):
             if not eligible(rules, mentor, mentee, today):
-                ii.append(i)
-                jj.append(j)
-                ss.append(score(rules, mentor, mentee).total)
-    ii, jj, ss = np.array(ii), np.array(jj), np.array(ss, dtype=float)
+                mentee_of.append(i)
+                mentor_of.append(j)
+                score_of.append(score(rules, mentor, mentee).total)
+    ii, jj, ss = np.array(mentee_of), np.array(mentor_of), np.array(score_of, dtype=float)
     n_e = len(ii)
     big = float(ss.max() + 1) * (len(mentees) + 1) if n_e else 1.0
     rows = coo_matrix((np.ones(n_e), (ii, np.arange(n_e))), shape=(len(mentees), n_e))
@@ -191,8 +191,8 @@ def main(argv=None):
          f"{int(res.stats['rows_checked_exactly'])}")
     line("mean match percent", f"{statistics.mean(s.percent for _, _, s in res.pairs):.1f}")
     reasons: Dict[str, int] = {}
-    for r in res.waiting.values():
-        reasons[r] = reasons.get(r, 0) + 1
+    for reason in res.waiting.values():
+        reasons[reason] = reasons.get(reason, 0) + 1
     line("waiting", ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
     t = time.perf_counter()
     feasible, dual_value, primal_value, disagree = lp_dual_check(RULES, mentors, mentees, TODAY, res)

@@ -204,6 +204,7 @@ def run(args, producer: EventStore, store: EventStore) -> None:
     tracemalloc.start()
     with store.transaction(reg.slug) as tx:
         row = read_model.programme_row(tx.conn, reg.slug, programme.id)
+        assert row is not None
         state = load_whole(tx.conn, reg.slug, row, today_in(tx, row))
     held, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()

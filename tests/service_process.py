@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import requests
 
@@ -37,12 +38,18 @@ def mentoring(*args, env, **kwargs) -> subprocess.Popen:
                             **kwargs)
 
 
+def output_of(process: subprocess.Popen) -> IO[str]:
+    """The pipe a process started like :func:`mentoring` writes its output to."""
+    assert process.stdout is not None, "the process was started without stdout=PIPE"
+    return process.stdout
+
+
 def wait_http(url: str, process: subprocess.Popen, timeout: float = 20.0) -> requests.Response:
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
             raise AssertionError(f"the process exited with {process.returncode} before {url} answered:\n"
-                                 f"{process.stdout.read()}")
+                                 f"{output_of(process).read()}")
         try:
             response = requests.get(url, timeout=1)
             if response.status_code == 200:
@@ -51,7 +58,7 @@ def wait_http(url: str, process: subprocess.Popen, timeout: float = 20.0) -> req
             pass
         if time.monotonic() > deadline:
             stop(process)
-            raise AssertionError(f"{url} did not answer within {timeout}s:\n{process.stdout.read()}")
+            raise AssertionError(f"{url} did not answer within {timeout}s:\n{output_of(process).read()}")
         time.sleep(0.1)
 
 
@@ -65,6 +72,6 @@ def stop(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 10.0) -
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-        output = process.stdout.read()
+        output = output_of(process).read()
         raise AssertionError(f"the process did not stop within {timeout}s of {sig!r}:\n{output}") from None
     return time.monotonic() - started

@@ -9,7 +9,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from kombu import Connection
-from service_process import PROBE, free_port, mentoring, service_env, stop, wait_http
+from service_process import PROBE, free_port, mentoring, output_of, service_env, stop, wait_http
 
 from services.platform_core import registry
 from services.platform_core.cli import build_config, cli
@@ -251,7 +251,7 @@ def test_run_one_registration_serves_health_and_metrics_and_stops_on_sigterm(amq
         assert metrics.status_code == 200 and "mentoring_http_request_seconds" in metrics.text
     finally:
         took = stop(process)
-    output = process.stdout.read()
+    output = output_of(process).read()
     assert process.returncode == 0, output
     assert took < 8, f"took {took:.1f}s to stop"
     assert "stopping gracefully" in output
@@ -265,7 +265,7 @@ def test_run_starts_each_service_in_its_own_process_and_forwards_sigterm(amqp_ur
         wait_http(f"http://127.0.0.1:{port}/health", process)
     finally:
         took = stop(process, signal.SIGINT)  # Ctrl-C: forwarded once, graceful
-    output = process.stdout.read()
+    output = output_of(process).read()
     assert process.returncode == 0, output
     assert re.search(r"started probe \(pid \d+\)", output) and "stopping gracefully" in output
     assert took < 8
@@ -279,8 +279,10 @@ def test_run_exits_non_zero_when_a_child_dies(amqp_uri, tmp_path):
         wait_http(f"http://127.0.0.1:{port}/health", process)
         line = ""
         while "started probe" not in line:
-            line = process.stdout.readline()
-        child = int(re.search(r"pid (\d+)", line).group(1))
+            line = output_of(process).readline()
+        started = re.search(r"pid (\d+)", line)
+        assert started is not None, line
+        child = int(started.group(1))
         import os
         os.kill(child, signal.SIGKILL)
         process.wait(timeout=10)
@@ -288,7 +290,7 @@ def test_run_exits_non_zero_when_a_child_dies(amqp_uri, tmp_path):
         if process.poll() is None:
             stop(process)
     assert process.returncode == 1
-    assert "probe exited with status -9" in process.stdout.read()
+    assert "probe exited with status -9" in output_of(process).read()
 
 
 def test_run_refuses_a_service_that_is_not_available():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from service_process import ROOT, free_port, stop, wait_http
+from service_process import ROOT, free_port, output_of, stop, wait_http
 
 from services.platform_core import registry
 from services.platform_core.testing import temporary_database
@@ -180,6 +180,6 @@ def test_the_compose_command_starts_here_and_stops_on_sigterm(compose_name, amqp
             assert f"ok   http {target}" in checked.stdout
         finally:
             took = stop(process)
-        output = process.stdout.read()
+        output = output_of(process).read()
         assert process.returncode == 0, output
         assert took < 8

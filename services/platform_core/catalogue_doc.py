@@ -77,7 +77,8 @@ def _notes(field: fields.Field) -> List[str]:
             notes.append(f"length {validator.min if validator.min is not None else ''}.."
                          f"{validator.max if validator.max is not None else ''}")
         elif isinstance(validator, validate.Regexp):
-            notes.append(f"matches `{validator.regex.pattern}`")
+            pattern = validator.regex.pattern
+            notes.append(f"matches `{pattern.decode() if isinstance(pattern, bytes) else pattern}`")
     if isinstance(field, fields.Enum):
         notes.append("one of: " + ", ".join(str(m.name) for m in field.enum))
     if not description and type(field).__module__ != fields.__name__ and type(field).__doc__:
@@ -223,7 +224,8 @@ def contract_files(services: Optional[Iterable[str]] = None) -> Dict[str, str]:
 def stale_contract_files(directory: Path, files: Dict[str, str]) -> List[str]:
     """Schema files in ``directory`` that ``files`` no longer has. An older version of an event
     type still published is not stale: consumers may still read events of that version."""
-    current = dict(json_schema.parse_file_name(Path(name).name) for name in files if name.endswith(".json"))
+    parsed_names = (json_schema.parse_file_name(Path(name).name) for name in files if name.endswith(".json"))
+    current = dict(parsed for parsed in parsed_names if parsed is not None)
     stale = []
     for path in sorted((directory / SCHEMAS_DIR).glob("*")):
         name = f"{SCHEMAS_DIR}/{path.name}"

@@ -71,7 +71,7 @@ import time  # noqa: E402
 from datetime import datetime  # noqa: E402
 from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Dict, List, Mapping, Optional  # noqa: E402
+from typing import Any, Dict, List, Mapping, Optional  # noqa: E402
 
 import click  # noqa: E402
 
@@ -545,7 +545,7 @@ def dead_letters_list(obj, queue, limit, as_json):
 
     with Connection(obj["amqp_uri"], connect_timeout=10) as connection:
         channel, count = _open_queue(connection, queue)
-        held = []
+        held: List[Any] = []
         try:
             while len(held) < limit:
                 message = channel.basic_get(queue, no_ack=False)

@@ -107,7 +107,7 @@ class Envelope:
             return EnvelopeSchema().load(message)
         except ValidationError as exc:
             problems = "; ".join(f"{name}: {', '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
-                                 for name, msgs in sorted(exc.messages.items()))
+                                 for name, msgs in sorted(exc.normalized_messages().items()))
             raise MalformedEvent(f"not a valid event envelope: {problems}") from None
 
 
@@ -145,14 +145,14 @@ class EnvelopeSchema(Schema):
     source = fields.String(load_default="")
     payload = fields.Dict(keys=fields.String(), required=True)
 
-    def load(self, data, **kwargs):  # type: ignore[override]
+    def load(self, data, **kwargs):
         loaded = super().load(data, **kwargs)
         loaded["event_id"] = str(loaded["event_id"])
         loaded["actor"] = Actor(**loaded["actor"])
         loaded["occurred_at"] = utc(loaded["occurred_at"])
         return Envelope(**loaded)
 
-    def dump(self, obj, **kwargs):  # type: ignore[override]
+    def dump(self, obj, **kwargs):
         data = asdict(obj) if isinstance(obj, Envelope) else dict(obj)
         data["actor"] = obj.actor.as_dict() if isinstance(obj, Envelope) else data["actor"]
         data["occurred_at"] = utc(data["occurred_at"]).isoformat()

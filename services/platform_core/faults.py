@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from typing import Optional
 
 from sqlalchemy import exc as sa_exc
 
@@ -42,11 +43,12 @@ class CommitOutcomeUnknown(Exception):
 def is_infrastructure_failure(exc: BaseException) -> bool:
     """True when ``exc`` is the infrastructure failing, not the work (see the module)."""
     seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if _infrastructure(exc):
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _infrastructure(current):
             return True
-        exc = exc.__cause__ or (exc.__context__ if not exc.__suppress_context__ else None)
+        current = current.__cause__ or (current.__context__ if not current.__suppress_context__ else None)
     return False
 
 

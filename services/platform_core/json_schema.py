@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from marshmallow import Schema, fields, validate
 
@@ -174,7 +174,8 @@ def _constraints(field: fields.Field, shape: Dict[str, Any]) -> Dict[str, Any]:
             if validator.max is not None:
                 out["maximum" if validator.max_inclusive else "exclusiveMaximum"] = validator.max
         elif isinstance(validator, validate.Length):
-            words = {"array": ("minItems", "maxItems"), "object": ("minProperties", "maxProperties")}
+            words: Dict[Optional[str], Tuple[str, str]] = {
+                "array": ("minItems", "maxItems"), "object": ("minProperties", "maxProperties")}
             low, high = words.get(kind, ("minLength", "maxLength"))
             if validator.equal is not None:
                 out[low] = out[high] = validator.equal
@@ -267,7 +268,7 @@ def to_json(schema: Dict[str, Any]) -> str:
 _FILE = re.compile(r"^(?P<name>[A-Za-z0-9_-]+)\.v(?P<version>[0-9]+)\.json$")
 
 
-def parse_file_name(name: str) -> Optional[tuple]:
+def parse_file_name(name: str) -> Optional[Tuple[str, int]]:
     """``("MentorRegistered", 1)`` for ``MentorRegistered.v1.json``; None if not such a name."""
     match = _FILE.match(name)
     return (match["name"], int(match["version"])) if match else None

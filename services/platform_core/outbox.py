@@ -85,6 +85,12 @@ class ConfirmingPublisher:
         self._channel, self._next_tag, self._pending, self._nacked = channel, 0, set(), []
         return channel
 
+    def _live_connection(self) -> Connection:
+        """The connection :meth:`_ensure_channel` opened."""
+        if self._connection is None:
+            raise PublishFailed("the publisher has no connection")
+        return self._connection
+
     def _confirmed(self, delivery_tag: int, multiple: bool) -> List[int]:
         """The tags one confirm covers (``multiple``: every pending tag up to it), no longer
         pending. The broker confirms out of order: an unroutable message at once, a
@@ -127,7 +133,7 @@ class ConfirmingPublisher:
                 if remaining <= 0:
                     raise PublishFailed(f"no confirm for deliveries {first}-{last} in time")
                 try:
-                    self._connection.drain_events(timeout=min(remaining, 1.0))
+                    self._live_connection().drain_events(timeout=min(remaining, 1.0))
                 except TimeoutError:
                     continue
             if self._nacked:
@@ -243,6 +249,8 @@ class OutboxRelay:
                 raw = self.store.engine.raw_connection()
                 try:
                     dbapi = raw.driver_connection
+                    if dbapi is None:
+                        raise RuntimeError("the pool handed out a connection already closed")
                     dbapi.autocommit = True
                     with dbapi.cursor() as cursor:
                         cursor.execute("LISTEN mentoring_outbox")

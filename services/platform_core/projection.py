@@ -82,7 +82,10 @@ class Projection:
             for envelope in page:
                 self.apply(tx.conn, envelope)
                 count += 1
-            position = page[-1].global_position
+            last = page[-1].global_position
+            if last is None:
+                raise ValueError(f"{self.name}: a replayed event has no global position")
+            position = last
         if self.after_rebuild is not None:
             self.after_rebuild(tx.conn)
         log.info("rebuilt %s from %d events", self.name, count)

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
+
+if TYPE_CHECKING:  # for annotations only: the store is imported lazily, like the Store below
+    from .store import PayloadCodec
 
 #: name -> "module:Class" of the nameko service class.
 SERVICES: Dict[str, str] = {
@@ -60,7 +63,8 @@ def env_prefix(name: str) -> str:
 
 def _module_missing(exc: ModuleNotFoundError, module: str) -> bool:
     """True when ``module`` itself (or a parent package) is absent, not something it imports."""
-    return bool(exc.name) and (module == exc.name or module.startswith(exc.name + "."))
+    name = exc.name or ""
+    return bool(name) and (module == name or module.startswith(name + "."))
 
 
 def load_service(name: str, environ=None):
@@ -171,7 +175,7 @@ def store_projections(service_cls) -> tuple:
     return ()
 
 
-def store_spec(service_cls) -> Tuple[tuple, Optional[object]]:
+def store_spec(service_cls) -> Tuple[tuple, Optional[Callable[[], "PayloadCodec"]]]:
     """``(read_models, codec_factory)`` of the ``Store`` a service class declares."""
     from .dependencies import Store
 

@@ -87,8 +87,10 @@ DONE, RETRY, FAILED, LOST = "done", "retry", "failed", "lost"
 
 
 def _utc(moment: Optional[datetime]) -> Optional[datetime]:
-    if moment is None:
-        return None
+    return None if moment is None else _utc_moment(moment)
+
+
+def _utc_moment(moment: datetime) -> datetime:
     if moment.tzinfo is None:  # SQLite hands back naive datetimes (stored in UTC)
         return moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
@@ -117,7 +119,7 @@ class Job:
     @classmethod
     def from_row(cls, row) -> "Job":
         return cls(job_id=row["job_id"], tenant_id=row["tenant_id"], kind=row["kind"],
-                   key=row["job_key"], due_at=_utc(row["due_at"]), payload=json.loads(row["payload"]),
+                   key=row["job_key"], due_at=_utc_moment(row["due_at"]), payload=json.loads(row["payload"]),
                    attempts=row["attempts"] or 0, last_error=row["last_error"],
                    claimed_by=row["claimed_by"], claimed_until=_utc(row["claimed_until"]),
                    done_at=_utc(row["done_at"]))

@@ -384,7 +384,8 @@ __all__ = ["READ_MODELS", "metadata", "tenants", "programmes", "people", "partic
 def taking_part(conn: Connection, tenant_id: str, programme_id: str) -> Tuple[int, Set[str]]:
     """How many take part in a programme (active participations), and the areas they chose
     (a mentee's and a mentor's profile areas, a team's need)."""
-    count, areas = 0, set()
+    count = 0
+    areas: Set[str] = set()
     for profile, need in conn.execute(select(participations.c.profile, participations.c.team_need).where(
             participations.c.tenant_id == tenant_id, participations.c.programme_id == programme_id,
             participations.c.status == "active")).all():

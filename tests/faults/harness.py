@@ -28,19 +28,25 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Protocol, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from kombu import Connection
+from service_process import free_port, mentoring, output_of, service_env, stop
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from services.matching.service import REGISTRATION_EVENTS
-from services.platform_core.testing import (PG_ADMIN_URL, RABBIT_HOST, RABBIT_PORT, list_queues,
-                                            temporary_database, temporary_vhost)
-from service_process import free_port, mentoring, service_env, stop
+from services.platform_core.testing import (
+    PG_ADMIN_URL,
+    RABBIT_HOST,
+    RABBIT_PORT,
+    list_queues,
+    temporary_database,
+    temporary_vhost,
+)
 
 from .proxy import TcpProxy
 
@@ -66,10 +72,10 @@ RETRIED_STATUSES = (503,)
 SHOWN = 8
 
 
-def _listing(items: Sequence, shown: int = SHOWN) -> str:
-    items = list(items)
-    text_ = "; ".join(str(i) for i in items[:shown])
-    return text_ + (f"; ... and {len(items) - shown} more" if len(items) > shown else "")
+def _listing(items: Iterable[Any], shown: int = SHOWN) -> str:
+    listed = list(items)
+    text_ = "; ".join(str(i) for i in listed[:shown])
+    return text_ + (f"; ... and {len(listed) - shown} more" if len(listed) > shown else "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,7 +102,7 @@ class ServiceProcess:
 
     def _drain(self) -> None:
         with open(self.log_path, "w") as log:
-            for line in self.process.stdout:
+            for line in output_of(self.process):
                 log.write(line)
                 log.flush()
                 self.tail.append(line.rstrip())
@@ -146,6 +152,15 @@ class ServiceProcess:
 # The broker the services use, as the test inspects it
 # ---------------------------------------------------------------------------------------------
 
+class Broker(Protocol):
+    """The broker the services use, as the test inspects it."""
+
+    @property
+    def amqp_uri(self) -> str: ...
+
+    def queue_names(self) -> List[str]: ...
+
+
 class SharedBroker:
     """A vhost of the machine's RabbitMQ (queues listed through the management API)."""
 
@@ -194,7 +209,7 @@ def peek_dead_letters(amqp_uri: str, queue: str, limit: int = 20) -> List[str]:
 @dataclass
 class Platform:
     amqp_uri: str  # what the test uses (direct)
-    broker: object  # has queue_names()
+    broker: Broker
     databases: Dict[str, str]  # service -> direct URL (the test's own connections)
     db_proxies: Dict[str, TcpProxy]
     amqp_proxy: Optional[TcpProxy]
@@ -263,8 +278,9 @@ class Platform:
                 out.append(f"{name} exited with {service.process.returncode}:\n{service.output_tail()}")
         reg, match = self.engines["registration"], self.engines["matching"]
         with reg.connect() as conn:
-            expected = dict(conn.execute(text("SELECT event_id, event_type FROM events WHERE event_type = ANY(:types)"),
-                                         {"types": list(REGISTRATION_EVENTS)}).all())
+            expected: Dict[str, str] = dict(conn.execute(
+                text("SELECT event_id, event_type FROM events WHERE event_type = ANY(:types)"),
+                {"types": list(REGISTRATION_EVENTS)}).all())
             reg_outbox = conn.execute(text("SELECT count(*) FROM outbox")).scalar_one()
         with match.connect() as conn:
             handled = set(conn.execute(text("SELECT event_id FROM inbox WHERE consumer = :consumer"),
@@ -369,7 +385,7 @@ def _through(proxy: TcpProxy, url: str) -> str:
 
 
 @contextlib.contextmanager
-def running_platform(tmp_path: Path, *, broker=None, amqp_proxy: bool = False,
+def running_platform(tmp_path: Path, *, broker: Optional[Broker] = None, amqp_proxy: bool = False,
                      extra_env: Optional[dict] = None) -> Iterator[Platform]:
     """Registration and matching as processes, on the test's own databases (through proxies)
     and vhost (or ``broker``: anything with ``amqp_uri`` and ``queue_names()``)."""
@@ -379,7 +395,8 @@ def running_platform(tmp_path: Path, *, broker=None, amqp_proxy: bool = False,
         amqp_uri = broker.amqp_uri
         databases = {name: stack.enter_context(temporary_database(prefix=f"faults_{name}")) for name in SERVICES}
         engines = {name: _engine(url) for name, url in databases.items()}
-        stack.callback(lambda: [engine.dispose() for engine in engines.values()])
+        for engine in engines.values():
+            stack.callback(engine.dispose)
         admin_url = make_url(PG_ADMIN_URL)
         db_proxies = {name: stack.enter_context(TcpProxy(admin_url.host or "127.0.0.1", admin_url.port or 5432,
                                                          name=f"db-{name}"))
@@ -729,46 +746,110 @@ def check_answers(load: Load) -> List[str]:
     return out
 
 
+@dataclass
+class Stores:
+    """What the two stores hold about the load's programme, read from their tables (by name,
+    with a superuser connection: no tenant wall)."""
+
+    people: list  # (person_id, email) rows of registration's people
+    reg_roles: Dict[str, str]  # person -> role, registration's participations
+    reg_profiles: Dict[str, dict]  # person -> profile, registration's participations
+    match_rows: Dict[str, Any]  # person -> row of matching's match_participants
+    pairings: list  # matching's pairings (any status)
+    waiting: Dict[str, str]  # mentee -> reason, matching's waiting list
+
+    @classmethod
+    def read(cls, engines: Dict[str, Engine], load: Load) -> "Stores":
+        where = {"tenant": load.programme.tenant, "programme": load.programme.programme_id}
+        with engines["registration"].connect() as conn:
+            people = conn.execute(text("SELECT person_id, email FROM people WHERE tenant_id = :tenant"),
+                                  where).all()
+            participations = conn.execute(text("SELECT person_id, role, profile FROM participations "
+                                               "WHERE programme_id = :programme"), where).all()
+        with engines["matching"].connect() as conn:
+            match_rows = {row.person_id: row for row in conn.execute(text(
+                "SELECT person_id, role FROM match_participants WHERE programme_id = :programme"), where)}
+            pairings = conn.execute(text("SELECT pairing_id, mentor_id, mentee_id, status FROM match_pairings "
+                                         "WHERE programme_id = :programme"), where).all()
+            waiting: Dict[str, str] = dict(conn.execute(text("SELECT mentee_id, reason FROM match_waiting "
+                                                             "WHERE programme_id = :programme"), where).all())
+        return cls(
+            people=list(people),
+            reg_roles={row.person_id: row.role for row in participations},
+            reg_profiles={row.person_id: json.loads(row.profile) if isinstance(row.profile, str) else row.profile
+                          for row in participations},
+            match_rows=match_rows, pairings=list(pairings), waiting=waiting)
+
+
+@dataclass
+class ActivePairings:
+    """The pairings that hold a place, by mentee and by mentor."""
+
+    pairings: list
+    per_mentee: Dict[str, list] = field(default_factory=dict)
+    per_mentor: Dict[str, list] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, stores: Stores) -> "ActivePairings":
+        active = cls([p for p in stores.pairings if p.status in ACTIVE])
+        for p in active.pairings:
+            active.per_mentee.setdefault(p.mentee_id, []).append(p)
+            active.per_mentor.setdefault(p.mentor_id, []).append(p)
+        return active
+
+
 def check_stores(engines: Dict[str, Engine], load: Load, seen: Optional[dict] = None) -> List[str]:
     """The stores after the run: nothing lost, nobody twice, nobody over capacity. ``seen``
     (a dict) receives the figures looked at."""
-    out: List[str] = []
     seen = {} if seen is None else seen
-    programme = load.programme.programme_id
-    # the tables themselves (by name, with a superuser connection: no tenant wall)
-    where = {"tenant": load.programme.tenant, "programme": programme}
-    with engines["registration"].connect() as conn:
-        people = conn.execute(text("SELECT person_id, email FROM people WHERE tenant_id = :tenant"), where).all()
-        participations = conn.execute(text("SELECT person_id, role, profile FROM participations "
-                                           "WHERE programme_id = :programme"), where).all()
-    with engines["matching"].connect() as conn:
-        match_rows = {row.person_id: row for row in conn.execute(text(
-            "SELECT person_id, role FROM match_participants WHERE programme_id = :programme"), where)}
-        pairings = conn.execute(text("SELECT pairing_id, mentor_id, mentee_id, status FROM match_pairings "
-                                     "WHERE programme_id = :programme"), where).all()
-        waiting = dict(conn.execute(text("SELECT mentee_id, reason FROM match_waiting "
-                                         "WHERE programme_id = :programme"), where).all())
-    reg_roles = {row.person_id: row.role for row in participations}
-    reg_profiles = {row.person_id: json.loads(row.profile) if isinstance(row.profile, str) else row.profile
-                    for row in participations}
-
-    # every acknowledged registration is in registration's store and known to matching
+    stores = Stores.read(engines, load)
     acknowledged = load.acknowledged()
-    not_in_registration = [r for r in acknowledged if reg_roles.get(r.person_id) != r.role]
+    out = check_registrations_known(stores, acknowledged)
+    out += check_registered_once(stores, load, acknowledged, seen)
+    active = ActivePairings.of(stores)
+    seen.update({"acknowledged": len(acknowledged), "known to matching": len(stores.match_rows),
+                 "active pairings": len(active.pairings), "waiting": len(stores.waiting)})
+    capacity_of = {r.person_id: _capacity(stores, r.person_id, r.capacity)
+                   for r in acknowledged if r.role == "mentor" and r.person_id is not None}
+    out += check_pairings(stores, acknowledged, active, capacity_of)
+    out += check_matching_caught_up(stores, acknowledged, active, capacity_of)
+    return out
+
+
+def _capacity(stores: Stores, mentor: str, asked: Optional[int]) -> int:
+    """A mentor's capacity: as registered, else (the programme's default) what registration
+    holds, else 2."""
+    if asked is not None:
+        return asked
+    return (stores.reg_profiles.get(mentor) or {}).get("capacity") or 2
+
+
+def check_registrations_known(stores: Stores, acknowledged: List[Registration]) -> List[str]:
+    """Every acknowledged registration is in registration's store and known to matching, in
+    its role."""
+    out = []
+    not_in_registration = [r for r in acknowledged
+                           if r.person_id is None or stores.reg_roles.get(r.person_id) != r.role]
     if not_in_registration:
         out.append(f"{len(not_in_registration)} acknowledged registration(s) missing from registration's "
                    f"participations (or in another role): {_listing(not_in_registration)}")
-    unknown = [r for r in acknowledged if r.person_id not in match_rows]
+    unknown = [r for r in acknowledged if r.person_id not in stores.match_rows]
     if unknown:
         out.append(f"{len(unknown)} acknowledged registration(s) unknown to matching (match_participants): "
                    f"{_listing(unknown)}")
-    wrong_role = [f"{r} is a {match_rows[r.person_id].role} there" for r in acknowledged
-                  if r.person_id in match_rows and match_rows[r.person_id].role != r.role]
+    wrong_role = [f"{r} is a {stores.match_rows[r.person_id].role} there" for r in acknowledged
+                  if r.person_id in stores.match_rows and stores.match_rows[r.person_id].role != r.role]
     if wrong_role:
         out.append(f"matching has people in the wrong role: {_listing(wrong_role)}")
+    return out
 
-    # one person per logical registration (a retried request must not register twice)
-    by_email = collections.Counter(email for _, email in people)
+
+def check_registered_once(stores: Stores, load: Load, acknowledged: List[Registration],
+                          seen: dict) -> List[str]:
+    """One person per logical registration (a retried request must not register twice), and
+    none stored that the client was told failed."""
+    out = []
+    by_email = collections.Counter(email for _, email in stores.people)
     ours = {r.email for r in load.registrations}
     seen["people in registration (ours)"] = sum(n for email, n in by_email.items() if email in ours)
     if acknowledged and not seen["people in registration (ours)"]:
@@ -782,50 +863,52 @@ def check_stores(engines: Dict[str, Engine], load: Load, seen: Optional[dict] = 
     if told_failed:
         out.append(f"{len(told_failed)} registration(s) stored although the client was told they failed: "
                    f"{_listing(told_failed, 3)}")
+    return out
 
-    # pairings: one active pairing per mentee, no mentor over capacity, only known people
-    active = [p for p in pairings if p.status in ACTIVE]
-    seen.update({"acknowledged": len(acknowledged), "known to matching": len(match_rows),
-                 "active pairings": len(active), "waiting": len(waiting)})
-    if acknowledged and not active:
+
+def check_pairings(stores: Stores, acknowledged: List[Registration], active: ActivePairings,
+                   capacity_of: Dict[str, int]) -> List[str]:
+    """One active pairing per mentee, no mentor over capacity, only known people."""
+    out = []
+    if acknowledged and not active.pairings:
         out.append("matching holds no active pairing at all: it paired nobody")
-    per_mentee = collections.defaultdict(list)
-    per_mentor = collections.defaultdict(list)
-    for p in active:
-        per_mentee[p.mentee_id].append(p)
-        per_mentor[p.mentor_id].append(p)
-    doubled = {m: ps for m, ps in per_mentee.items() if len(ps) > 1}
+    doubled = {m: ps for m, ps in active.per_mentee.items() if len(ps) > 1}
     if doubled:
         out.append(f"{len(doubled)} mentee(s) with more than one active pairing: " + _listing(
             f"{m}: {[(p.pairing_id, p.mentor_id, p.status) for p in ps]}" for m, ps in doubled.items()))
-    capacity_of = {r.person_id: r.capacity for r in acknowledged if r.role == "mentor"}
     over = []
-    for mentor, ps in per_mentor.items():
-        capacity = capacity_of.get(mentor)
-        if capacity is None:  # not one of ours (registered twice?): what registration holds
-            capacity = (reg_profiles.get(mentor) or {}).get("capacity") or 2
+    for mentor, ps in active.per_mentor.items():
+        # not one of ours (registered twice?): what registration holds
+        capacity = capacity_of[mentor] if mentor in capacity_of else _capacity(stores, mentor, None)
         if len(ps) > capacity:
-            known = "known to matching" if mentor in match_rows else "UNKNOWN to matching"
+            known = "known to matching" if mentor in stores.match_rows else "UNKNOWN to matching"
             over.append(f"mentor {mentor} ({known}) has {len(ps)} active pairings, capacity {capacity}")
     if over:
         out.append(f"{len(over)} mentor(s) above capacity: {_listing(over)}")
-    strangers = sorted({(p.pairing_id, role, person) for p in active
+    strangers = sorted({(p.pairing_id, role, person) for p in active.pairings
                         for role, person in (("mentor", p.mentor_id), ("mentee", p.mentee_id))
-                        if person not in match_rows}, key=str)
+                        if person not in stores.match_rows}, key=str)
     if strangers:
         out.append(f"{len(strangers)} active pairing side(s) name people matching does not know: "
                    f"{_listing(strangers)}")
+    return out
 
-    # matching caught up: every mentee paired or waiting, nobody waiting while a mentor has room
-    mentees = [r for r in acknowledged if r.role == "mentee" and r.person_id in match_rows]
-    unplaced = [r for r in mentees if r.person_id not in per_mentee and r.person_id not in waiting]
+
+def check_matching_caught_up(stores: Stores, acknowledged: List[Registration], active: ActivePairings,
+                             capacity_of: Dict[str, int]) -> List[str]:
+    """Every mentee paired or waiting, nobody waiting while a mentor has room."""
+    out = []
+    waiting = stores.waiting
+    mentees = [r for r in acknowledged if r.role == "mentee" and r.person_id in stores.match_rows]
+    unplaced = [r for r in mentees if r.person_id not in active.per_mentee and r.person_id not in waiting]
     if unplaced:
         out.append(f"{len(unplaced)} mentee(s) neither paired nor waiting: {_listing(unplaced)}")
-    room = {m: capacity_of[m] - len(per_mentor.get(m, ())) for m in capacity_of if m in match_rows}
+    room = {m: capacity_of[m] - len(active.per_mentor.get(m, ())) for m in capacity_of if m in stores.match_rows}
     with_room = {m: n for m, n in room.items() if n > 0}
-    waiting_ours = [r.person_id for r in mentees if r.person_id in waiting and r.person_id not in per_mentee]
+    waiting_ours = [r.person_id for r in mentees if r.person_id in waiting and r.person_id not in active.per_mentee]
     if with_room and waiting_ours:
-        out.append(f"{len(waiting_ours)} mentee(s) wait ({dict(collections.Counter(waiting[m] for m in waiting_ours))}) "
+        reasons = dict(collections.Counter(waiting[m] for m in waiting_ours))
+        out.append(f"{len(waiting_ours)} mentee(s) wait ({reasons}) "
                    f"while {len(with_room)} mentor(s) have room: {_listing(with_room.items())}")
     return out
 
@@ -837,10 +920,10 @@ class Strike:
 
     done: int
     load_running: bool
-    result: object
+    result: int
 
 
-def strike_during(load: Load, times: int, action: Callable[[], object], *, start: float = 0.1,
+def strike_during(load: Load, times: int, action: Callable[[], int], *, start: float = 0.1,
                   end: float = 0.8, min_gap: float = 1.0, timeout: float = 120.0) -> List[Strike]:
     """``action`` ``times`` times during ``load``: at evenly spaced points of its progress
     from ``start`` to ``end`` (fractions of the registrations done), at least ``min_gap``

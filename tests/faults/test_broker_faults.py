@@ -14,6 +14,7 @@ def test_broker_connections_cut_under_load(tmp_path):
     """Both services reach RabbitMQ through a proxy; every AMQP connection (events, RPC,
     publishing) is cut at once, four times, mid-load."""
     with running_platform(tmp_path, amqp_proxy=True) as platform:
+        assert platform.amqp_proxy is not None
         outcome = platform.strike_under_load(platform.amqp_proxy.cut, 4, start=0.1, end=0.8, min_gap=1.5)
     outcome.assert_struck("AMQP connections cut")
     assert outcome, f"after cutting {[s.result for s in outcome.strikes]} AMQP connections under load:\n{outcome}"

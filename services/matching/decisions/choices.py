@@ -175,12 +175,13 @@ def close_request(uow: UnitOfWork, state: ProgrammeState, request: MentorRequest
     events += closing
     expected[(REQUEST, request.id)] = request.version
     cancel_job(uow.tx, REQUEST_EXPIRY, request.id)
-    state.open_requests.pop(request.mentee_id, None)
+    parties = request.created()
+    state.open_requests.pop(parties.mentee_id, None)
     if closing and closing[0].event_type in ("MentorRequestDeclined", "MentorRequestExpired"):
-        state.barred.setdefault(request.mentee_id, set()).add(request.mentor_id)
-    if advance and request.mentee_id in state.choices and request.mentee_id in state.mentees \
-            and request.mentee_id not in state.placed:
-        _ask_next(uow, state, request.mentee_id, events, expected)
+        state.barred.setdefault(parties.mentee_id, set()).add(parties.mentor_id)
+    if advance and parties.mentee_id in state.choices and parties.mentee_id in state.mentees \
+            and parties.mentee_id not in state.placed:
+        _ask_next(uow, state, parties.mentee_id, events, expected)
 
 
 def decline(uow: UnitOfWork, programme_id: str, request_id: str, mentor_id: Optional[str],
@@ -208,7 +209,7 @@ def _answer_no(uow: UnitOfWork, programme_id, request_id, mentor_id, close) -> O
     expected = dict(versions)
     close_request(uow, state, request, closing, events, expected, advance=True)
     uow.append(events, expected)
-    following = state.open_requests.get(request.mentee_id)
+    following = state.open_requests.get(request.created().mentee_id)
     return following["request_id"] if following else None
 
 
@@ -221,12 +222,13 @@ def accept(uow: UnitOfWork, programme_id: str, request_id: str, mentor_id: Optio
     pairing_id = str(uuid.uuid4())
     accepted = request.accept(pairing_id=pairing_id, now=uow.now)
     state = uow.existing_state(programme_id)
-    mentor = state.mentors.get(request.mentor_id)
-    mentee = state.mentees.get(request.mentee_id)
+    parties = request.created()
+    mentor = state.mentors.get(parties.mentor_id)
+    mentee = state.mentees.get(parties.mentee_id)
     if mentor is None or mentee is None:
         raise RuleFailed("the mentor or the mentee no longer takes part", ["not_taking_part"])
-    if request.mentee_id in state.placed:
-        raise StateConflict(f"mentee {request.mentee_id} is paired already")
+    if parties.mentee_id in state.placed:
+        raise StateConflict(f"mentee {parties.mentee_id} is paired already")
     failures = eligible(state.rules, mentor, mentee, state.today)
     if failures:
         raise RuleFailed("you cannot take this mentee now: " + ", ".join(failures), failures)
@@ -236,8 +238,8 @@ def accept(uow: UnitOfWork, programme_id: str, request_id: str, mentor_id: Optio
                              now=uow.now)
     expected = {**versions, (REQUEST, request_id): request.version, (PAIRING, pairing_id): 0}
     cancel_job(uow.tx, REQUEST_EXPIRY, request_id)
-    state.open_requests.pop(request.mentee_id, None)
-    state.placed[request.mentee_id] = {"pairing_id": pairing_id}
+    state.open_requests.pop(parties.mentee_id, None)
+    state.placed[parties.mentee_id] = {"pairing_id": pairing_id}
     took_a_place(uow, state, mentor.id, events, expected)
     uow.append(events, expected)
     return pairing_id

@@ -37,7 +37,8 @@ def approve(uow: UnitOfWork, programme_id: str, pairing_id: str, version: Option
     pairing = pairing_of(uow, programme_id, pairing_id, version)
     if pairing.status == PROPOSED:
         state = uow.existing_state(programme_id)
-        mentor, mentee = state.mentors.get(pairing.mentor_id), state.mentees.get(pairing.mentee_id)
+        parties = pairing.created()
+        mentor, mentee = state.mentors.get(parties.mentor_id), state.mentees.get(parties.mentee_id)
         if mentor is None or mentee is None:
             raise RuleFailed("the mentor or the mentee no longer takes part", ["not_taking_part"])
         # the proposal holds its place already: capacity is checked without it
@@ -58,8 +59,9 @@ def reject(uow: UnitOfWork, programme_id: str, pairing_id: str, reason: str,
     pairing = pairing_of(uow, programme_id, pairing_id, version)
     events = pairing.reject(by="coordinator", reason=reason, now=uow.now)
     uow.append(events, {(PAIRING, pairing_id): pairing.version})
-    replacement = place(uow, programme_id, pairing.mentee_id, force=True)
-    refill(uow, programme_id, [pairing.mentor_id])
+    parties = pairing.created()
+    replacement = place(uow, programme_id, parties.mentee_id, force=True)
+    refill(uow, programme_id, [parties.mentor_id])
     return replacement
 
 
@@ -69,9 +71,10 @@ def end(uow: UnitOfWork, programme_id: str, pairing_id: str, reason: str, *, rem
     pairing = pairing_of(uow, programme_id, pairing_id, version)
     uow.append(pairing.end(reason=reason, ended_by="coordinator", now=uow.now),
                {(PAIRING, pairing_id): pairing.version})
+    parties = pairing.created()
     if rematch:
-        place(uow, programme_id, pairing.mentee_id, force=True)
-    refill(uow, programme_id, [pairing.mentor_id])
+        place(uow, programme_id, parties.mentee_id, force=True)
+    refill(uow, programme_id, [parties.mentor_id])
 
 
 def assign(uow: UnitOfWork, programme_id: str, mentor_id: str, mentee_id: str) -> str:

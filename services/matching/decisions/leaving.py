@@ -76,8 +76,9 @@ def recheck(uow: UnitOfWork, programme_id: str, person_id: str) -> None:
         else:
             continue
         expected[(PAIRING, pairing.id)] = pairing.version
-        freed_mentors.add(pairing.mentor_id)
-        freed_mentees.add(pairing.mentee_id)
+        parties = pairing.created()
+        freed_mentors.add(parties.mentor_id)
+        freed_mentees.add(parties.mentee_id)
     if not events:
         return
     uow.append(events, expected)

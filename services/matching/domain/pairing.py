@@ -101,6 +101,16 @@ def round_completed(round_id: str, programme_id: str, *, paired: int, waiting: i
         "superseded": superseded, "completed_at": _iso(now)})
 
 
+@dataclass(frozen=True)
+class Parties:
+    """Who a pairing (or a request to a mentor) is between, and in which programme: known
+    once it is created."""
+
+    programme_id: str
+    mentor_id: str
+    mentee_id: str
+
+
 @dataclass
 class Pairing(Aggregate):
     """One pairing, folded from its stream."""
@@ -132,8 +142,16 @@ class Pairing(Aggregate):
         elif event.event_type == "PairingEnded":
             self.status = ENDED
 
+    def created(self) -> Parties:
+        """Who the pairing is between; a pairing not created yet has nobody (ValueError)."""
+        if self.programme_id is None or self.mentor_id is None or self.mentee_id is None:
+            raise ValueError(f"pairing {self.id} has not been created")
+        return Parties(self.programme_id, self.mentor_id, self.mentee_id)
+
     def _guard(self, taken: bool) -> List[DomainEvent]:
-        return guard_events(self.id, self.programme_id, self.mentor_id, self.mentee_id, taken=taken)
+        parties = self.created()
+        return guard_events(self.id, parties.programme_id, parties.mentor_id, parties.mentee_id,
+                            taken=taken)
 
     def _body(self) -> Dict[str, Any]:
         return {"programme_id": self.programme_id, "mentor_id": self.mentor_id,

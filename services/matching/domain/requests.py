@@ -31,7 +31,7 @@ from services.platform_core.aggregate import Aggregate
 from services.platform_core.events import DomainEvent
 
 from .model import Proposal, Score
-from .pairing import MENTEE_GUARD, PairingRuleBroken, score_payload
+from .pairing import MENTEE_GUARD, PairingRuleBroken, Parties, score_payload
 
 REQUEST = "mentorrequest"
 
@@ -118,6 +118,12 @@ class MentorRequest(Aggregate):
             self.status = {"MentorRequestAccepted": ACCEPTED, "MentorRequestDeclined": DECLINED,
                            "MentorRequestExpired": EXPIRED,
                            "MentorRequestCancelled": CANCELLED}.get(kind, self.status)
+
+    def created(self) -> Parties:
+        """Who the request is between; a request not created yet has nobody (ValueError)."""
+        if self.programme_id is None or self.mentor_id is None or self.mentee_id is None:
+            raise ValueError(f"request {self.id} has not been created")
+        return Parties(self.programme_id, self.mentor_id, self.mentee_id)
 
     def _body(self) -> Dict[str, Any]:
         return {"programme_id": self.programme_id, "mentor_id": self.mentor_id,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from typing import Any, Dict
 
 from services.matching.domain import MatchingRules, MenteeCandidate, MentorCandidate
 
@@ -12,7 +13,7 @@ LANGS = ["lv", "en", "ru"]
 
 
 def mentor(id="m1", **kw):
-    base = dict(age=35, languages={"lv"}, areas={"education"}, place="Riga", remote=False,
+    base: Dict[str, Any] = dict(age=35, languages={"lv"}, areas={"education"}, place="Riga", remote=False,
                 capacity=None, current_load=0, community_member=True, consent=True,
                 training=True, vetting=True)
     base.update(kw)
@@ -20,7 +21,7 @@ def mentor(id="m1", **kw):
 
 
 def mentee(id="t1", **kw):
-    base = dict(age=16, languages={"lv"}, areas=("education",), place="Riga", remote=False,
+    base: Dict[str, Any] = dict(age=16, languages={"lv"}, areas=("education",), place="Riga", remote=False,
                 consent=True)
     base.update(kw)
     return MenteeCandidate(id=id, **base)
@@ -39,24 +40,24 @@ def random_instance(seed, n_mentees, n_mentors, *, kind="individual", max_capaci
     for mid in mentor_ids:
         mentors.append(MentorCandidate(
             id=mid, age=rnd.choice([19, 25, 40, 60]) if rnd.random() < 0.9 else None,
-            languages=set(rnd.sample(LANGS, rnd.randint(1, 2))),
-            areas=set(rnd.sample(AREAS, rnd.randint(1, 3))),
+            languages=frozenset(rnd.sample(LANGS, rnd.randint(1, 2))),
+            areas=frozenset(rnd.sample(AREAS, rnd.randint(1, 3))),
             place=rnd.choice(["Riga", "Liepaja", "Cesis", None]), remote=rnd.random() < 0.5,
             capacity=rnd.randint(1, max_capacity) if rnd.random() < 0.8 else None,
             current_load=rnd.choice([0, 0, 0, 1]), community_member=rnd.random() < 0.9,
             consent=rnd.random() < 0.95, training=rnd.random() < 0.9, vetting=rnd.random() < 0.9,
             withdrawn=rnd.random() < 0.05,
-            never_pair_with={rnd.choice(mentee_ids)} if rnd.random() < 0.15 else set()))
+            never_pair_with=frozenset({rnd.choice(mentee_ids)}) if rnd.random() < 0.15 else frozenset()))
     mentees = []
     for tid in mentee_ids:
         mentees.append(MenteeCandidate(
             id=tid, age=rnd.choice([14, 15, 16, 17, 18, 19]) if rnd.random() < 0.95 else None,
-            languages=set(rnd.sample(LANGS, rnd.randint(1, 2))),
+            languages=frozenset(rnd.sample(LANGS, rnd.randint(1, 2))),
             areas=tuple(rnd.sample(AREAS, rnd.randint(0, 4))),
             place=rnd.choice(["Riga", "Liepaja", "Cesis", None]), remote=rnd.random() < 0.4,
             preferred_mentor_ids=tuple(rnd.sample(mentor_ids, rnd.randint(0, 2))),
-            excluded_mentor_ids={rnd.choice(mentor_ids)} if rnd.random() < 0.15 else set(),
-            never_pair_with={rnd.choice(mentor_ids)} if rnd.random() < 0.15 else set(),
+            excluded_mentor_ids=frozenset({rnd.choice(mentor_ids)}) if rnd.random() < 0.15 else frozenset(),
+            never_pair_with=frozenset({rnd.choice(mentor_ids)}) if rnd.random() < 0.15 else frozenset(),
             consent=rnd.random() < 0.85,
             consent_valid_until=rnd.choice([None, date(2025, 8, 31), date(2024, 8, 31)]),
             training=rnd.random() < 0.9, withdrawn=rnd.random() < 0.05,

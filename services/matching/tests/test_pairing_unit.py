@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from types import SimpleNamespace
+from typing import Any, Dict
 
 import pytest
 
@@ -29,7 +30,7 @@ from services.matching.domain.pairing import (
     score_payload,
     waitlisted,
 )
-from services.platform_core.events import payload_problems
+from services.platform_core.events import CATALOGUE, payload_problems
 
 NOW = datetime(2025, 2, 10, 9, 0, tzinfo=timezone.utc)
 LATER = datetime(2025, 3, 1, 12, 30, tzinfo=timezone.utc)
@@ -52,7 +53,8 @@ def shape(events):
 
 
 def assert_valid(events):
-    assert PairingConfirmedPayload  # the schemas are registered: payload_problems checks them
+    # the schemas are registered (importing PairingConfirmedPayload did): payload_problems checks them
+    assert PairingConfirmedPayload is CATALOGUE.get("PairingConfirmed").schema
     for event in events:
         assert payload_problems(event.event_type, event.payload) == {}, event
 
@@ -71,7 +73,9 @@ FREED = [("MentorSlotFreed", MENTOR_GUARD, "mentor-1"), ("MenteeReleased", MENTE
 # -- event builders ------------------------------------------------------------------------------
 
 def test_score_payload_is_plain_integers():
-    odd = Score(total=17.0, parts={"areas": 12.0, "place": 5}, percent=70.9)
+    # numbers of other types than Score declares, as a solver may hand them over
+    odd_numbers: Dict[str, Any] = {"total": 17.0, "parts": {"areas": 12.0, "place": 5}, "percent": 70.9}
+    odd = Score(**odd_numbers)
     assert score_payload(odd) == {"score": 17, "parts": {"areas": 12, "place": 5}, "percent": 70}
     assert all(type(v) is int for v in score_payload(odd)["parts"].values())
 
@@ -123,7 +127,8 @@ def test_waitlisted_and_round_completed():
     assert shape([event]) == [("MenteeWaitlisted", MENTEE_GUARD, "mentee-1")]
     assert event.payload == {"programme_id": "prog-1", "reason": "no_capacity",
                              "waitlisted_at": NOW.isoformat()}
-    done = round_completed("r-1", "prog-1", paired=3, waiting=2, total_score=41.0,
+    solver_total: Any = 41.0  # a solver's float
+    done = round_completed("r-1", "prog-1", paired=3, waiting=2, total_score=solver_total,
                            solver_seconds=0.12345678, superseded=1, now=NOW)
     assert shape([done]) == [("MatchingRoundCompleted", ROUND, "r-1")]
     assert done.payload == {"programme_id": "prog-1", "paired": 3, "waiting": 2, "total_score": 41,

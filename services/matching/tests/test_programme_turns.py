@@ -8,6 +8,8 @@ waiting mentee but arrives full left the mentee's reason at ``no_suitable_mentor
 """
 from __future__ import annotations
 
+from typing import Any, Dict
+
 import eventlet
 import pytest
 from sqlalchemy import create_engine, text
@@ -51,7 +53,7 @@ def test_a_decision_that_waited_for_the_programme_lock_does_not_conflict():
                 for envelope in reg.envelopes:
                     read_model.consume_registration(tx.conn, envelope)
 
-            outcome = {}
+            outcome: Dict[str, Any] = {}
 
             def place_second():
                 try:

@@ -1,6 +1,8 @@
 """Every registration event the service consumes has a reaction, or is ignored on purpose."""
 from __future__ import annotations
 
+from typing import Any
+
 from services.matching import reactions
 from services.matching.service import REGISTRATION_EVENTS
 
@@ -27,4 +29,6 @@ def test_an_ignored_event_changes_nothing():
     class Event:
         event_type, stream_id, payload = "PersonRegistered", "someone", {}
 
-    reactions.react(Untouchable(), Event())
+    uow: Any = Untouchable()  # stand-ins for a unit of work and an envelope
+    envelope: Any = Event()
+    reactions.react(uow, envelope)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import random
 from collections import Counter
-from typing import Any, Dict, Iterator, List, Set
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 from kombu import Connection
@@ -144,7 +144,7 @@ def feed(reg: Registration, rnd: random.Random) -> Dict[str, Any]:
     """A few hundred registrations of two automatic programmes, in a random order."""
     programmes = [reg.programme(programme_settings("automatic")) for _ in range(2)]
     people: Dict[str, Any] = {"mentors": {}, "mentees": {}, "programme_of": {}}
-    steps = []
+    steps: List[Tuple[str, Any, Dict[str, Any]]] = []
     for programme in programmes:
         for k in range(MENTORS_PER_PROGRAMME):
             languages = ["ru", "lv"] if k % 10 == 0 else ["lv"]
@@ -218,7 +218,7 @@ def check(cluster: Cluster, reg: Registration, people: Dict[str, Any]) -> Dict[s
     assert not unaccounted, f"{len(unaccounted)} mentees neither paired nor waiting"
     assert not paired & set(waiting), "a paired mentee is still on the waiting list"
     assert all(waiting[m]["reason"] for m in staying - paired)
-    live: Dict[str, str] = {}
+    live: Dict[str, Optional[str]] = {}
     for pid in programme_ids:
         with cluster.matching.transaction(tenant) as tx:
             state = UnitOfWork(tx).existing_state(pid)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from typing import Any, Dict
 
 import pytest
 
@@ -86,7 +87,7 @@ def test_the_builders_settings_read_the_same_before_registration_fills_them_in()
     for seed, (build, mode, expected) in SEEDS.items():
         raw = build()
         assert programme_mode(raw) == mode
-        filled = {"shortlist_size": int((raw.get("matching") or {}).get("shortlist_size") or 3),
+        filled: Dict[str, Any] = {"shortlist_size": int((raw.get("matching") or {}).get("shortlist_size") or 3),
                   "mentor_capacity": int(((raw.get("people") or {}).get("mentor_capacity") or {})
                                          .get("default") or 1)}
         if seed == "004 e-course":

@@ -12,6 +12,7 @@ from typing import DefaultDict
 
 import amqp
 import eventlet
+import marshmallow
 import psycopg2
 import pytest
 from kombu import Connection
@@ -261,8 +262,8 @@ def test_a_consumer_started_after_100_events_loads_them_all_once(config, runners
     engine.dispose()
 
 
-class NoteTakenV1(__import__("marshmallow").Schema):
-    n = __import__("marshmallow").fields.Integer(required=True)
+class NoteTakenV1(marshmallow.Schema):
+    n = marshmallow.fields.Integer(required=True)
 
 
 def test_a_payload_that_does_not_match_its_schema_is_dead_lettered_at_once(config, runners):

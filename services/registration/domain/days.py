@@ -42,7 +42,13 @@ def _iso(value: Optional[date]) -> Optional[str]:
     return None if value is None else value.isoformat()
 
 
-def _parse_date(value: Any) -> Optional[date]:
-    if value is None or isinstance(value, date) and not isinstance(value, datetime):
+def _parse_day(value: Any) -> date:
+    """A day given as a ``date`` or an ISO string (a datetime is not a day: TypeError)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
     return date.fromisoformat(value)
+
+
+def _parse_date(value: Any) -> Optional[date]:
+    """A day that may be missing (None)."""
+    return None if value is None else _parse_day(value)

@@ -55,7 +55,7 @@ def _consent_required(programme: Programme, date_of_birth: date, today: date) ->
     """Whether a mentee's taking part needs a guardian's consent: always under
     ``guardian_for_all``; under ``guardian_for_minors`` if they are a minor on the day they
     join or on the programme's start, whichever comes first."""
-    rule = programme.settings.rules.consent
+    rule = programme.current_settings.rules.consent
     if rule.rule == "guardian_for_all":
         return True
     if rule.rule == "guardian_for_minors":

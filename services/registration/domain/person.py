@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from services.platform_core.events import DomainEvent
 
 from .aggregate import Aggregate
-from .days import _parse_date, age_on, require_aware
+from .days import _parse_date, _parse_day, age_on, require_aware
 from .errors import RuleBroken, ValidationFailed
 from .participation import Consent, Participation, Vetting, _consent_day, _consent_required
 from .person_details import (
@@ -79,7 +79,7 @@ class Person(Aggregate):
         problems.raise_if_any()
         whole_personal = {**(self.personal or {}), **(personal_given or {})}
         if self.exists and "date_of_birth" in (personal_given or {}) \
-                and personal_given["date_of_birth"] != (self.personal or {}).get("date_of_birth"):
+                and (personal_given or {})["date_of_birth"] != (self.personal or {}).get("date_of_birth"):
             raise ValidationFailed({"personal.date_of_birth": ["cannot be changed"]})
 
         participation: Dict[str, Any] = {"programme_id": programme.id,
@@ -88,13 +88,13 @@ class Person(Aggregate):
             _check_team(whole_personal, programme, problems)
             participation.update(age_at_start=None, team_size=len(whole_personal["members"]))
         else:
-            born = _parse_date(whole_personal["date_of_birth"])
+            born = _parse_day(whole_personal["date_of_birth"])
             age = age_on(born, programme.start)
             self._check_age(role, age, programme)
             participation["age_at_start"] = age
             if role == MENTEE:
                 consent_required = _consent_required(programme, born, today)
-                minor = age_on(born, today) < programme.settings.rules.consent.age_of_majority
+                minor = age_on(born, today) < programme.current_settings.rules.consent.age_of_majority
                 if (consent_required or minor) and not whole_personal.get("guardian"):
                     problems.add("personal.guardian", "a guardian's name and contact are "
                                  "required: the guardian gives consent" if consent_required else
@@ -144,7 +144,7 @@ class Person(Aggregate):
         if given_by == "self" and born and _consent_required(programme, born,
                                                              programme.local_date(now)):
             raise RuleBroken("a guardian must give this consent", "given_by",
-                             {"rule": programme.settings.rules.consent.rule})
+                             {"rule": programme.current_settings.rules.consent.rule})
         valid_from, valid_until = programme.school_year()
         return [self._event("ConsentGiven", {
             "programme_id": programme.id, "given_by": given_by,
@@ -237,16 +237,17 @@ class Person(Aggregate):
         problems = _Problems()
         personal_changes: Dict[str, Any] = {}
         if personal:
-            given = _read_personal(personal, self.kind, problems, partial=True)
+            given = _read_personal(personal, self.current_kind, problems, partial=True)
             personal_changes = _changed(self.personal or {}, given)
-        new_profile = None
-        participation = None
+        #: the programme, the participation and its profile as changed, when a profile is given
+        target: Optional[Tuple[Programme, Participation, Dict[str, Any]]] = None
         if profile:
             if programme is None:
                 raise ValidationFailed({"programme_id": ["is required to change a profile"]})
             participation = self._active_participation(programme.id)
-            new_profile = _read_profile({**participation.profile, **profile}, programme,
-                                        participation.role, self.id, problems)
+            target = (programme, participation,
+                      _read_profile({**participation.profile, **profile}, programme,
+                                    participation.role, self.id, problems))
         problems.raise_if_any()
         if "date_of_birth" in personal_changes:
             raise ValidationFailed({"personal.date_of_birth": ["cannot be changed"]})
@@ -265,19 +266,22 @@ class Person(Aggregate):
         if personal_changes and not after.get("email") and not after.get("phone"):
             raise ValidationFailed({"personal.email": [
                 "an e-mail address or a phone number is required: keep one of them"]})
-        if new_profile is not None and participation.role == MENTOR:
-            self._check_community(new_profile, programme)
-        profile_changed = new_profile is not None and new_profile != participation.profile
-        if not personal_changes and not profile_changed:
+        if target is not None and target[1].role == MENTOR:
+            self._check_community(target[2], target[0])
+        changed_target = target if target is not None and target[2] != target[1].profile else None
+        if not personal_changes and changed_target is None:
             return []
-        changed = sorted(personal_changes) + (
-            [key for key in PROFILE_FIELDS if new_profile.get(key) != participation.profile.get(key)]
-            if profile_changed else [])
-        shared, hidden = public_profile(new_profile, programme, participation.role) \
-            if profile_changed else (None, None)
+        changed = sorted(personal_changes)
+        shared: Optional[Dict[str, Any]] = None
+        hidden: Optional[List[str]] = None
+        if changed_target is not None:
+            on, participation, new_profile = changed_target
+            changed += [key for key in PROFILE_FIELDS
+                        if new_profile.get(key) != participation.profile.get(key)]
+            shared, hidden = public_profile(new_profile, on, participation.role)
         personal_part = {**personal_changes, **({PROFILE_AREAS: hidden} if hidden is not None else {})}
         return [self._event("ProfileUpdated", {
-            "programme_id": programme.id if profile_changed else None,
+            "programme_id": changed_target[0].id if changed_target is not None else None,
             "profile": shared,
             "changed": changed, "updated_at": now.isoformat(),
             "personal": personal_part or None})]
@@ -351,6 +355,13 @@ class Person(Aggregate):
         if self.erased:
             raise RuleBroken(f"person {self.id} has been erased")
 
+    @property
+    def current_kind(self) -> str:
+        """INDIVIDUAL or TEAM; a person not registered yet has none, and is refused as missing."""
+        if self.kind is None:
+            raise RuleBroken(f"{self.stream_type} {self.id} does not exist")
+        return self.kind
+
     def _active_participation(self, programme_id: str) -> Participation:
         participation = self.participations.get(programme_id)
         if participation is None or not participation.active:
@@ -363,7 +374,7 @@ class Person(Aggregate):
             raise ValidationFailed({"role": [f"must be one of: {', '.join(ROLES)}"]})
         if not programme.accepts(role):
             raise RuleBroken(f"programme {programme.id} does not take {role}s "
-                             f"(its participants are: {programme.settings.participant_kind})", "role")
+                             f"(its participants are: {programme.current_settings.participant_kind})", "role")
         if self.exists and (self.kind == TEAM) != (role == TEAM):
             who = "a team" if self.kind == TEAM else "an individual"
             raise RuleBroken(f"{who} cannot register as {role}", "role")
@@ -379,7 +390,7 @@ class Person(Aggregate):
     def _check_age(role: str, age: int, programme: Programme) -> None:
         """Ages are measured on the day meetings start (seed 000: mentors 20+; seed 001:
         pupils 15-18; seed 002: 16-24)."""
-        people = programme.settings.people
+        people = programme.current_settings.people
         low, high = getattr(people, f"{role}_min_age"), getattr(people, f"{role}_max_age")
         on = programme.start.isoformat()
         if low is not None and age < low or high is not None and age > high:
@@ -393,7 +404,7 @@ class Person(Aggregate):
     @staticmethod
     def _check_community(profile: Mapping[str, Any], programme: Programme) -> None:
         """Seed 001: mentors are of the school's community (alumni and pupils' parents)."""
-        accepted = programme.settings.people.mentor_communities
+        accepted = programme.current_settings.people.mentor_communities
         if accepted and not set(profile.get("community") or ()) & set(accepted):
             raise RuleBroken(f"mentors of this programme belong to its community "
                              f"({', '.join(accepted)})", "profile.community",
@@ -437,8 +448,8 @@ class Person(Aggregate):
 
     def _on_ConsentGiven(self, payload: Mapping[str, Any]) -> None:
         self.consents.append(Consent(payload["programme_id"], payload["given_by"],
-                                     _parse_date(payload["valid_from"]),
-                                     _parse_date(payload["valid_until"])))
+                                     _parse_day(payload["valid_from"]),
+                                     _parse_day(payload["valid_until"])))
 
     def _on_ConsentWithdrawn(self, payload: Mapping[str, Any]) -> None:
         withdrawn_on = _parse_date(payload["withdrawn_on"])
@@ -451,7 +462,7 @@ class Person(Aggregate):
             _parse_date(payload["completed_on"])
 
     def _on_VettingRecorded(self, payload: Mapping[str, Any]) -> None:
-        self.vetting = Vetting(payload["cleared"], _parse_date(payload["checked_on"]),
+        self.vetting = Vetting(payload["cleared"], _parse_day(payload["checked_on"]),
                                (payload.get("personal") or {}).get("reference"))
 
     def _on_SensitiveNeedsRecorded(self, payload: Mapping[str, Any]) -> None:

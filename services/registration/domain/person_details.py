@@ -19,7 +19,7 @@ def public_profile(profile: Mapping[str, Any], programme: "Programme",
     """The profile as broadcast, and the whole ranked areas to keep personal (None: nothing
     to hide). A mentee choosing a sensitive area is a sensitive fact: the area is left out of
     the broadcast profile (so matching does not weigh it; the coordinator sees it)."""
-    sensitive = set(programme.settings.content.sensitive_area_ids)
+    sensitive = set(programme.current_settings.content.sensitive_area_ids)
     areas = list(profile.get("areas") or [])
     if role == MENTOR or not sensitive & set(areas):
         return dict(profile), None
@@ -51,7 +51,7 @@ def _read_contact(reader: _Reader, *, partial: bool) -> Dict[str, Any]:
     return contact
 
 
-def _read_personal(data: Mapping[str, Any], kind: str, problems: _Problems, *,
+def _read_personal(data: Optional[Mapping[str, Any]], kind: str, problems: _Problems, *,
                    partial: bool = False) -> Dict[str, Any]:
     """Personal data as it goes under ``payload["personal"]`` (JSON form).
 
@@ -88,7 +88,7 @@ def _read_profile(data: Mapping[str, Any], programme: Programme, role: str, pers
     ``never_pair_with`` (a parent and their own child, seed 001) are person ids.
     """
     reader = _Reader(data, problems, "profile")
-    settings = programme.settings
+    settings = programme.current_settings
     languages = reader.texts("languages", required=True, check=_language)
     if languages and not set(languages) & set(settings.content.languages):
         reader.add("languages", f"must include one of the programme's languages "
@@ -130,7 +130,7 @@ def _read_profile(data: Mapping[str, Any], programme: Programme, role: str, pers
 def _check_team(personal: Mapping[str, Any], programme: Programme, problems: _Problems) -> None:
     """A team has 2-4 members, at least one of them in a leading role (seed 003)."""
     members = personal.get("members") or []
-    size, leaders_min = programme.settings.people.team_size, programme.settings.people.team_leaders_min
+    size, leaders_min = programme.current_settings.people.team_size, programme.current_settings.people.team_leaders_min
     if size and len(members) not in size:
         problems.add("personal.members", f"a team has {size.min}-{size.max} members, "
                                          f"not {len(members)}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 from services.platform_core.events import DomainEvent
@@ -65,7 +65,7 @@ class Programme(Aggregate):
         (``areas_in_use``) stays an area. A coordinator clones the programme instead."""
         require_aware(now)
         self._require_exists()
-        current = self.settings.to_dict()
+        current = self.current_settings.to_dict()
         updated = ProgrammeSettings.from_dict(_merge(current, _jsonable(changes))).to_dict()
         if updated == current:
             return []
@@ -105,9 +105,11 @@ class Programme(Aggregate):
         def shifted(day: Optional[date]) -> Optional[date]:
             return None if day is None else add_months(day, shift_months) + timedelta(days=shift_days)
 
-        settings = self.settings
-        new_dates = replace(settings.dates, **{day: shifted(getattr(settings.dates, day))
-                                               for day in ProgrammeDates.DAYS})
+        settings = self.current_settings
+        # the dates by field name (each a date, or None where not set)
+        moved: Dict[str, Any] = {day: shifted(getattr(settings.dates, day))
+                                 for day in ProgrammeDates.DAYS}
+        new_dates = replace(settings.dates, **moved)
         training = replace(settings.rules.training,
                            seminar_date=shifted(settings.rules.training.seminar_date))
         data = replace(settings, dates=new_dates,
@@ -126,21 +128,35 @@ class Programme(Aggregate):
     # queries
 
     @property
+    def current_settings(self) -> ProgrammeSettings:
+        """The settings; a programme not created yet has none, and is refused as missing."""
+        if self.settings is None:
+            raise RuleBroken(f"{self.stream_type} {self.id} does not exist")
+        return self.settings
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone the programme's dates are read in (its tenant's, when created)."""
+        if self.time_zone is None:
+            raise RuleBroken(f"{self.stream_type} {self.id} does not exist")
+        return ZoneInfo(self.time_zone)
+
+    @property
     def start(self) -> date:
         """The programme's start, the day ages are measured on: the first day of meetings."""
-        return self.settings.dates.meetings_start
+        return self.current_settings.dates.meetings_start
 
     @property
     def area_ids(self) -> Tuple[str, ...]:
-        return self.settings.content.area_ids
+        return self.current_settings.content.area_ids
 
     def local_date(self, now: datetime) -> date:
         """The calendar day ``now`` falls on in the programme's time zone."""
-        return require_aware(now).astimezone(ZoneInfo(self.time_zone)).date()
+        return require_aware(now).astimezone(self.zone).date()
 
     def accepts(self, role: str) -> bool:
         """Mentors always; mentees in individual and group programmes; teams in team ones."""
-        kind = self.settings.participant_kind
+        kind = self.current_settings.participant_kind
         return role == MENTOR or (role == TEAM) == (kind == TEAM)
 
     def registration_open(self, role: str, now: datetime) -> bool:
@@ -156,7 +172,7 @@ class Programme(Aggregate):
         meetings end (seed 001).
         """
         self._require_exists()
-        today, dates = self.local_date(now), self.settings.dates
+        today, dates = self.local_date(now), self.current_settings.dates
         window = MENTOR if role == MENTOR else MENTEE
         opens = getattr(dates, f"{window}_registration_opens")
         closes = getattr(dates, f"{window}_registration_closes")
@@ -170,7 +186,7 @@ class Programme(Aggregate):
 
     def school_year(self) -> Tuple[date, date]:
         """The school year the programme starts in: the span a consent given for it covers."""
-        month, day = self.settings.rules.consent.school_year_starts
+        month, day = self.current_settings.rules.consent.school_year_starts
         return school_year_of(self.start, month, day)
 
     # folding
@@ -188,8 +204,9 @@ class Programme(Aggregate):
 
 
 def _get_path(data: Mapping[str, Any], path: str) -> Any:
+    found: Any = data
     for key in path.split("."):
-        if not isinstance(data, Mapping):
+        if not isinstance(found, Mapping):
             return None
-        data = data.get(key)
-    return data
+        found = found.get(key)
+    return found

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, overload
 
-from .days import EARLIEST_DAY, LATEST_DAY, _parse_date
+from .days import EARLIEST_DAY, LATEST_DAY, _parse_day
 from .errors import ValidationFailed
 from .vocabulary import ISO_639_1
 
@@ -85,9 +85,20 @@ class _Reader:
             self.add(key, "is required")
         return value
 
+    @overload
+    def text(self, key: str, *, required: bool = False, default: str,
+             max_length: int = 200, choices: Iterable[str] = (), check: Optional[Check] = None
+             ) -> str: ...
+
+    @overload
+    def text(self, key: str, *, required: bool = False, default: None = None,
+             max_length: int = 200, choices: Iterable[str] = (), check: Optional[Check] = None
+             ) -> Optional[str]: ...
+
     def text(self, key: str, *, required: bool = False, default: Optional[str] = None,
              max_length: int = 200, choices: Iterable[str] = (), check: Optional[Check] = None
              ) -> Optional[str]:
+        """A string, stripped; missing or invalid: ``default`` (a problem added if invalid)."""
         value = self._take(key, required)
         if value is None:
             return default
@@ -104,8 +115,17 @@ class _Reader:
             return default
         return value
 
+    @overload
+    def integer(self, key: str, *, required: bool = False, default: int,
+                minimum: Optional[int] = None, maximum: Optional[int] = None) -> int: ...
+
+    @overload
+    def integer(self, key: str, *, required: bool = False, default: None = None,
+                minimum: Optional[int] = None, maximum: Optional[int] = None) -> Optional[int]: ...
+
     def integer(self, key: str, *, required: bool = False, default: Optional[int] = None,
                 minimum: Optional[int] = None, maximum: Optional[int] = None) -> Optional[int]:
+        """A whole number; missing or invalid: ``default`` (a problem added if invalid)."""
         return self._number(key, (int,), "a whole number", required, default, minimum, maximum)
 
     def number(self, key: str, *, required: bool = False, default: Optional[float] = None,
@@ -140,7 +160,7 @@ class _Reader:
         try:
             if isinstance(value, datetime):
                 raise TypeError
-            day = _parse_date(value)
+            day = _parse_day(value)
         except (TypeError, ValueError):
             self.add(key, "must be a date (YYYY-MM-DD)")
             return None

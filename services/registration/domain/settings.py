@@ -267,19 +267,34 @@ class ProgrammeSettings:
         reader = _Reader(data, problems)
         if not reader.present:
             problems.add("", "settings are required")
-        settings = cls(
-            name=reader.text("name", required=True),
-            description=reader.text("description", max_length=4000),
-            dates=_read_dates(reader.section("dates", required=True)),
-            people=_read_people(reader.section("people")),
-            rules=_read_rules(reader.section("rules")),
-            content=_read_content(reader.section("content")),
-            matching=_read_matching(reader.section("matching")),
-        )
+        name = reader.text("name", required=True)
+        description = reader.text("description", max_length=4000)
+        days, dates = _read_dates(reader.section("dates", required=True))
+        people_reader = reader.section("people")
+        people = _read_people(people_reader)
+        rules = _read_rules(reader.section("rules"))
+        content = _read_content(reader.section("content"))
+        matching = _read_matching(reader.section("matching"))
         reader.finish()
-        _check_settings_as_a_whole(settings, problems)
+        _check_settings_as_a_whole(days, people_reader.has("team_size"), rules, matching,
+                                   problems)
         problems.raise_if_any()
-        return settings
+        if name is None or dates is None:
+            raise AssertionError("a required setting is missing but no problem was reported")
+        return cls(name=name, description=description, dates=dates, people=people,
+                   rules=rules, content=content, matching=matching)
+
+
+def _default_int(path: str) -> int:
+    """The contract's default of a whole-number setting."""
+    value: int = default_of(path)
+    return value
+
+
+def _default_text(path: str) -> str:
+    """The contract's default of a text setting."""
+    value: str = default_of(path)
+    return value
 
 
 def _read_span(reader: _Reader, key: str, *, minimum: int, maximum: int) -> Optional[Span]:
@@ -288,19 +303,20 @@ def _read_span(reader: _Reader, key: str, *, minimum: int, maximum: int) -> Opti
         return None
     low = section.integer("min", required=True, minimum=minimum, maximum=maximum)
     high = section.integer("max", required=True, minimum=minimum, maximum=maximum)
-    if low is not None and high is not None and high < low:
+    if low is None or high is None:  # reported: both are required
+        return None
+    if high < low:
         section.add("max", f"must not be less than min ({low})")
     return Span(low, high)
 
 
-def _read_dates(reader: _Reader) -> ProgrammeDates:
+def _read_dates(reader: _Reader) -> Tuple[Dict[str, Optional[date]], Optional[ProgrammeDates]]:
+    """The days read (None where not given or invalid), and the calendar they make (None
+    without the required ``meetings_start``: a problem is reported)."""
     days = {name: reader.day(name, required=name == "meetings_start")
             for name in ProgrammeDates.DAYS}
-    dates = ProgrammeDates(
-        **days,
-        rolling_registration=reader.flag("rolling_registration"),
-        duration_months=_read_span(reader, "duration_months", minimum=1, maximum=120),
-    )
+    rolling_registration = reader.flag("rolling_registration")
+    duration = _read_span(reader, "duration_months", minimum=1, maximum=120)
     for role in (MENTOR, MENTEE):
         _not_before(reader, days, f"{role}_registration_opens", f"{role}_registration_closes")
     _not_before(reader, days, "meetings_start", "meetings_end")
@@ -314,17 +330,22 @@ def _read_dates(reader: _Reader) -> ProgrammeDates:
         if closes and end and closes > end:
             reader.add(f"{role}_registration_closes",
                        f"must not be after meetings_end ({end.isoformat()})")
-    start, end, duration = days["meetings_start"], days["meetings_end"], dates.duration_months
+    start, end = days["meetings_start"], days["meetings_end"]
     if start and end and duration and duration.min \
             and add_months(start, duration.min) - timedelta(days=1) > end:
         reader.add("meetings_end", f"leaves less than the minimum duration of {duration.min} "
                                    f"months after meetings_start ({start.isoformat()})")
-    return dates
+    if start is None:
+        return days, None
+    # the optional days by field name
+    others: Dict[str, Any] = {name: day for name, day in days.items() if name != "meetings_start"}
+    return days, ProgrammeDates(meetings_start=start, rolling_registration=rolling_registration,
+                                duration_months=duration, **others)
 
 
 def _read_people(reader: _Reader) -> PeopleRules:
     capacity_reader = reader.section("mentor_capacity")
-    low = capacity_reader.integer("min", default=default_of("people.mentor_capacity.min"), minimum=1, maximum=1000)
+    low = capacity_reader.integer("min", default=_default_int("people.mentor_capacity.min"), minimum=1, maximum=1000)
     high = capacity_reader.integer("max", default=low, minimum=1, maximum=1000)
     default = capacity_reader.integer("default", default=high, minimum=1, maximum=1000)
     if low and high and high < low:
@@ -336,7 +357,7 @@ def _read_people(reader: _Reader) -> PeopleRules:
     for role in (MENTOR, MENTEE):
         _not_before(reader, ages, f"{role}_min_age", f"{role}_max_age")
     team_size = _read_span(reader, "team_size", minimum=1, maximum=50)
-    leaders = reader.integer("team_leaders_min", default=default_of("people.team_leaders_min"), minimum=1, maximum=50)
+    leaders = reader.integer("team_leaders_min", default=_default_int("people.team_leaders_min"), minimum=1, maximum=50)
     if team_size and team_size.min and leaders is not None and leaders > team_size.min:
         reader.add("team_leaders_min", f"must not exceed team_size.min ({team_size.min})")
     return PeopleRules(
@@ -349,8 +370,8 @@ def _read_people(reader: _Reader) -> PeopleRules:
 def _read_rules(reader: _Reader) -> Rules:
     consent = reader.section("consent")
     year = consent.section("school_year_starts")
-    month = year.integer("month", default=default_of("rules.consent.school_year_starts.month"), minimum=1, maximum=12)
-    day = year.integer("day", default=default_of("rules.consent.school_year_starts.day"), minimum=1, maximum=31)
+    month = year.integer("month", default=_default_int("rules.consent.school_year_starts.month"), minimum=1, maximum=12)
+    day = year.integer("day", default=_default_int("rules.consent.school_year_starts.day"), minimum=1, maximum=31)
     if month and day:
         try:
             date(2001, month, day)
@@ -359,13 +380,13 @@ def _read_rules(reader: _Reader) -> Rules:
     training = reader.section("training")
     return Rules(
         consent=ConsentRule(
-            rule=consent.text("rule", default=default_of("rules.consent.rule"), choices=CONSENT_RULES),
+            rule=consent.text("rule", default=_default_text("rules.consent.rule"), choices=CONSENT_RULES),
             school_year_starts=(month, day),
-            age_of_majority=consent.integer("age_of_majority", default=default_of("rules.consent.age_of_majority"),
+            age_of_majority=consent.integer("age_of_majority", default=_default_int("rules.consent.age_of_majority"),
                                             minimum=14, maximum=21),
         ),
         training=TrainingRule(
-            rule=training.text("rule", default=default_of("rules.training.rule"), choices=TRAINING_RULES),
+            rule=training.text("rule", default=_default_text("rules.training.rule"), choices=TRAINING_RULES),
             seminar_date=training.day("seminar_date"),
             seminar_minutes=training.integer("seminar_minutes", minimum=1, maximum=24 * 60),
         ),
@@ -375,6 +396,8 @@ def _read_rules(reader: _Reader) -> Rules:
 
 def _read_content(reader: _Reader) -> Content:
     areas: List[Area] = []
+    area_ids: List[Optional[str]] = []  # None: missing or invalid (reported)
+    area_labels: List[Tuple[_Reader, Dict[str, Any]]] = []
     for area in reader.items("areas", max_items=100):
         area_id = area.text("id", required=True, check=_matches(CODE, "a code of lower-case "
                                                                        "letters, digits, '_' or '-'"))
@@ -386,25 +409,36 @@ def _read_content(reader: _Reader) -> Content:
                 area.add(f"labels.{language}", "must be a non-empty string")
         if area.has("labels") and not labels:
             area.add("labels", "must have a label in at least one language")
-        if area_id in [known.id for known in areas]:
+        if area_id in area_ids:
             area.add("id", "is used by another area")
-        areas.append(Area(area_id, labels, area.flag("sensitive")))
+        area_ids.append(area_id)
+        area_labels.append((area, labels))
+        sensitive = area.flag("sensitive")
+        if area_id is not None:
+            areas.append(Area(area_id, labels, sensitive))
     cadence = reader.section("cadence")
-    low = cadence.integer("min_per_month", default=default_of("content.cadence.min_per_month"), minimum=0, maximum=31)
+    low = cadence.integer("min_per_month", default=_default_int("content.cadence.min_per_month"), minimum=0, maximum=31)
     high = cadence.integer("max_per_month", minimum=1, maximum=31)
     if low is not None and high is not None and high < low:
         cadence.add("max_per_month", f"must not be less than min_per_month ({low})")
-    return Content(
+    content = Content(
         areas=tuple(areas),
         languages=reader.texts("languages", required=True, check=_language),
         remote_allowed=reader.flag("remote_allowed"),
         cadence=Cadence(low, high, cadence.integer("meeting_minutes", minimum=5, maximum=600),
                         cadence.flag("remote_counts", default=default_of("content.cadence.remote_counts"))),
     )
+    languages = content.languages
+    for area, labels in area_labels:
+        if labels and languages and not set(labels) & set(languages):
+            area.add("labels", f"needs a label in one of the programme's languages "
+                               f"({', '.join(languages)})")
+    return content
 
 
 def _read_matching(reader: _Reader) -> MatchingRules:
-    kind = reader.text("participant_kind", default=default_of("matching.participant_kind"), choices=PARTICIPANT_KINDS)
+    kind = reader.text("participant_kind", default=_default_text("matching.participant_kind"),
+                       choices=PARTICIPANT_KINDS)
     weights_given = reader.mapping("weights")
     weights = dict(DEFAULT_WEIGHTS, areas=0 if kind == GROUP else DEFAULT_WEIGHTS["areas"])
     for name, weight in weights_given.items():
@@ -415,43 +449,39 @@ def _read_matching(reader: _Reader) -> MatchingRules:
         else:
             weights[name] = weight
     return MatchingRules(
-        mode=reader.text("mode", default=default_of("matching.mode"), choices=MATCHING_MODES),
+        mode=reader.text("mode", default=_default_text("matching.mode"), choices=MATCHING_MODES),
         participant_kind=kind,
         weights=weights,
-        shortlist_size=reader.integer("shortlist_size", default=default_of("matching.shortlist_size"),
+        shortlist_size=reader.integer("shortlist_size", default=_default_int("matching.shortlist_size"),
                                       minimum=1, maximum=20),
-        answer_days=reader.integer("answer_days", default=default_of("matching.answer_days"), minimum=1, maximum=60),
+        answer_days=reader.integer("answer_days", default=_default_int("matching.answer_days"), minimum=1, maximum=60),
         same_place_required=reader.flag("same_place_required"),
     )
 
 
-def _check_settings_as_a_whole(settings: ProgrammeSettings, problems: _Problems) -> None:
-    """The rules that tie one section of the settings to another."""
-    kind, people, dates = settings.matching.participant_kind, settings.people, settings.dates
-    if kind == TEAM and people.team_size is None:
+def _check_settings_as_a_whole(days: Mapping[str, Optional[date]], team_size_given: bool,
+                               rules: Rules, matching: MatchingRules, problems: _Problems) -> None:
+    """The rules that tie one section of the settings to another: ``days`` as read (None
+    where not given or invalid), ``team_size_given`` whether ``people.team_size`` is."""
+    kind = matching.participant_kind
+    if kind == TEAM and not team_size_given:
         problems.add("people.team_size", "is required when matching.participant_kind is team")
-    if kind != TEAM and people.team_size is not None:
+    if kind != TEAM and team_size_given:
         problems.add("people.team_size", "is only for programmes whose participants are teams")
     if kind == GROUP:
-        if settings.matching.weights.get("areas"):
+        if matching.weights.get("areas"):
             problems.add("matching.weights.areas",
                          "must be 0: a group has one mentor and is not matched by area")
-        if settings.matching.mode == "mentee_chooses":
+        if matching.mode == "mentee_chooses":
             problems.add("matching.mode", "a group cannot choose its mentor")
-    training = settings.rules.training
-    deadline = {"before_matching": ("dates.matching_round", dates.matching_round),
-                "before_first_meeting": ("dates.meetings_start", dates.meetings_start)
+    training = rules.training
+    deadline = {"before_matching": ("dates.matching_round", days["matching_round"]),
+                "before_first_meeting": ("dates.meetings_start", days["meetings_start"])
                 }.get(training.rule)
     if deadline and training.seminar_date and deadline[1] and training.seminar_date > deadline[1]:
         problems.add("rules.training.seminar_date",
                      f"must not be after {deadline[0]} ({deadline[1].isoformat()}): "
                      f"training is due {training.rule.replace('_', ' ')}")
-    languages = settings.content.languages
-    for index, area in enumerate(settings.content.areas):
-        if area.labels and languages and not set(area.labels) & set(languages):
-            problems.add(f"content.areas.{index}.labels",
-                         f"needs a label in one of the programme's languages "
-                         f"({', '.join(languages)})")
 
 
 def _merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> Dict[str, Any]:

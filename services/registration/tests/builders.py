@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from services.platform_core.events import DomainEvent
 from services.registration.domain import Person, Programme, Tenant
@@ -36,7 +36,8 @@ def tenant(slug: str = "vjg", time_zone: str = "Europe/Vilnius", kind: str = "sc
                                         time_zone=time_zone, now=NOW))
 
 
-def programme(settings: Dict[str, Any], owner: Tenant = None, programme_id: str = None) -> Programme:
+def programme(settings: Dict[str, Any], owner: Optional[Tenant] = None,
+              programme_id: Optional[str] = None) -> Programme:
     owner = owner or tenant()
     blank = Programme(programme_id or new_id())
     return blank.apply_all(blank.create(tenant=owner, settings=settings, now=NOW))

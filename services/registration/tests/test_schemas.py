@@ -49,7 +49,7 @@ def test_a_programme_body_loads_into_what_the_domain_takes():
     loaded = load_input(schemas.CreateProgrammeInput, body)
     assert loaded["dates"]["meetings_start"] == date(2025, 3, 1)
     created = Programme("p").create(tenant=tenant(), settings=loaded, now=NOW)
-    assert Programme.from_events(created[0].stream_id, created).settings.dates.closing_event == date(2025, 5, 5)
+    assert Programme.from_events(created[0].stream_id, created).current_settings.dates.closing_event == date(2025, 5, 5)
 
 
 def test_input_names_every_bad_field_and_refuses_unknown_ones():

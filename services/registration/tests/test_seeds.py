@@ -24,6 +24,7 @@ def test_seed_000_youth_mentoring():
     settings = ProgrammeSettings.from_dict(youth_mentoring_settings())
 
     assert settings.people.mentor_min_age == 20
+    assert settings.dates.duration_months is not None
     assert settings.dates.duration_months.to_dict() == {"min": 6, "max": 12}
     assert settings.content.cadence.min_per_month == 2
     assert settings.content.cadence.meeting_minutes == 60
@@ -66,8 +67,10 @@ def test_seed_003_organisational_mentoring():
     settings = ProgrammeSettings.from_dict(organisational_settings())
 
     assert settings.participant_kind == TEAM
+    assert settings.people.team_size is not None
     assert settings.people.team_size.to_dict() == {"min": 2, "max": 4}
     assert settings.people.team_leaders_min == 1
+    assert settings.dates.duration_months is not None
     assert settings.dates.duration_months.to_dict() == {"min": 6, "max": 6}
     assert settings.matching.mode == "coordinator_assigns"
     assert settings.rules.consent.rule == "none"
