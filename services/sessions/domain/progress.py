@@ -148,8 +148,8 @@ def months(pairing: PairingFacts, held: Sequence[Meeting], rules: ProgrammeRules
     """Meetings per calendar month from the introduction to ``now`` (or the end): ``met`` says
     whether a whole month reached the cadence's minimum (None for a part month, or no minimum)."""
     zone = ZoneInfo(rules.time_zone)
-    if pairing.confirmed_at is None:
-        return []
+    if pairing.confirmed_at is None or pairing.confirmed_at > now:
+        return []  # not introduced by then: no months (and ``now`` may be as early as year 1)
     start = pairing.confirmed_at.astimezone(zone)
     end = (pairing.ended_at if pairing.ended_at is not None else now).astimezone(zone)
     cadence, rows = rules.cadence, []
