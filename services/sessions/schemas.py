@@ -3,8 +3,9 @@ error; :func:`load_input` raises a 400 naming each field). The payloads of the e
 publishes are a contract: :mod:`services.contracts.sessions`. It has no private events."""
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Any, Dict, Type
+from typing import Any, Dict, Iterator, Type
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -76,7 +77,34 @@ class ReportInput(InputSchema):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _surrogates(value: Any, path: str = "") -> Iterator[str]:
+    """Where the input holds a lone UTF-16 surrogate (``"\\ud800"``): valid JSON, but no text,
+    so it could be stored yet never be sent back (UTF-8 cannot encode it)."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            yield path or "(body)"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if _SURROGATE.search(str(key)):
+                yield here.encode("utf-8", "backslashreplace").decode("utf-8")
+            else:
+                yield from _surrogates(item, here)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _surrogates(item, f"{path}.{index}" if path else str(index))
+
+
 def load_input(schema: Type[Schema], data: Any) -> Dict[str, Any]:
+    """The input loaded by ``schema``, or a 400 naming each bad field."""
+    broken = sorted(set(_surrogates(data)))
+    if broken:
+        raise BadRequest("the input has characters that are not text (lone UTF-16 surrogates)",
+                         details={field: ["contains a lone surrogate (\\ud800-\\udfff), which is not text"]
+                                  for field in broken})
     try:
         return schema().load(data if data is not None else {})
     except ValidationError as error:

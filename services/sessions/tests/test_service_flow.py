@@ -146,3 +146,19 @@ def test_private_notes_are_unreadable_after_their_writers_erasure(platform):
              timeout=20, message="the note to be shredded")
     assert platform.api.get(f"{pair.base}/meetings/{meeting_id}", pair.key).json()["note"] is None
     assert platform.api.get(f"{pair.base}/meetings", pair.mentor_token).status_code == 401  # token revoked
+
+
+def test_text_that_is_not_unicode_is_refused_and_never_stored(platform):
+    """A lone UTF-16 surrogate is valid JSON but no text: once stored, no answer showing it
+    could be sent (UTF-8 cannot encode it), so it is refused at the door, in a value or a key."""
+    pair = platform.pair(programme_settings("automatic"))
+    platform.clock.set(utc(2, 20, 18))
+    started = utc(2, 20).isoformat()
+    for path, raw in ((f"{pair.base}/meetings", '{"started_at": "%s", "minutes": 60, "mode": "remote", '
+                       '"note": "tired \\ud800"}' % started),
+                      (f"{pair.base}/goals", '{"title": "x", "target_date": "2025-06-01", "\\udc00": 1}')):
+        refused = platform.api.post(path, pair.mentor_token, data=raw, headers={"Content-Type": "application/json"})
+        assert refused.status_code == 400, refused.text
+        assert list(refused.json()["details"]) in (["note"], ["\\udc00"])
+    listed = platform.api.get(f"{pair.base}/meetings", pair.key)
+    assert listed.status_code == 200 and listed.json()["meetings"] == []
