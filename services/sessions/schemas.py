@@ -230,8 +230,9 @@ class MonthView(Schema):
     meetings = fields.Integer(required=True)
     towards_cadence = fields.Integer(required=True)
     minutes = fields.Integer(required=True)
-    partial = fields.Boolean(required=True, metadata={"description": "the pairing began or ended in it, "
-                                                                     "or it is the current month"})
+    #: named apart in Python: ``partial`` is a marshmallow Schema's own attribute
+    part_month = fields.Boolean(required=True, data_key="partial", metadata={
+        "description": "the pairing began or ended in it, or it is the current month"})
     min_per_month = fields.Integer(required=True)
     max_per_month = fields.Integer(required=True, allow_none=True)
     met = fields.Boolean(required=True, allow_none=True,

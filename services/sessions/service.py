@@ -81,6 +81,7 @@ from services.platform_core.web import (
     ApiError,
     BadRequest,
     NotFound,
+    Unauthorized,
     Unprocessable,
     api,
     bearer_token,
@@ -235,6 +236,13 @@ class SessionsService(CatchUpFeed, Documented):
         return caller.require_kind(*kinds)
 
     @staticmethod
+    def _person(caller: Caller) -> str:
+        """The person a participant caller is: every participant token names one."""
+        if caller.id is None:
+            raise Unauthorized("this participant token names no person")
+        return caller.id
+
+    @staticmethod
     def _pairing(tx: StoreTransaction, caller: Caller, pairing_id: str) -> PairingFacts:
         """The pairing, if the caller may see it: a side of it, or the coordinator (else 404)."""
         pairing = read_model.pairing(tx.conn, tx.tenant_id, pairing_id)
@@ -298,6 +306,7 @@ class SessionsService(CatchUpFeed, Documented):
     def log_meeting(self, request, tenant_id, pairing_id):
         """A side of the pair logs a meeting; the other side confirms or disputes it."""
         caller = self._caller(request, tenant_id, PARTICIPANT)
+        by = self._person(caller)
         data = schemas.load_input(schemas.LogMeetingInput, read_json(request))
         with self.store.transaction(tenant_id) as tx:
             pairing = self._pairing(tx, caller, pairing_id)
@@ -307,16 +316,16 @@ class SessionsService(CatchUpFeed, Documented):
             expected: Dict[Tuple[str, str], int] = {(MEETING, meeting.id): 0}
             for goal_id in data["goals_reached"]:
                 goal = self._load(tx, Goal, goal_id)
-                events += goal.reach(pairing=pairing, by=caller.id, meeting_id=meeting.id, now=now)
+                events += goal.reach(pairing=pairing, by=by, meeting_id=meeting.id, now=now)
                 expected[(GOAL, goal_id)] = goal.version
             new_goals = []
             for wanted in data["goals_set"]:
                 goal = Goal(str(uuid.uuid4()))
-                events += goal.set(pairing=pairing, by=caller.id, title=wanted["title"],
+                events += goal.set(pairing=pairing, by=by, title=wanted["title"],
                                    target_date=wanted["target_date"], meeting_id=meeting.id, now=now)
                 expected[(GOAL, goal.id)] = 0
                 new_goals.append(goal.id)
-            events = meeting.log(pairing=pairing, rules=rules, by=caller.id, started_at=data["started_at"],
+            events = meeting.log(pairing=pairing, rules=rules, by=by, started_at=data["started_at"],
                                  minutes=data["minutes"], mode=data["mode"], areas=data["areas"],
                                  goals_set=new_goals, goals_reached=data["goals_reached"], plan=data["plan"],
                                  note=data["note"], now=now) + events
@@ -336,12 +345,13 @@ class SessionsService(CatchUpFeed, Documented):
                  command, view):
         """A side of the pair's command on one of its meetings or goals."""
         caller = self._caller(request, tenant_id, PARTICIPANT)
+        by = self._person(caller)
         data = schemas.load_input(schema, read_json(request))
         with self.store.transaction(tenant_id) as tx:
             pairing = self._pairing(tx, caller, pairing_id)
             found = self._existing(tx, aggregate, stream_id, pairing)
             version = found.version
-            events = command(tx, pairing, found, caller.id, data)
+            events = command(tx, pairing, found, by, data)
             self._append(tx, events, {(aggregate.stream_type, stream_id): version}, caller.actor)
             return view(found.apply_all(events))
 
@@ -406,7 +416,7 @@ class SessionsService(CatchUpFeed, Documented):
         with self.store.transaction(tenant_id) as tx:
             pairing = self._pairing(tx, caller, pairing_id)
             goal = Goal(str(uuid.uuid4()))
-            events = goal.set(pairing=pairing, by=caller.id, title=data["title"],
+            events = goal.set(pairing=pairing, by=self._person(caller), title=data["title"],
                               target_date=data["target_date"], now=tx.now)
             self._append(tx, events, {(GOAL, goal.id): 0}, caller.actor)
             return 201, goal_view(goal.apply_all(events))
