@@ -249,12 +249,14 @@ def programme_ids(conn: Connection, tenant_id: str) -> List[str]:
 
 def stream_ids(conn: Connection, pairing_ids: List[str]) -> Dict[str, List[str]]:
     """The meeting and goal streams of these pairings, and their final reviews, by stream type."""
-    found: Dict[str, List[str]] = {"meeting": [], "goal": [], "finalreview": []}
+    streams = {"meeting": (meetings.c.meeting_id, meetings.c.pairing_id),
+               "goal": (goals.c.goal_id, goals.c.pairing_id),
+               "finalreview": (reviews.c.pairing_id, reviews.c.pairing_id)}
+    found: Dict[str, List[str]] = {stream_type: [] for stream_type in streams}
     for start in range(0, len(pairing_ids), 500):
         chunk = pairing_ids[start:start + 500]
-        found["meeting"] += conn.execute(select(meetings.c.meeting_id).where(meetings.c.pairing_id.in_(chunk))).scalars()
-        found["goal"] += conn.execute(select(goals.c.goal_id).where(goals.c.pairing_id.in_(chunk))).scalars()
-        found["finalreview"] += conn.execute(select(reviews.c.pairing_id).where(reviews.c.pairing_id.in_(chunk))).scalars()
+        for stream_type, (stream_id, of_pairing) in streams.items():
+            found[stream_type] += conn.execute(select(stream_id).where(of_pairing.in_(chunk))).scalars()
     return found
 
 

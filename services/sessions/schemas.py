@@ -1,10 +1,12 @@
 """Marshmallow schemas of the sessions service: its HTTP input (strict: an unknown field is an
-error; :func:`load_input` raises a 400 naming each field). The payloads of the events it
-publishes are a contract: :mod:`services.contracts.sessions`. It has no private events."""
+error; :func:`load_input` raises a 400 naming each field) and what its endpoints answer (the
+``...View`` schemas, described in its OpenAPI document, never loaded). The payloads of the
+events it publishes are a contract: :mod:`services.contracts.sessions`. It has no private events."""
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Any, Dict, Type
+from typing import Any, Dict, Iterator, List, Type
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -48,9 +50,17 @@ class MeetingFactsInput(InputSchema):
     note = Text(4000, load_default=None, allow_none=True)
 
 
+def _distinct(values: List[str]) -> bool:
+    if len(set(values)) != len(values):
+        raise ValidationError("Names a goal more than once.")
+    return True
+
+
 class LogMeetingInput(MeetingFactsInput):
     goals_set = fields.List(fields.Nested(NewGoalInput), load_default=list, validate=validate.Length(max=20))
-    goals_reached = fields.List(fields.String(validate=_uuid), load_default=list, validate=validate.Length(max=50))
+    goals_reached = fields.List(fields.String(validate=_uuid), load_default=list,
+                                validate=[validate.Length(max=50), _distinct],
+                                metadata={"description": "open goals of the pair reached in this meeting"})
 
 
 class DisputeInput(InputSchema):
@@ -72,13 +82,241 @@ class FinalReviewInput(InputSchema):
 
 
 class ReportInput(InputSchema):
-    as_of = AwareDateTime(load_default=None, metadata={"description": "the moment the report is of (default: now)"})
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+    as_of = AwareDateTime(load_default=None, metadata={
+        "description": "the moment the report is of (default: now; not in the future)"})
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _surrogates(value: Any, path: str = "") -> Iterator[str]:
+    """Where the input holds a lone UTF-16 surrogate (``"\\ud800"``): valid JSON, but no text,
+    so it could be stored yet never be sent back (UTF-8 cannot encode it)."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            yield path or "(body)"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if _SURROGATE.search(str(key)):
+                yield here.encode("utf-8", "backslashreplace").decode("utf-8")
+            else:
+                yield from _surrogates(item, here)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _surrogates(item, f"{path}.{index}" if path else str(index))
 
 
 def load_input(schema: Type[Schema], data: Any) -> Dict[str, Any]:
+    """The input loaded by ``schema``, or a 400 naming each bad field."""
+    broken = sorted(set(_surrogates(data)))
+    if broken:
+        raise BadRequest("the input has characters that are not text (lone UTF-16 surrogates)",
+                         details={field: ["contains a lone surrogate (\\ud800-\\udfff), which is not text"]
+                                  for field in broken})
     try:
         return schema().load(data if data is not None else {})
     except ValidationError as error:
         details = flatten_errors(error.messages)
         raise BadRequest(f"the input is invalid: {', '.join(sorted(details))}", details=details) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP views: what the endpoints answer (described for the OpenAPI document, never loaded)
+# ---------------------------------------------------------------------------------------------
+
+MEETING_STATUSES = ("logged", "confirmed", "disputed", "withdrawn")
+GOAL_STATUSES = ("open", "reached", "dropped")
+PAIRING_STATUSES = ("proposed", "confirmed", "ended")
+PAIR_STATUSES = ("not_started", "in_grace", "on_track", "at_risk", "ended")
+
+
+def _when(**kwargs) -> fields.String:
+    return fields.String(metadata={"description": "ISO 8601 time"}, **kwargs)
+
+
+def _personal(description: str, **kwargs) -> fields.String:
+    return fields.String(required=True, allow_none=True, metadata={
+        "description": description + " (personal: null once its writer is erased)"}, **kwargs)
+
+
+def _role(**kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(contracts.ROLES), **kwargs)
+
+
+class MeetingView(Schema):
+    """A meeting as the pair and the coordinator read it; ``counted``: whether it counts
+    towards progress (not disputed, not withdrawn)."""
+
+    id = fields.String(required=True)
+    pairing_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    logged_by = fields.String(required=True, metadata={"description": "the side of the pair who logged it"})
+    logged_by_role = _role(required=True)
+    started_at = _when(required=True)
+    minutes = fields.Integer(required=True)
+    mode = fields.String(required=True, validate=validate.OneOf(contracts.MODES))
+    areas = fields.List(fields.String(), required=True)
+    goals_set = fields.List(fields.String(), required=True, metadata={"description": "ids of goals set in it"})
+    goals_reached = fields.List(fields.String(), required=True,
+                                metadata={"description": "ids of goals reached in it"})
+    status = fields.String(required=True, validate=validate.OneOf(MEETING_STATUSES))
+    counted = fields.Boolean(required=True)
+    plan = _personal("what to do until the next meeting")
+    note = _personal("the author's private note")
+    dispute_reason = _personal("why the other side disputed it")
+    version = fields.Integer(required=True, metadata={"description": "events recorded on the meeting"})
+
+
+class MeetingListView(Schema):
+    """Every meeting of the pairing, earliest first."""
+
+    pairing_id = fields.String(required=True)
+    meetings = fields.List(fields.Nested(MeetingView), required=True)
+
+
+class GoalProgressView(Schema):
+    by_person_id = fields.String(required=True)
+    noted_at = _when(required=True)
+    note = _personal("the progress noted")
+
+
+class GoalView(Schema):
+    """A goal of the pair, with the progress noted on it."""
+
+    id = fields.String(required=True)
+    pairing_id = fields.String(required=True)
+    title = _personal("the goal's words")
+    target_date = fields.String(required=True, metadata={"description": "ISO 8601 date"})
+    status = fields.String(required=True, validate=validate.OneOf(GOAL_STATUSES))
+    set_by = fields.String(required=True)
+    meeting_id = fields.String(required=True, allow_none=True,
+                               metadata={"description": "the meeting it was set in, if any"})
+    progress = fields.List(fields.Nested(GoalProgressView), required=True)
+    version = fields.Integer(required=True, metadata={"description": "events recorded on the goal"})
+
+
+class GoalListView(Schema):
+    """Every goal of the pairing, oldest first."""
+
+    pairing_id = fields.String(required=True)
+    goals = fields.List(fields.Nested(GoalView), required=True)
+
+
+class FinalReviewView(Schema):
+    """The pair's final review, as recorded (matching then ends the pairing as completed)."""
+
+    pairing_id = fields.String(required=True)
+    recorded_at = _when(required=True)
+    by_role = _role(required=True)
+    achievements = fields.String(allow_none=True)
+    further_goals = fields.List(fields.String(), allow_none=True)
+    next_steps = fields.String(allow_none=True)
+
+
+class CadenceView(Schema):
+    """How often the programme's pairs should meet."""
+
+    min_per_month = fields.Integer(required=True)
+    max_per_month = fields.Integer(required=True, allow_none=True)
+    meeting_minutes = fields.Integer(required=True, allow_none=True)
+    remote_counts = fields.Boolean(required=True)
+
+
+class MonthView(Schema):
+    """One calendar month (in the programme's time zone) of the pairing."""
+
+    month = fields.String(required=True, metadata={"description": "YYYY-MM"})
+    meetings = fields.Integer(required=True)
+    towards_cadence = fields.Integer(required=True)
+    minutes = fields.Integer(required=True)
+    #: named apart in Python: ``partial`` is a marshmallow Schema's own attribute
+    part_month = fields.Boolean(required=True, data_key="partial", metadata={
+        "description": "the pairing began or ended in it, or it is the current month"})
+    min_per_month = fields.Integer(required=True)
+    max_per_month = fields.Integer(required=True, allow_none=True)
+    met = fields.Boolean(required=True, allow_none=True,
+                         metadata={"description": "a whole month reached the minimum (null: a part month, or none)"})
+    above_max = fields.Boolean(required=True)
+
+
+class GoalCountsView(Schema):
+    open = fields.Integer(required=True)
+    reached = fields.Integer(required=True)
+    dropped = fields.Integer(required=True)
+
+
+class PairProgressView(Schema):
+    """A pair's progress as of a moment: meetings and hours that count, each month against the
+    cadence, goals, and whether the pair is at risk (with the reasons)."""
+
+    pairing_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    mentor_id = fields.String(required=True)
+    mentee_id = fields.String(required=True)
+    pairing_status = fields.String(required=True, validate=validate.OneOf(PAIRING_STATUSES))
+    end_reason = fields.String(required=True, allow_none=True)
+    introduced_at = _when(required=True, allow_none=True)
+    as_of = _when(required=True)
+    meetings = fields.Integer(required=True)
+    hours = fields.Float(required=True)
+    in_person = fields.Integer(required=True)
+    remote = fields.Integer(required=True)
+    disputed = fields.Integer(required=True)
+    months = fields.List(fields.Nested(MonthView), required=True)
+    towards_cadence_last_30_days = fields.Integer(required=True)
+    cadence = fields.Nested(CadenceView, required=True)
+    days_since_last_meeting = fields.Integer(required=True, allow_none=True)
+    days_to_first_meeting = fields.Integer(required=True, allow_none=True)
+    goals = fields.Nested(GoalCountsView, required=True)
+    final_review_recorded = fields.Boolean(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(PAIR_STATUSES))
+    at_risk_reasons = fields.List(fields.String(validate=validate.OneOf(contracts.AT_RISK_REASONS)),
+                                  required=True)
+
+
+class ProgrammeSummaryView(Schema):
+    pairs = fields.Integer(required=True)
+    by_status = fields.Dict(keys=fields.String(validate=validate.OneOf(PAIR_STATUSES)),
+                            values=fields.Integer(), required=True)
+    completed = fields.Integer(required=True)
+    closed_early = fields.Integer(required=True)
+    meetings = fields.Integer(required=True)
+    hours = fields.Float(required=True)
+    goals_reached = fields.Integer(required=True)
+
+
+class ProgrammeProgressView(Schema):
+    """Every pair of the programme introduced by the moment, with totals."""
+
+    programme_id = fields.String(required=True)
+    as_of = _when(required=True)
+    summary = fields.Nested(ProgrammeSummaryView, required=True)
+    pairs = fields.List(fields.Nested(PairProgressView), required=True)
+
+
+#: the CSV variants of the reports (text/csv, a header line first)
+PAIR_CSV = {"type": "string", "description": "one line a month: month, meetings, towards_cadence, minutes, "
+            "partial, min_per_month, met"}
+PROGRAMME_CSV = {"type": "string", "description": "one line a pair: its ids, statuses, at-risk reasons, "
+                 "meetings, hours, goals and whether the final review was recorded"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Examples of HTTP input (in the OpenAPI document)
+# ---------------------------------------------------------------------------------------------
+
+EXAMPLES: Dict[str, Dict[str, Any]] = {
+    "meeting": {"started_at": "2025-03-10T16:00:00+02:00", "minutes": 60, "mode": "in_person",
+                "areas": ["education"], "plan": "read chapter 3", "note": "seemed tired",
+                "goals_set": [{"title": "Pass the maths exam", "target_date": "2025-06-01"}],
+                "goals_reached": []},
+    "facts": {"started_at": "2025-03-10T16:30:00+02:00", "minutes": 45, "mode": "remote",
+              "areas": ["education"], "plan": "read chapter 3", "note": None},
+    "dispute": {"reason": "we did not meet that week"},
+    "empty": {},
+    "goal": {"title": "Pass the maths exam", "target_date": "2025-06-01"},
+    "progress": {"note": "two practice tests done"},
+    "final_review": {"achievements": "a fundraising strategy", "further_goals": ["find two donors"],
+                     "next_steps": "apply for the city's grant in autumn"},
+}

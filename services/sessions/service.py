@@ -20,7 +20,8 @@ watch, a scheduled job per programme at 06:00 in its time zone).
 
 HTTP (P: a side of the pairing with their participant token, anyone else's 404; C: the
 tenant's coordinator key; 400 bad input naming each field, 401, 403 the wrong role, 404,
-409 a concurrent change, 422 a rule, naming it):
+409 a concurrent change, 422 a rule, naming it in ``details.failures``; every endpoint is
+declared for the OpenAPI document, served at ``/openapi.json`` and ``/docs``):
 
 =======  ===========================================================  =====  ======
 GET      /health                                                      -      200
@@ -36,8 +37,8 @@ GET      /tenants/{t}/pairings/{id}/goals                             P, C   200
 POST     /tenants/{t}/pairings/{id}/goals/{g}/progress  {note}        P      200
 POST     /tenants/{t}/pairings/{id}/goals/{g}/reach|drop              P      200
 POST     /tenants/{t}/pairings/{id}/final-review                      P, C   201
-GET      /tenants/{t}/pairings/{id}/progress[?as_of=&format=csv]      P, C   200
-GET      /tenants/{t}/programmes/{p}/progress[?as_of=&format=csv]     C      200
+GET      /tenants/{t}/pairings/{id}/progress[.csv][?as_of=]           P, C   200
+GET      /tenants/{t}/programmes/{p}/progress[.csv][?as_of=]          C      200
 GET      /tenants/{t}/events?after=&limit=                            C      200
 =======  ===========================================================  =====  ======
 
@@ -54,7 +55,7 @@ from zoneinfo import ZoneInfo
 from nameko.dependency_providers import Config
 from werkzeug.wrappers import Response
 
-import services.contracts.matching
+import services.contracts.matching  # noqa: F401 - the catalogue entries of the events consumed
 import services.contracts.registration  # noqa: F401
 from services.platform_core import health, tenancy
 from services.platform_core.catchup import CatchUpFeed
@@ -62,6 +63,7 @@ from services.platform_core.consumer import consume
 from services.platform_core.dependencies import ClockProvider, Store
 from services.platform_core.envelope import SYSTEM, Actor, Envelope
 from services.platform_core.events import DomainEvent
+from services.platform_core.openapi import Documented, HealthView
 from services.platform_core.scheduler import Job, Scheduler, scheduled
 from services.platform_core.scheduler import schedule as schedule_job
 from services.platform_core.store import (
@@ -79,6 +81,7 @@ from services.platform_core.web import (
     ApiError,
     BadRequest,
     NotFound,
+    Unauthorized,
     Unprocessable,
     api,
     bearer_token,
@@ -100,8 +103,16 @@ from .domain import (
     RuleBroken,
 )
 
-map_error(RuleBroken, lambda exc: Unprocessable(exc.message, details={
-    "failures": exc.codes, "fields": {f["field"]: [f["message"]] for f in exc.failures if f["field"]}}))
+
+def _unprocessable(exc: BaseException) -> ApiError:
+    """A :class:`RuleBroken` as a 422 naming each failure's code (and the fields they are about)."""
+    if not isinstance(exc, RuleBroken):
+        raise TypeError(f"{type(exc).__name__} is not a broken rule")
+    return Unprocessable(exc.message, details={
+        "failures": exc.codes, "fields": {f["field"]: [f["message"] or ""] for f in exc.failures if f["field"]}})
+
+
+map_error(RuleBroken, _unprocessable)
 map_error(NotInPairing, lambda exc: NotFound(str(exc)))
 
 EXPECTED = (ApiError, RuleBroken, NotInPairing, ConcurrencyConflict)
@@ -121,8 +132,34 @@ WATCH_HOUR = 6
 PROJECTIONS = read_model.PROJECTIONS
 
 
-def endpoint(method: str, url: str):
-    return api(method, url, expected_exceptions=EXPECTED)
+def endpoint(method: str, url: str, **declared):
+    """``@api`` with the refusals callers cause; ``declared``: see :class:`~.web.Declaration`."""
+    return api(method, url, expected_exceptions=EXPECTED, **declared)
+
+
+X = schemas.EXAMPLES
+P, P_OR_C, C = (PARTICIPANT,), (PARTICIPANT, COORDINATOR), (COORDINATOR,)
+PAIRING = "/tenants/<tenant_id>/pairings/<pairing_id>"
+MEETING_URL = PAIRING + "/meetings/<meeting_id>"
+GOAL_URL = PAIRING + "/goals/<goal_id>"
+PROGRAMME = "/tenants/<tenant_id>/programmes/<programme_id>"
+
+
+def rules(*codes: str) -> str:
+    """The 422 of an endpoint: the rules it may refuse by, as ``details.failures`` names them."""
+    return "a rule refuses it; details.failures names each: " + ", ".join(codes)
+
+
+NO_PAIRING = "no such pairing here, or the caller is not a side of it"
+NO_MEETING = NO_PAIRING + "; or no such meeting in it"
+NO_GOAL = NO_PAIRING + "; or no such goal in it"
+CHANGED = "the meeting or goal changed meanwhile (a concurrent request): read it and try again"
+NOT_RUNNING = ("pairing_ended", "pairing_not_confirmed")
+FACTS = ("in_the_future", "before_the_pairing", "duration_out_of_range", "unknown_area", "programme_unknown")
+ANSWER = ("meeting_withdrawn", "own_meeting", "already_answered")
+AUTHORED = ("meeting_withdrawn", "not_the_author")
+OPEN_GOAL = NOT_RUNNING + ("goal_closed",)
+AS_OF_FUTURE = "as_of is in the future"
 
 
 def next_watch(now: datetime, time_zone: str) -> datetime:
@@ -149,7 +186,7 @@ def goal_view(goal: Goal) -> Dict[str, Any]:
             "meeting_id": goal.meeting_id, "progress": goal.progress, "version": goal.version}
 
 
-class SessionsService(CatchUpFeed):
+class SessionsService(CatchUpFeed, Documented):
     name = "sessions"
 
     store = Store(read_models=[read_model.metadata, tenancy.metadata, personal_data.KEYS_METADATA],
@@ -199,6 +236,13 @@ class SessionsService(CatchUpFeed):
         return caller.require_kind(*kinds)
 
     @staticmethod
+    def _person(caller: Caller) -> str:
+        """The person a participant caller is: every participant token names one."""
+        if caller.id is None:
+            raise Unauthorized("this participant token names no person")
+        return caller.id
+
+    @staticmethod
     def _pairing(tx: StoreTransaction, caller: Caller, pairing_id: str) -> PairingFacts:
         """The pairing, if the caller may see it: a side of it, or the coordinator (else 404)."""
         pairing = read_model.pairing(tx.conn, tx.tenant_id, pairing_id)
@@ -238,24 +282,31 @@ class SessionsService(CatchUpFeed):
         read_model.MEETINGS.apply_all(tx.conn, envelopes)
 
     @staticmethod
-    def _as_of(request, now: datetime) -> Tuple[datetime, str]:
+    def _as_of(request, now: datetime) -> datetime:
         query = schemas.load_input(schemas.ReportInput, dict(request.args.items()))
         as_of = query["as_of"] or now
         if as_of > now:
             raise BadRequest("as_of must not be in the future", details={"as_of": ["must not be in the future"]})
-        return as_of, query["format"]
+        return as_of
 
     # -- HTTP: health -----------------------------------------------------------------------------
 
-    @endpoint("GET", "/health")
+    @endpoint("GET", "/health", responses={200: HealthView, 503: HealthView},
+              summary="Whether the service and its database work", tags=("health",), database=False)
     def health(self, request):
         return health.report(self.name, self.store, self.config)
 
     # -- HTTP: meetings ---------------------------------------------------------------------------
 
-    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings")
+    @endpoint("POST", PAIRING + "/meetings", roles=P, body=schemas.LogMeetingInput, example=X["meeting"],
+              responses={201: schemas.MeetingView},
+              errors={404: NO_PAIRING, 409: "a goal reached in it changed meanwhile: try again",
+                      422: rules(*NOT_RUNNING, *FACTS, "target_in_the_past", "no_such_goal", "goal_closed")},
+              summary="Log a meeting of the pair (with goals set or reached in it)", tags=("meetings",))
     def log_meeting(self, request, tenant_id, pairing_id):
+        """A side of the pair logs a meeting; the other side confirms or disputes it."""
         caller = self._caller(request, tenant_id, PARTICIPANT)
+        by = self._person(caller)
         data = schemas.load_input(schemas.LogMeetingInput, read_json(request))
         with self.store.transaction(tenant_id) as tx:
             pairing = self._pairing(tx, caller, pairing_id)
@@ -265,16 +316,16 @@ class SessionsService(CatchUpFeed):
             expected: Dict[Tuple[str, str], int] = {(MEETING, meeting.id): 0}
             for goal_id in data["goals_reached"]:
                 goal = self._load(tx, Goal, goal_id)
-                events += goal.reach(pairing=pairing, by=caller.id, meeting_id=meeting.id, now=now)
+                events += goal.reach(pairing=pairing, by=by, meeting_id=meeting.id, now=now)
                 expected[(GOAL, goal_id)] = goal.version
             new_goals = []
             for wanted in data["goals_set"]:
                 goal = Goal(str(uuid.uuid4()))
-                events += goal.set(pairing=pairing, by=caller.id, title=wanted["title"],
+                events += goal.set(pairing=pairing, by=by, title=wanted["title"],
                                    target_date=wanted["target_date"], meeting_id=meeting.id, now=now)
                 expected[(GOAL, goal.id)] = 0
                 new_goals.append(goal.id)
-            events = meeting.log(pairing=pairing, rules=rules, by=caller.id, started_at=data["started_at"],
+            events = meeting.log(pairing=pairing, rules=rules, by=by, started_at=data["started_at"],
                                  minutes=data["minutes"], mode=data["mode"], areas=data["areas"],
                                  goals_set=new_goals, goals_reached=data["goals_reached"], plan=data["plan"],
                                  note=data["note"], now=now) + events
@@ -294,20 +345,24 @@ class SessionsService(CatchUpFeed):
                  command, view):
         """A side of the pair's command on one of its meetings or goals."""
         caller = self._caller(request, tenant_id, PARTICIPANT)
+        by = self._person(caller)
         data = schemas.load_input(schema, read_json(request))
         with self.store.transaction(tenant_id) as tx:
             pairing = self._pairing(tx, caller, pairing_id)
             found = self._existing(tx, aggregate, stream_id, pairing)
             version = found.version
-            events = command(tx, pairing, found, caller.id, data)
+            events = command(tx, pairing, found, by, data)
             self._append(tx, events, {(aggregate.stream_type, stream_id): version}, caller.actor)
             return view(found.apply_all(events))
 
-    @endpoint("GET", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings")
+    @endpoint("GET", PAIRING + "/meetings", roles=P_OR_C, responses={200: schemas.MeetingListView},
+              errors={404: NO_PAIRING}, summary="The pair's meetings, with their private notes",
+              tags=("meetings",))
     def list_meetings(self, request, tenant_id, pairing_id):
         return self._list(request, tenant_id, pairing_id, Meeting, read_model.meeting_rows, meeting_view)
 
-    @endpoint("GET", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings/<meeting_id>")
+    @endpoint("GET", MEETING_URL, roles=P_OR_C, responses={200: schemas.MeetingView},
+              errors={404: NO_MEETING}, summary="One meeting of the pair", tags=("meetings",))
     def get_meeting(self, request, tenant_id, pairing_id, meeting_id):
         caller = self._caller(request, tenant_id, PARTICIPANT, COORDINATOR)
         with self.store.transaction(tenant_id) as tx:
@@ -317,44 +372,57 @@ class SessionsService(CatchUpFeed):
     def _meeting_command(self, request, tenant_id, pairing_id, meeting_id, schema, command):
         return self._command(request, tenant_id, pairing_id, Meeting, meeting_id, schema, command, meeting_view)
 
-    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings/<meeting_id>/confirm")
+    @endpoint("POST", MEETING_URL + "/confirm", roles=P, body=schemas.EmptyInput, example=X["empty"],
+              responses={200: schemas.MeetingView}, errors={404: NO_MEETING, 409: CHANGED, 422: rules(*ANSWER)},
+              summary="The other side confirms a meeting", tags=("meetings",))
     def confirm_meeting(self, request, tenant_id, pairing_id, meeting_id):
         return self._meeting_command(request, tenant_id, pairing_id, meeting_id, schemas.EmptyInput,
                                      lambda tx, p, m, by, d: m.confirm(pairing=p, by=by, now=tx.now))
 
-    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings/<meeting_id>/dispute")
+    @endpoint("POST", MEETING_URL + "/dispute", roles=P, body=schemas.DisputeInput, example=X["dispute"],
+              responses={200: schemas.MeetingView}, errors={404: NO_MEETING, 409: CHANGED, 422: rules(*ANSWER)},
+              summary="The other side disputes a meeting: it no longer counts", tags=("meetings",))
     def dispute_meeting(self, request, tenant_id, pairing_id, meeting_id):
         return self._meeting_command(request, tenant_id, pairing_id, meeting_id, schemas.DisputeInput,
                                      lambda tx, p, m, by, d: m.dispute(pairing=p, by=by, reason=d["reason"],
                                                                        now=tx.now))
 
-    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings/<meeting_id>/correct")
+    @endpoint("POST", MEETING_URL + "/correct", roles=P, body=schemas.MeetingFactsInput, example=X["facts"],
+              responses={200: schemas.MeetingView},
+              errors={404: NO_MEETING, 409: CHANGED, 422: rules(*AUTHORED, *FACTS)},
+              summary="Its author states a meeting's facts anew (to be confirmed again)", tags=("meetings",))
     def correct_meeting(self, request, tenant_id, pairing_id, meeting_id):
         def correct(tx, pairing, meeting, by, data):
             return meeting.correct(pairing=pairing, rules=self._rules(tx, pairing), by=by, now=tx.now, **data)
         return self._meeting_command(request, tenant_id, pairing_id, meeting_id, schemas.MeetingFactsInput,
                                      correct)
 
-    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/meetings/<meeting_id>/withdraw")
+    @endpoint("POST", MEETING_URL + "/withdraw", roles=P, body=schemas.EmptyInput, example=X["empty"],
+              responses={200: schemas.MeetingView}, errors={404: NO_MEETING, 409: CHANGED, 422: rules(*AUTHORED)},
+              summary="Its author takes a meeting back", tags=("meetings",))
     def withdraw_meeting(self, request, tenant_id, pairing_id, meeting_id):
         return self._meeting_command(request, tenant_id, pairing_id, meeting_id, schemas.EmptyInput,
                                      lambda tx, p, m, by, d: m.withdraw(pairing=p, by=by, now=tx.now))
 
     # -- HTTP: goals ------------------------------------------------------------------------------
 
-    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/goals")
+    @endpoint("POST", PAIRING + "/goals", roles=P, body=schemas.NewGoalInput, example=X["goal"],
+              responses={201: schemas.GoalView},
+              errors={404: NO_PAIRING, 422: rules(*NOT_RUNNING, "target_in_the_past")},
+              summary="Set a goal of the pair", tags=("goals",))
     def set_goal(self, request, tenant_id, pairing_id):
         caller = self._caller(request, tenant_id, PARTICIPANT)
         data = schemas.load_input(schemas.NewGoalInput, read_json(request))
         with self.store.transaction(tenant_id) as tx:
             pairing = self._pairing(tx, caller, pairing_id)
             goal = Goal(str(uuid.uuid4()))
-            events = goal.set(pairing=pairing, by=caller.id, title=data["title"],
+            events = goal.set(pairing=pairing, by=self._person(caller), title=data["title"],
                               target_date=data["target_date"], now=tx.now)
             self._append(tx, events, {(GOAL, goal.id): 0}, caller.actor)
             return 201, goal_view(goal.apply_all(events))
 
-    @endpoint("GET", "/tenants/<tenant_id>/pairings/<pairing_id>/goals")
+    @endpoint("GET", PAIRING + "/goals", roles=P_OR_C, responses={200: schemas.GoalListView},
+              errors={404: NO_PAIRING}, summary="The pair's goals, with the progress noted", tags=("goals",))
     def list_goals(self, request, tenant_id, pairing_id):
         return self._list(request, tenant_id, pairing_id, Goal, read_model.goal_rows, goal_view)
 
@@ -362,25 +430,38 @@ class SessionsService(CatchUpFeed):
         return self._command(request, tenant_id, pairing_id, Goal, goal_id, schema,
                              lambda tx, p, g, by, d: command(g, p, by, d, tx.now), goal_view)
 
-    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/goals/<goal_id>/progress")
+    @endpoint("POST", GOAL_URL + "/progress", roles=P, body=schemas.ProgressInput, example=X["progress"],
+              responses={200: schemas.GoalView}, errors={404: NO_GOAL, 409: CHANGED, 422: rules(*OPEN_GOAL)},
+              summary="Note progress on an open goal", tags=("goals",))
     def goal_progress(self, request, tenant_id, pairing_id, goal_id):
         return self._goal_command(request, tenant_id, pairing_id, goal_id, schemas.ProgressInput,
                                   lambda g, p, by, d, now: g.note_progress(pairing=p, by=by, note=d["note"], now=now))
 
-    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/goals/<goal_id>/reach")
+    @endpoint("POST", GOAL_URL + "/reach", roles=P, body=schemas.EmptyInput, example=X["empty"],
+              responses={200: schemas.GoalView}, errors={404: NO_GOAL, 409: CHANGED, 422: rules(*OPEN_GOAL)},
+              summary="An open goal is reached", tags=("goals",))
     def reach_goal(self, request, tenant_id, pairing_id, goal_id):
         return self._goal_command(request, tenant_id, pairing_id, goal_id, schemas.EmptyInput,
                                   lambda g, p, by, d, now: g.reach(pairing=p, by=by, now=now))
 
-    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/goals/<goal_id>/drop")
+    @endpoint("POST", GOAL_URL + "/drop", roles=P, body=schemas.EmptyInput, example=X["empty"],
+              responses={200: schemas.GoalView}, errors={404: NO_GOAL, 409: CHANGED, 422: rules(*OPEN_GOAL)},
+              summary="An open goal is dropped", tags=("goals",))
     def drop_goal(self, request, tenant_id, pairing_id, goal_id):
         return self._goal_command(request, tenant_id, pairing_id, goal_id, schemas.EmptyInput,
                                   lambda g, p, by, d, now: g.drop(pairing=p, by=by, now=now))
 
     # -- HTTP: the final review -------------------------------------------------------------------
 
-    @endpoint("POST", "/tenants/<tenant_id>/pairings/<pairing_id>/final-review")
+    @endpoint("POST", PAIRING + "/final-review", roles=P_OR_C, body=schemas.FinalReviewInput,
+              example=X["final_review"], responses={201: schemas.FinalReviewView},
+              errors={404: NO_PAIRING, 409: "another final review was recorded meanwhile",
+                      422: rules("already_recorded", *NOT_RUNNING)},
+              summary="Record the pair's final review: matching ends the pairing as completed",
+              tags=("final review",))
     def final_review(self, request, tenant_id, pairing_id):
+        """Achievements, further goals and next steps, once per pairing (a side of the pair or
+        the coordinator)."""
         caller = self._caller(request, tenant_id, PARTICIPANT, COORDINATOR)
         data = schemas.load_input(schemas.FinalReviewInput, read_json(request))
         with self.store.transaction(tenant_id) as tx:
@@ -396,28 +477,52 @@ class SessionsService(CatchUpFeed):
         return 201, {"pairing_id": pairing_id, "recorded_at": review.recorded_at, "by_role": review.by_role,
                      **(review.personal or {})}
 
-    # -- HTTP: progress reports -------------------------------------------------------------------
+    # -- HTTP: progress reports (JSON, and the same as CSV) -------------------------------------
 
-    @endpoint("GET", "/tenants/<tenant_id>/pairings/<pairing_id>/progress")
-    def pair_progress(self, request, tenant_id, pairing_id):
+    def _pair_report(self, request, tenant_id: str, pairing_id: str) -> Dict[str, Any]:
         caller = self._caller(request, tenant_id, PARTICIPANT, COORDINATOR)
         with self.store.transaction(tenant_id) as tx:
             pairing = self._pairing(tx, caller, pairing_id)
-            as_of, form = self._as_of(request, tx.now)
-            report = reports.pair_report(tx, pairing, self._rules(tx, pairing), as_of)
-        if form == "csv":
-            return Response(reports.pair_csv(report), mimetype="text/csv")
-        return report
+            as_of = self._as_of(request, tx.now)
+            return reports.pair_report(tx, pairing, self._rules(tx, pairing), as_of)
 
-    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/progress")
-    def programme_progress(self, request, tenant_id, programme_id):
+    def _programme_report(self, request, tenant_id: str, programme_id: str) -> Dict[str, Any]:
         self._caller(request, tenant_id, COORDINATOR)
         with self.store.transaction(tenant_id) as tx:
             rules = read_model.programme_rules(tx.conn, tenant_id, programme_id)
             if rules is None:
                 raise NotFound(f"programme {programme_id} not found")
-            as_of, form = self._as_of(request, tx.now)
-            report = reports.programme_report(tx, programme_id, rules, as_of)
-        if form == "csv":
-            return Response(reports.programme_csv(report), mimetype="text/csv")
-        return report
+            as_of = self._as_of(request, tx.now)
+            return reports.programme_report(tx, programme_id, rules, as_of)
+
+    @endpoint("GET", PAIRING + "/progress", roles=P_OR_C, query=schemas.ReportInput,
+              responses={200: schemas.PairProgressView},
+              errors={400: AS_OF_FUTURE, 404: NO_PAIRING, 422: rules("programme_unknown")},
+              summary="A pair's progress as of a moment", tags=("progress",))
+    def pair_progress(self, request, tenant_id, pairing_id):
+        """Meetings and hours that count, each month against the cadence, goals, and whether the
+        pair is at risk, from the events recorded up to ``as_of`` (the pair, or the coordinator)."""
+        return self._pair_report(request, tenant_id, pairing_id)
+
+    @endpoint("GET", PAIRING + "/progress.csv", roles=P_OR_C, query=schemas.ReportInput,
+              responses={200: schemas.PAIR_CSV}, content_type="text/csv",
+              errors={400: AS_OF_FUTURE, 404: NO_PAIRING, 422: rules("programme_unknown")},
+              summary="A pair's progress as of a moment, one line a month (CSV)", tags=("progress",))
+    def pair_progress_csv(self, request, tenant_id, pairing_id):
+        return Response(reports.pair_csv(self._pair_report(request, tenant_id, pairing_id)), mimetype="text/csv")
+
+    @endpoint("GET", PROGRAMME + "/progress", roles=C, query=schemas.ReportInput,
+              responses={200: schemas.ProgrammeProgressView},
+              errors={400: AS_OF_FUTURE, 404: "no such programme here"},
+              summary="Every pair's progress in a programme, with totals", tags=("progress",))
+    def programme_progress(self, request, tenant_id, programme_id):
+        """Every pair introduced by ``as_of``, as in a pair's progress, and the programme's totals."""
+        return self._programme_report(request, tenant_id, programme_id)
+
+    @endpoint("GET", PROGRAMME + "/progress.csv", roles=C, query=schemas.ReportInput,
+              responses={200: schemas.PROGRAMME_CSV}, content_type="text/csv",
+              errors={400: AS_OF_FUTURE, 404: "no such programme here"},
+              summary="Every pair's progress in a programme, one line a pair (CSV)", tags=("progress",))
+    def programme_progress_csv(self, request, tenant_id, programme_id):
+        return Response(reports.programme_csv(self._programme_report(request, tenant_id, programme_id)),
+                        mimetype="text/csv")

@@ -9,6 +9,7 @@ asks the other side to confirm again), ``MeetingWithdrawn`` takes the meeting ba
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Dict, List, Optional, Sequence
 
@@ -28,6 +29,15 @@ from .rules import (
 LOGGED, CONFIRMED, DISPUTED, WITHDRAWN = "logged", "confirmed", "disputed", "withdrawn"
 #: statuses whose meeting counts (a dispute or a withdrawal takes it out)
 COUNTED = (LOGGED, CONFIRMED)
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    """When a logged meeting started, how long it lasted and how it was held: what progress reads."""
+
+    started_at: datetime
+    minutes: int
+    mode: str
 
 
 def parse_time(value: Any) -> datetime:
@@ -120,6 +130,12 @@ class Meeting(Aggregate):
     @property
     def counted(self) -> bool:
         return self.status in COUNTED
+
+    def facts(self) -> MeetingFacts:
+        """Its facts as last stated; only a meeting that was logged has them."""
+        if self.started_at is None or self.mode is None:
+            raise ValueError(f"meeting {self.id} was never logged: it has no facts")
+        return MeetingFacts(self.started_at, self.minutes, self.mode)
 
     # -- commands ---------------------------------------------------------------------------------
 

@@ -21,14 +21,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union
 from zoneinfo import ZoneInfo
-
-from services.platform_core.aggregate import Aggregate
 
 from .final_review import FinalReview
 from .goal import DROPPED, OPEN, REACHED, Goal
-from .meeting import Meeting
+from .meeting import Meeting, MeetingFacts
 from .rules import (
     CONFIRMED,
     ENDED,
@@ -64,14 +62,15 @@ class PairHistory:
     final_review: Optional[FinalReview] = None
 
 
-_AGGREGATES = {MEETING: Meeting, GOAL: Goal, FINAL_REVIEW: FinalReview}
+_AGGREGATES: Dict[str, Type[Union[Meeting, Goal, FinalReview]]] = {
+    MEETING: Meeting, GOAL: Goal, FINAL_REVIEW: FinalReview}
 
 
 def fold(events: Iterable[Any]) -> Dict[str, PairHistory]:
     """The histories, by pairing id, of the meeting, goal and final-review events given
     (envelopes or anything with ``stream_type``, ``stream_id``, ``event_type``, ``payload``),
     in the order they were recorded."""
-    aggregates: Dict[tuple, Aggregate] = {}
+    aggregates: Dict[Tuple[str, str], Union[Meeting, Goal, FinalReview]] = {}
     for event in events:
         kind = _AGGREGATES.get(event.stream_type)
         if kind is None:
@@ -82,20 +81,22 @@ def fold(events: Iterable[Any]) -> Dict[str, PairHistory]:
         aggregates[key].apply(event)
     histories: Dict[str, PairHistory] = {}
     for aggregate in aggregates.values():
-        pairing_id = aggregate.id if isinstance(aggregate, FinalReview) else aggregate.pairing_id
-        history = histories.setdefault(pairing_id, PairHistory())
-        if isinstance(aggregate, Meeting):
-            history.meetings.append(aggregate)
-        elif isinstance(aggregate, Goal):
-            history.goals.append(aggregate)
+        if isinstance(aggregate, FinalReview):
+            histories.setdefault(aggregate.id, PairHistory()).final_review = aggregate
+        elif aggregate.pairing_id is None:  # its first event (logged, set) is not among those given
+            continue
+        elif isinstance(aggregate, Meeting):
+            histories.setdefault(aggregate.pairing_id, PairHistory()).meetings.append(aggregate)
         else:
-            history.final_review = aggregate
+            histories.setdefault(aggregate.pairing_id, PairHistory()).goals.append(aggregate)
     return histories
 
 
-def counted(meetings: Sequence[Meeting], now: datetime) -> List[Meeting]:
-    """The meetings that count (not disputed, not withdrawn, started by ``now``), in time order."""
-    return sorted((m for m in meetings if m.counted and m.started_at <= now), key=lambda m: m.started_at)
+def counted(meetings: Sequence[Meeting], now: datetime) -> List[MeetingFacts]:
+    """The facts of the meetings that count (not disputed, not withdrawn, started by ``now``),
+    in time order."""
+    facts = (m.facts() for m in meetings if m.counted)
+    return sorted((f for f in facts if f.started_at <= now), key=lambda f: f.started_at)
 
 
 @dataclass(frozen=True)
@@ -122,14 +123,15 @@ def assess(pairing: PairingFacts, meetings: Sequence[Meeting], rules: ProgrammeR
     window = [m for m in held if m.started_at > now - timedelta(days=WINDOW_DAYS)
               and rules.cadence.counts(m.mode)]
     since = _days(now, held[-1].started_at, zone) if held else None
-    if pair.status != CONFIRMED:
+    introduced = pair.confirmed_at
+    if pair.status != CONFIRMED or introduced is None:
         return Assessment(ENDED if pair.status == ENDED else NOT_STARTED, (), len(window), since)
-    if now - pair.confirmed_at < timedelta(days=GRACE_DAYS):
+    if now - introduced < timedelta(days=GRACE_DAYS):
         return Assessment(IN_GRACE, (), len(window), since)
     reasons = []
     if len(window) < rules.cadence.min_per_month:
         reasons.append(BELOW_CADENCE)
-    quiet = since if since is not None else _days(now, pair.confirmed_at, zone)
+    quiet = since if since is not None else _days(now, introduced, zone)
     if quiet > allowed_gap_days(rules.cadence.min_per_month):
         reasons.append(TOO_LONG)
     return Assessment(AT_RISK if reasons else ON_TRACK, tuple(reasons), len(window), since)
@@ -143,13 +145,13 @@ def _month_starts(first: date, last: date) -> List[date]:
     return months
 
 
-def months(pairing: PairingFacts, held: Sequence[Meeting], rules: ProgrammeRules,
+def months(pairing: PairingFacts, held: Sequence[MeetingFacts], rules: ProgrammeRules,
            now: datetime) -> List[Dict[str, Any]]:
     """Meetings per calendar month from the introduction to ``now`` (or the end): ``met`` says
     whether a whole month reached the cadence's minimum (None for a part month, or no minimum)."""
     zone = ZoneInfo(rules.time_zone)
-    if pairing.confirmed_at is None:
-        return []
+    if pairing.confirmed_at is None or pairing.confirmed_at > now:
+        return []  # not introduced by then: no months (and ``now`` may be as early as year 1)
     start = pairing.confirmed_at.astimezone(zone)
     end = (pairing.ended_at if pairing.ended_at is not None else now).astimezone(zone)
     cadence, rows = rules.cadence, []
@@ -163,7 +165,7 @@ def months(pairing: PairingFacts, held: Sequence[Meeting], rules: ProgrammeRules
                      "minutes": sum(m.minutes for m in of_month), "partial": not whole,
                      "min_per_month": cadence.min_per_month, "max_per_month": cadence.max_per_month,
                      "met": (towards >= cadence.min_per_month) if whole and cadence.min_per_month else None,
-                     "above_max": bool(cadence.max_per_month) and towards > cadence.max_per_month})
+                     "above_max": bool(cadence.max_per_month and towards > cadence.max_per_month)})
     return rows
 
 
@@ -186,7 +188,7 @@ def pair_progress(pairing: PairingFacts, history: PairHistory, rules: ProgrammeR
         "hours": round(sum(m.minutes for m in held) / 60, 2),
         "in_person": sum(1 for m in held if m.mode == "in_person"),
         "remote": sum(1 for m in held if m.mode == "remote"),
-        "disputed": sum(1 for m in history.meetings if m.status == "disputed" and m.started_at <= now),
+        "disputed": sum(1 for m in history.meetings if m.status == "disputed" and m.facts().started_at <= now),
         "months": months(pair, held, rules, now),
         "towards_cadence_last_30_days": assessment.towards_cadence_last_30_days,
         "cadence": rules.cadence.to_dict(),

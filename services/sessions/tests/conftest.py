@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 from kombu import Connection
@@ -51,7 +51,8 @@ class Watcher:
     KEYS = ("*.meeting.*", "*.goal.*", "*.finalreview.*", "*.pairwatch.*", "*.pairing.*")
 
     def __init__(self, amqp_uri: str):
-        self.amqp_uri, self.queue, self.seen = amqp_uri, f"watcher-{uuid.uuid4().hex[:8]}", []
+        self.amqp_uri, self.queue = amqp_uri, f"watcher-{uuid.uuid4().hex[:8]}"
+        self.seen: List[Tuple[str, Dict[str, Any]]] = []  # (the body as sent, the event)
         with Connection(amqp_uri) as conn:
             channel = conn.default_channel
             declare_exchanges(channel)
@@ -97,7 +98,10 @@ class Platform:
 
     @property
     def store(self) -> EventStore:
-        return store_engine_of(self.sessions_container).store
+        store = store_engine_of(self.sessions_container).store
+        if store is None:
+            raise RuntimeError("sessions has no store before its container starts")
+        return store
 
     def run_due(self):
         return scheduler_of(self.sessions_container).run_due()

@@ -189,7 +189,15 @@ def test_on_track_falls_behind_and_back(now, status, reasons, towards, since):
 def test_remote_meetings_count_where_the_cadence_says_so():
     record = fold(history())[PAIRING.pairing_id]
     remote_ok = ProgrammeRules(area_ids=RULES.area_ids, cadence=Cadence(min_per_month=2, remote_counts=True))
-    assert assess(PAIRING, record.meetings, remote_ok, datetime(2025, 4, 10, 12, tzinfo=timezone.utc)).status == "on_track"
+    april_10 = datetime(2025, 4, 10, 12, tzinfo=timezone.utc)
+    assert assess(PAIRING, record.meetings, remote_ok, april_10).status == "on_track"
+
+
+def test_a_report_of_a_moment_before_the_introduction_has_no_months_even_in_year_one():
+    new_york = ProgrammeRules(area_ids=RULES.area_ids, cadence=RULES.cadence, time_zone="America/New_York")
+    year_one = datetime(1, 1, 1, tzinfo=timezone.utc)  # in New York still year 0: no such date
+    progress = pair_progress(PAIRING, PairHistory(), new_york, year_one)
+    assert (progress["pairing_status"], progress["months"], progress["status"]) == ("proposed", [], "not_started")
 
 
 def test_an_ended_pairing_is_not_judged_and_its_months_stop_at_the_end():

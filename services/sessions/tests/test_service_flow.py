@@ -66,12 +66,12 @@ def test_a_logged_meeting_feeds_the_pairs_progress(platform):
             progress["status"]) == (1, 1.0, {"open": 1, "reached": 0, "dropped": 0}, 10, "in_grace")
     before = api.get(f"{pair.base}/progress?as_of=2025-02-15T00:00:00%2B00:00", pair.key).json()
     assert (before["meetings"], before["goals"]["open"]) == (0, 0)
-    csv = api.get(f"{pair.base}/progress?format=csv", pair.key)
+    csv = api.get(f"{pair.base}/progress.csv", pair.key)
     assert csv.headers["Content-Type"].startswith("text/csv")
     assert csv.text.splitlines() == ["month,meetings,towards_cadence,minutes,partial,min_per_month,met",
                                      "2025-02,1,1,60,True,2,"]
     assert api.get(f"{pair.base}/progress?as_of=later", pair.key).status_code == 400
-    programme = api.get(f"/tenants/{pair.reg.slug}/programmes/{pair.programme.id}/progress?format=csv", pair.key)
+    programme = api.get(f"/tenants/{pair.reg.slug}/programmes/{pair.programme.id}/progress.csv", pair.key)
     assert programme.status_code == 200 and programme.text.count("\n") == 2
 
     # published with the note as ciphertext only, each event as its contract says
@@ -126,7 +126,8 @@ def test_a_final_review_ends_the_pairing_as_completed_in_matching(platform):
         progress = platform.api.get(f"{pair.base}/progress", pair.key).json()
         return progress if progress["pairing_status"] == "ended" else None
     progress = wait_for(seen_ended, message="sessions to see the end")
-    assert (progress["end_reason"], progress["final_review_recorded"], progress["status"]) == ("completed", True, "ended")
+    assert (progress["end_reason"], progress["final_review_recorded"], progress["status"]) == \
+        ("completed", True, "ended")
     refused = platform.api.post(f"{pair.base}/meetings", pair.mentor_token, meeting(utc(8, 29)))
     assert refused.status_code == 422 and refused.json()["details"]["failures"] == ["pairing_ended"]
 
@@ -146,3 +147,27 @@ def test_private_notes_are_unreadable_after_their_writers_erasure(platform):
              timeout=20, message="the note to be shredded")
     assert platform.api.get(f"{pair.base}/meetings/{meeting_id}", pair.key).json()["note"] is None
     assert platform.api.get(f"{pair.base}/meetings", pair.mentor_token).status_code == 401  # token revoked
+
+
+def test_text_that_is_not_unicode_is_refused_and_never_stored(platform):
+    """A lone UTF-16 surrogate is valid JSON but no text: once stored, no answer showing it
+    could be sent (UTF-8 cannot encode it), so it is refused at the door, in a value or a key."""
+    pair = platform.pair(programme_settings("automatic"))
+    platform.clock.set(utc(2, 20, 18))
+    started = utc(2, 20).isoformat()
+    for path, raw in ((f"{pair.base}/meetings", '{"started_at": "%s", "minutes": 60, "mode": "remote", '
+                       '"note": "tired \\ud800"}' % started),
+                      (f"{pair.base}/goals", '{"title": "x", "target_date": "2025-06-01", "\\udc00": 1}')):
+        refused = platform.api.post(path, pair.mentor_token, data=raw, headers={"Content-Type": "application/json"})
+        assert refused.status_code == 400, refused.text
+        assert list(refused.json()["details"]) in (["note"], ["\\udc00"])
+    listed = platform.api.get(f"{pair.base}/meetings", pair.key)
+    assert listed.status_code == 200 and listed.json()["meetings"] == []
+
+
+def test_a_report_as_of_a_moment_before_the_pair_is_empty_even_in_year_one(platform):
+    pair = platform.pair(programme_settings("automatic"))
+    for path in ("/progress", "/progress.csv"):
+        report = platform.api.get(f"{pair.base}{path}?as_of=0001-01-01T00:00:00%2B14:00", pair.key)
+        assert report.status_code == 200, report.text
+    assert report.text.splitlines() == ["month,meetings,towards_cadence,minutes,partial,min_per_month,met"]
