@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Type, TypeVar
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, Type, TypeVar
 
 import eventlet
 from nameko.web.handlers import HttpRequestHandler
@@ -155,10 +156,15 @@ def read_json(request) -> Dict[str, Any]:
         raise BadRequest(f"the request body is nested too deeply (at most {MAX_DEPTH} levels)")
     if not isinstance(body, dict):
         raise BadRequest(f"the request body must be a JSON object, not {type(body).__name__}")
-    with_nul = sorted(_nul_fields(body))
+    with_nul = sorted(set(_fields_with(body, _NUL)))
     if with_nul:  # no database stores it, and no person typed it
         raise BadRequest("the request body has NUL characters",
                          {field: ["contains a NUL character"] for field in with_nul})
+    broken = sorted(set(_fields_with(body, _SURROGATE)))
+    if broken:  # valid JSON, but no text: stored, it could never be sent back (not UTF-8)
+        raise BadRequest("the request body has characters that are not text (lone UTF-16 surrogates)",
+                         {field: ["contains a lone surrogate (\\ud800-\\udfff), which is not text"]
+                          for field in broken})
     return body
 
 
@@ -178,20 +184,25 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _nul_fields(value: Any, path: str = ""):
+_NUL = re.compile("\x00")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _fields_with(value: Any, bad: "re.Pattern[str]", path: str = "") -> Iterator[str]:
+    """Where (``a.b.0``) a parsed body holds text matching ``bad``, in values or keys."""
     if isinstance(value, str):
-        if "\x00" in value:
+        if bad.search(value):
             yield path or "(body)"
     elif isinstance(value, dict):
         for key, item in value.items():
             here = f"{path}.{key}" if path else str(key)
-            if "\x00" in str(key):
-                yield here
+            if bad.search(str(key)):  # named so that it can be shown
+                yield here.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
             else:
-                yield from _nul_fields(item, here)
+                yield from _fields_with(item, bad, here)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _nul_fields(item, f"{path}.{index}" if path else str(index))
+            yield from _fields_with(item, bad, f"{path}.{index}" if path else str(index))
 
 
 class JsonWsgiApp(WsgiApp):

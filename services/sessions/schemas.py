@@ -4,9 +4,8 @@ error; :func:`load_input` raises a 400 naming each field) and what its endpoints
 events it publishes are a contract: :mod:`services.contracts.sessions`. It has no private events."""
 from __future__ import annotations
 
-import re
 import uuid
-from typing import Any, Dict, Iterator, List, Type
+from typing import Any, Dict, List, Type
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -86,34 +85,9 @@ class ReportInput(InputSchema):
         "description": "the moment the report is of (default: now; not in the future)"})
 
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-def _surrogates(value: Any, path: str = "") -> Iterator[str]:
-    """Where the input holds a lone UTF-16 surrogate (``"\\ud800"``): valid JSON, but no text,
-    so it could be stored yet never be sent back (UTF-8 cannot encode it)."""
-    if isinstance(value, str):
-        if _SURROGATE.search(value):
-            yield path or "(body)"
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            here = f"{path}.{key}" if path else str(key)
-            if _SURROGATE.search(str(key)):
-                yield here.encode("utf-8", "backslashreplace").decode("utf-8")
-            else:
-                yield from _surrogates(item, here)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _surrogates(item, f"{path}.{index}" if path else str(index))
-
-
 def load_input(schema: Type[Schema], data: Any) -> Dict[str, Any]:
-    """The input loaded by ``schema``, or a 400 naming each bad field."""
-    broken = sorted(set(_surrogates(data)))
-    if broken:
-        raise BadRequest("the input has characters that are not text (lone UTF-16 surrogates)",
-                         details={field: ["contains a lone surrogate (\\ud800-\\udfff), which is not text"]
-                                  for field in broken})
+    """The input loaded by ``schema``, or a 400 naming each bad field (text that is not text
+    was refused already, by ``read_json``)."""
     try:
         return schema().load(data if data is not None else {})
     except ValidationError as error:

@@ -32,6 +32,16 @@ def test_nul_characters_are_refused_naming_the_field():
     assert refused.value.details == {"profile.areas.1": ["contains a NUL character"]}
 
 
+def test_lone_surrogates_are_refused_naming_the_field_in_every_service():
+    """Valid JSON but no text: stored, no answer showing it could ever be encoded (UTF-8)."""
+    with pytest.raises(BadRequest) as refused:
+        read_json(request_with('{"personal": {"name": "Ann \\ud800"}, "ok": "fine", "\\udfff": 1}'))
+    assert refused.value.details == {
+        "personal.name": ["contains a lone surrogate (\\ud800-\\udfff), which is not text"],
+        "\\udfff": ["contains a lone surrogate (\\ud800-\\udfff), which is not text"]}
+    assert read_json(request_with('{"name": "\\ud83d\\ude00 Ā ž"}')) == {"name": "\U0001F600 Ā ž"}
+
+
 def test_without_a_platform_secret_tokens_are_refused_as_a_configuration_problem():
     with pytest.raises(SecretMissing) as refused:
         issue_participant_token({}, "t-1", "p-1", datetime(2025, 1, 1, tzinfo=timezone.utc))
