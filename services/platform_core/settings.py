@@ -141,6 +141,12 @@ SETTINGS: List[Setting] = [
     Setting("SMTP_USER", None, "login at the mail server"),
     Setting("SMTP_PASSWORD", None, "its password", secret=True),
     Setting("SMTP_SENDER", "mentoring@localhost", "the `From` address of the platform's mail"),
+    Setting("SMTP_TIMEOUT_SECONDS", 30.0, "how long the mail server may take to answer", _seconds(above=True)),
+    Setting("SMTP_RETRY_SECONDS", 30.0, "back-off after a message's first transient failure (a 4xx answer, "
+            "no connection; doubled each time)", _seconds(above=True)),
+    Setting("SMTP_RETRY_MAX_SECONDS", 3600.0, "the longest back-off of a message", _seconds(above=True)),
+    Setting("SMTP_MAX_ATTEMPTS", 10, "attempts of a message before it is failed (`NotificationFailed`, "
+            "`gave_up`)", _whole(1)),
     Setting("OUTBOX_POLL_SECONDS", 1.0, "safety-net poll of the outbox relay", _seconds(above=True)),
     Setting("OUTBOX_LEASE_SECONDS", 10.0, "how long a relay's lease lasts before another replica may "
             "take over", _seconds(above=True)),

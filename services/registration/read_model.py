@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
+from services.contracts.programme_settings import setting
 from services.platform_core.db import UtcDateTime
 from services.platform_core.envelope import Envelope
 from services.platform_core.projection import Projection
@@ -393,3 +394,31 @@ def taking_part(conn: Connection, tenant_id: str, programme_id: str) -> Tuple[in
         areas.update((profile or {}).get("areas") or ())
         areas.update((need or {}).get("areas") or ())
     return count, areas
+
+
+def contact_cards(conn: Connection, tenant_id: str, person_ids: List[str],
+                  programme_id: Optional[str] = None) -> Dict[str, Any]:
+    """What another service needs to reach people (notifications, when it sends): each
+    person's name, e-mail, phone and languages, whether they are a minor in the programme
+    (their age at its start below its age of majority) and their guardian's contact. An
+    erased (or unknown) person has no card. Clear personal data: served over the platform's
+    own RPC only, never kept by the caller."""
+    tenant = tenant_row(conn, tenant_id)
+    programme = programme_row(conn, tenant_id, programme_id) if programme_id else None
+    majority = setting(programme["settings"] if programme else {}, "rules.consent.age_of_majority")
+    cards: Dict[str, Dict[str, Any]] = {}
+    for person_id in person_ids:
+        person = person_row(conn, tenant_id, person_id)
+        if person is None or person["erased"]:
+            continue
+        parts = participation_rows(conn, tenant_id, person_id=person_id,
+                                   programme_id=programme_id) if programme_id else []
+        age = parts[0]["age_at_start"] if parts else None
+        guardian = (person.get("personal") or {}).get("guardian") or None
+        cards[person_id] = {
+            "person_id": person_id, "name": person["name"], "email": person["email"], "phone": person["phone"],
+            "languages": list(parts[0]["profile"].get("languages") or []) if parts else [],
+            "minor": age is not None and age < int(majority),
+            "guardian": {k: guardian.get(k) for k in ("name", "email", "phone")} if guardian else None}
+    return {"tenant_id": tenant_id, "default_language": tenant["default_language"] if tenant else None,
+            "people": cards}

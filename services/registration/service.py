@@ -40,6 +40,10 @@ POST     /tenants/{t}/people/{id}/erase                     C, P   200
 GET      /tenants/{t}/people/{id}/export                    C, P   200
 =======  =================================================  =====  ==================
 
+Over the platform's own RPC (besides the catch-up feed): ``registration.contact_cards(tenant_id,
+person_ids, programme_id)``, the clear contacts notifications needs when it sends (nothing for
+an erased person).
+
 Person and programme commands accept the version read as ``If-Match: "<version>"`` or
 ``expected_version`` in the body (409 when stale). A command that changes nothing (a consent
 already given) answers 200 with ``"changed": false`` and writes no event.
@@ -53,7 +57,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from nameko.dependency_providers import Config
 
 from services.platform_core import health, tenancy
-from services.platform_core.catchup import CatchUpFeed
+from services.platform_core.catchup import CatchUpFeed, rpc
 from services.platform_core.dependencies import ClockProvider, Store
 from services.platform_core.envelope import Actor, Envelope
 from services.platform_core.openapi import Documented, HealthView
@@ -168,6 +172,17 @@ class RegistrationService(CatchUpFeed, Documented):
                   projections=[read_model.READ_MODELS, tenancy.CREDENTIALS])
     clock = ClockProvider()
     config = Config()
+
+    # ---------------------------------------------------------------------------------------
+    # The platform's own RPC
+    # ---------------------------------------------------------------------------------------
+
+    @rpc
+    def contact_cards(self, tenant_id: str, person_ids: List[str], programme_id: Optional[str] = None):
+        """Name, e-mail, languages, minority and guardian of each person (none for an erased
+        one), for notifications when it sends: it keeps only the ids."""
+        with self.store.transaction(tenant_id) as tx:
+            return read_model.contact_cards(tx.conn, tenant_id, list(person_ids), programme_id)
 
     # ---------------------------------------------------------------------------------------
     # Plumbing

@@ -1,0 +1,126 @@
+"""Notifications' tables.
+
+* :data:`PROGRAMMES` (``notif_programmes``), a projection of registration's programme events:
+  each programme's name and settings (languages, cadence, dates), for the next steps an
+  introduction names; rebuilt from registration's feed (``mentoring rebuild notifications``).
+* ``notif_deliveries``, the delivery log: kept, not a projection (what was recorded, tried and
+  sent is the service's own state; ``NotificationSent`` / ``NotificationFailed`` are its
+  outcomes). One row per message, its key (cause event id, recipient person id, role, kind)
+  unique; ids only, never a name or an address.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, List, Mapping, Optional
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+
+from services.platform_core.db import UtcDateTime
+from services.platform_core.envelope import Envelope
+from services.platform_core.projection import ConsumedProjection
+
+metadata = MetaData()
+_When = UtcDateTime()
+
+PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
+STATUSES = (PENDING, SENT, FAILED, SKIPPED)
+
+programmes = Table(
+    "notif_programmes", metadata,
+    Column("programme_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("settings", JSON, nullable=False),
+)
+
+deliveries_metadata = MetaData()
+deliveries = Table(
+    "notif_deliveries", deliveries_metadata,
+    Column("message_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("cause_event_id", String(64), nullable=False),
+    Column("cause_event_type", String(64), nullable=False),
+    Column("recipient_id", String(64), nullable=False),
+    Column("role", String(12), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("programme_id", String(64), nullable=False),
+    Column("pairing_id", String(64)),
+    Column("facts", JSON, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("language", String(8)),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", String(500)),
+    Column("smtp_code", Integer),
+    Column("recorded_at", _When, nullable=False),
+    Column("next_attempt_at", _When),
+    Column("sent_at", _When),
+    UniqueConstraint("cause_event_id", "recipient_id", "role", "kind", name="uq_notif_deliveries_key"),
+    Index("ix_notif_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_notif_deliveries_programme", "tenant_id", "programme_id"),
+    Index("ix_notif_deliveries_recipient", "tenant_id", "recipient_id"),
+)
+
+PROGRAMMES = ConsumedProjection("programmes", MetaData(), "registration")
+PROJECTIONS = [PROGRAMMES]
+programmes.to_metadata(PROGRAMMES.metadata)
+
+
+@PROGRAMMES.handles("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated")
+def _programme(conn: Connection, envelope: Envelope) -> None:
+    settings = envelope.payload["settings"]
+    values = {"tenant_id": envelope.tenant_id, "settings": settings, "name": str(settings.get("name") or "")[:200]}
+    if not conn.execute(update(programmes).where(programmes.c.programme_id == envelope.stream_id)
+                        .values(**values)).rowcount:
+        conn.execute(insert(programmes).values(programme_id=envelope.stream_id, **values))
+
+
+def programme(conn: Connection, tenant_id: str, programme_id: str) -> Optional[Dict[str, Any]]:
+    row = conn.execute(select(programmes).where(programmes.c.programme_id == programme_id,
+                                                programmes.c.tenant_id == tenant_id)).mappings().first()
+    return dict(row) if row else None
+
+
+# -- the delivery log ----------------------------------------------------------------------------
+
+def record(conn: Connection, postgres: bool, values: Mapping[str, Any]) -> bool:
+    """Record a message once: a second record of the same key changes nothing (False)."""
+    if postgres:
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    return bool(conn.execute(dialect_insert(deliveries).values(**values).on_conflict_do_nothing()).rowcount)
+
+
+def due(conn: Connection, now: datetime, limit: int) -> List[Dict[str, Any]]:
+    rows = conn.execute(select(deliveries).where(deliveries.c.status == PENDING,
+                                                 deliveries.c.next_attempt_at <= now)
+                        .order_by(deliveries.c.next_attempt_at, deliveries.c.message_id).limit(limit)).mappings()
+    return [dict(row) for row in rows]
+
+
+def change(conn: Connection, message_id: str, **values: Any) -> None:
+    conn.execute(update(deliveries).where(deliveries.c.message_id == message_id).values(**values))
+
+
+def log_rows(conn: Connection, tenant_id: str, *, programme_id: Optional[str] = None,
+             person_id: Optional[str] = None) -> List[Dict[str, Any]]:
+    query = select(deliveries).where(deliveries.c.tenant_id == tenant_id)
+    if programme_id is not None:
+        query = query.where(deliveries.c.programme_id == programme_id)
+    if person_id is not None:
+        query = query.where(deliveries.c.recipient_id == person_id)
+    return [dict(row) for row in conn.execute(query.order_by(deliveries.c.recorded_at, deliveries.c.message_id))
+            .mappings()]

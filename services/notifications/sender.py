@@ -1,0 +1,218 @@
+"""The sender: recorded messages go out after their transaction commits, once.
+
+One sender per store sends at a time (a lease, like the outbox relay's: the others stand by
+and take over when it expires). A pass takes the due messages of every tenant, asks
+registration for the contacts it needs (``registration.contact_cards``: nothing is kept of
+them), renders each message and sends it over one SMTP connection. Each outcome is recorded
+in its own transaction with its event:
+
+* accepted: ``sent``, ``NotificationSent``;
+* a 4xx answer, no connection, a timeout: tried again after a back-off (``SMTP_RETRY_SECONDS``,
+  doubled each time up to ``SMTP_RETRY_MAX_SECONDS``), the attempt and its error in the log;
+  after ``SMTP_MAX_ATTEMPTS``: ``failed``, ``NotificationFailed`` (``gave_up``);
+* a 5xx answer: ``failed``, ``NotificationFailed`` (``rejected``);
+* no one to tell (the recipient was erased, has no address; a guardian's message for a mentee
+  who is not a minor): ``skipped``, with the reason, and no event.
+
+The window that cannot be closed: a process that dies after the mail server accepted a message
+and before its ``sent`` committed sends it again; the repeat carries the same Message-ID (made
+from the message's key), so a receiving system can tell it is the same message.
+
+Retries run on wall-clock time (like leases), not the injected domain clock.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import parseaddr
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+import eventlet
+from eventlet.event import Event
+
+from services.platform_core import settings as platform_settings
+from services.platform_core.events import DomainEvent
+from services.platform_core.lease import Lease, process_identity
+from services.platform_core.metrics import FAILURES
+from services.platform_core.store import ALL_TENANTS, EventStore
+
+from . import read_model, rendering
+from .domain import NoOneToTell, Outcome, backoff, choose_language, classify, introduction_context, next_steps
+
+log = logging.getLogger(__name__)
+
+#: registration's contact cards: (tenant_id, person_ids, programme_id) -> {"default_language", "people"}
+Contacts = Callable[[str, List[str], str], Mapping[str, Any]]
+
+BATCH = 100
+STREAM = "notification"
+
+
+class ProgrammeNotKnownYet(Exception):
+    """The programme's settings have not reached notifications yet: the message waits."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class MailSender:
+    def __init__(self, store: EventStore, config: Mapping[str, Any], contacts: Contacts,
+                 holder: Optional[str] = None):
+        self.store, self.config, self.contacts = store, config, contacts
+        value = lambda name: platform_settings.value(config, name)  # noqa: E731
+        self.lease = Lease(store, "notifications-sender", holder or process_identity(store.service),
+                           float(value("OUTBOX_LEASE_SECONDS")))
+        self.poll_interval = float(value("OUTBOX_POLL_SECONDS"))
+        self.retry_first = float(value("SMTP_RETRY_SECONDS"))
+        self.retry_longest = float(value("SMTP_RETRY_MAX_SECONDS"))
+        self.max_attempts = int(value("SMTP_MAX_ATTEMPTS"))
+        self.sender = str(value("SMTP_SENDER"))
+        self._wake = Event()
+        self._running = False
+
+    def wake(self) -> None:
+        if not self._wake.ready():
+            self._wake.send(True)
+
+    # -- the loop --------------------------------------------------------------------------------
+    def run(self) -> None:
+        self._running = True
+        failures = 0
+        while self._running:
+            try:
+                if self.lease.acquire():
+                    self.send_due()
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                FAILURES.labels(service=self.store.service, where="mail_sender").inc()
+                log.warning("the mail sender of %s: %s (will retry)", self.store.service, exc)
+            delay = self.poll_interval if failures == 0 else min(0.2 * 2 ** failures, 10.0)
+            with eventlet.Timeout(delay, False):
+                self._wake.wait()
+            self._wake = Event()
+
+    def stop(self) -> None:
+        self._running = False
+        self.wake()
+        try:
+            self.lease.release()
+        except Exception:  # pragma: no cover - the database may be gone already
+            pass
+
+    # -- one pass --------------------------------------------------------------------------------
+    def send_due(self) -> int:
+        """Send (or try) every due message; how many were tried."""
+        with self.store.transaction(ALL_TENANTS) as tx:
+            rows = read_model.due(tx.conn, _utcnow(), BATCH)
+        connection: Optional[smtplib.SMTP] = None
+        cards: Dict[Tuple[str, str, str], Mapping[str, Any]] = {}
+        tried = 0
+        try:
+            for row in rows:
+                try:
+                    message, language, address = self._message(row, cards)
+                except NoOneToTell as why:
+                    self._finish(row, status=read_model.SKIPPED, last_error=str(why))
+                    continue
+                except ProgrammeNotKnownYet:
+                    self._finish(row, status=read_model.PENDING, next_attempt_at=_utcnow() + timedelta(seconds=1))
+                    continue
+                tried += 1
+                try:
+                    connection = connection or self._connect()
+                    connection.send_message(message, from_addr=parseaddr(self.sender)[1], to_addrs=[address])
+                except (smtplib.SMTPException, OSError) as exc:
+                    if not isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError,
+                                            smtplib.SMTPSenderRefused)):
+                        self._close(connection)
+                        connection = None
+                    self._attempt_failed(row, language, classify(exc))
+                    continue
+                self._sent(row, language)
+        finally:
+            self._close(connection)
+        return tried
+
+    def _connect(self) -> smtplib.SMTP:
+        host = str(platform_settings.value(self.config, "SMTP_HOST"))
+        port = int(platform_settings.value(self.config, "SMTP_PORT"))
+        timeout = float(platform_settings.value(self.config, "SMTP_TIMEOUT_SECONDS"))
+        tls = str(platform_settings.value(self.config, "SMTP_TLS"))
+        connection: smtplib.SMTP
+        if tls == "tls":
+            connection = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            connection = smtplib.SMTP(host, port, timeout=timeout)
+            if tls == "starttls":
+                connection.starttls(context=ssl.create_default_context())
+        user = platform_settings.value(self.config, "SMTP_USER")
+        if user:
+            connection.login(str(user), str(platform_settings.value(self.config, "SMTP_PASSWORD") or ""))
+        return connection
+
+    @staticmethod
+    def _close(connection: Optional[smtplib.SMTP]) -> None:
+        if connection is not None:
+            try:
+                connection.quit()
+            except Exception:  # already gone
+                connection.close()
+
+    def _message(self, row: Mapping[str, Any], cache: Dict[Tuple[str, str, str], Mapping[str, Any]]
+                 ) -> Tuple[EmailMessage, str, str]:
+        facts = row["facts"]
+        with self.store.transaction(row["tenant_id"]) as tx:
+            programme = read_model.programme(tx.conn, row["tenant_id"], row["programme_id"])
+        if programme is None:
+            raise ProgrammeNotKnownYet(row["programme_id"])
+        key = (row["tenant_id"], row["programme_id"], row["pairing_id"] or row["cause_event_id"])
+        if key not in cache:
+            cache[key] = self.contacts(row["tenant_id"], [facts["mentor_id"], facts["mentee_id"]], row["programme_id"])
+        cards = cache[key]
+        people = cards.get("people") or {}
+        settings = programme["settings"]
+        language = choose_language((settings.get("content") or {}).get("languages") or [],
+                                   cards.get("default_language"))
+        context = introduction_context(role=row["role"], mentor=people.get(facts["mentor_id"]),
+                                       mentee=people.get(facts["mentee_id"]),
+                                       programme=next_steps(settings, programme["name"]))
+        message = rendering.mail(kind=row["kind"], language=language, context=context, sender=self.sender,
+                                 message_id=row["message_id"], date=_utcnow())
+        return message, language, str(context["to"]["email"])
+
+    # -- outcomes --------------------------------------------------------------------------------
+    def _finish(self, row: Mapping[str, Any], *, event: Optional[DomainEvent] = None, **values: Any) -> None:
+        with self.store.transaction(row["tenant_id"]) as tx:
+            read_model.change(tx.conn, row["message_id"], **values)
+            if event is not None:
+                tx.append([event], expected={(STREAM, row["message_id"]): 0})
+
+    def _payload(self, row: Mapping[str, Any], language: str, attempts: int) -> Dict[str, Any]:
+        return {"message_id": row["message_id"], "kind": row["kind"], "recipient_id": row["recipient_id"],
+                "role": row["role"], "programme_id": row["programme_id"], "pairing_id": row["pairing_id"],
+                "cause_event_id": row["cause_event_id"], "cause_event_type": row["cause_event_type"],
+                "language": language, "attempts": attempts}
+
+    def _sent(self, row: Mapping[str, Any], language: str) -> None:
+        attempts, now = row["attempts"] + 1, self.store.clock.now()
+        payload = {**self._payload(row, language, attempts), "sent_at": now.isoformat()}
+        self._finish(row, status=read_model.SENT, attempts=attempts, language=language, sent_at=_utcnow(),
+                     next_attempt_at=None, event=DomainEvent("NotificationSent", STREAM, row["message_id"], payload))
+
+    def _attempt_failed(self, row: Mapping[str, Any], language: str, outcome: Outcome) -> None:
+        attempts = row["attempts"] + 1
+        values = {"attempts": attempts, "language": language, "last_error": outcome.error, "smtp_code": outcome.code}
+        if not outcome.permanent and attempts < self.max_attempts:
+            wait = backoff(attempts, self.retry_first, self.retry_longest)
+            self._finish(row, next_attempt_at=_utcnow() + timedelta(seconds=wait), **values)
+            return
+        payload = {**self._payload(row, language, attempts), "reason": "rejected" if outcome.permanent else "gave_up",
+                   "smtp_code": outcome.code, "error": outcome.error,
+                   "failed_at": self.store.clock.now().isoformat()}
+        self._finish(row, status=read_model.FAILED, next_attempt_at=None,
+                     event=DomainEvent("NotificationFailed", STREAM, row["message_id"], payload), **values)

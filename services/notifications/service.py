@@ -1,0 +1,215 @@
+"""The notifications service: introductions by e-mail when a pair is made, sent once per cause.
+
+Events in (``@consume``, durable queues, per-stream order, idempotent inbox):
+
+=======================================  ============================================================
+from registration                        programmes (name, languages, cadence, dates:
+                                         ``notif_programmes``); ``TenantKeyRotated`` (the
+                                         coordinator keys)
+from matching                            ``PairingConfirmed``: an introduction recorded for the
+                                         mentor, the mentee and the mentee's guardian (sent to a
+                                         minor's guardian only), in the consuming transaction
+=======================================  ============================================================
+
+A message's key is (cause event id, recipient person id, role, kind), unique in the delivery
+log, so a redelivered or replayed cause records nothing new. The sender (:mod:`.sender`) sends
+after commit, one per store (a lease), over one SMTP connection, with a Message-ID made from
+the key; it asks registration for the contacts when it sends (``registration.contact_cards``)
+and keeps only ids.
+
+Events out (:mod:`services.contracts.notifications`): ``NotificationSent``,
+``NotificationFailed`` (a 5xx answer, or still failing after ``SMTP_MAX_ATTEMPTS``).
+
+HTTP (C: the tenant's coordinator key; 401, 403 the wrong role, 404 another tenant's or
+missing):
+
+=======  ===========================================================  =====  ======
+GET      /health                                                      -      200
+GET      /tenants/{t}/programmes/{p}/notifications                    C      200
+GET      /tenants/{t}/people/{id}/notifications                       C      200
+GET      /tenants/{t}/events?after=&limit=                            C      200
+=======  ===========================================================  =====  ======
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any, Dict, List, Mapping, Optional
+
+from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
+
+import services.contracts.matching
+import services.contracts.notifications
+import services.contracts.registration  # noqa: F401
+from services.platform_core import health, settings, tenancy
+from services.platform_core.catchup import CatchUpFeed
+from services.platform_core.consumer import consume
+from services.platform_core.dependencies import ClockProvider, Store, store_engine_of
+from services.platform_core.envelope import Envelope
+from services.platform_core.openapi import Documented, HealthView
+from services.platform_core.store import ALL_TENANTS, StoreTransaction
+from services.platform_core.tenancy import COORDINATOR, Caller, authenticate
+from services.platform_core.web import NotFound, api, bearer_token
+
+from . import read_model, schemas
+from .domain import INTRODUCTION, message_id, recipients_of
+from .sender import MailSender
+
+PROGRAMME_EVENTS = ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated")
+REGISTRATION_EVENTS = PROGRAMME_EVENTS + ("TenantKeyRotated",)
+#: the matching events read (all of a pairing's, so its stream stays contiguous); only a
+#: confirmation makes messages
+MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "PairingEnded")
+
+C = (COORDINATOR,)
+NO_PROGRAMME = "the programme does not exist (or is another tenant's, or is not known here yet)"
+
+
+class Sender(DependencyProvider):
+    """The container's mail sender (:class:`~.sender.MailSender`), running from start to stop;
+    workers get it to wake it when their transaction commits."""
+
+    def setup(self) -> None:
+        self.sender: Optional[MailSender] = None
+        self._rpc: Any = None
+        self._proxy: Any = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        store = store_engine_of(self.container).require_store()
+        self.sender = MailSender(store, self.container.config, self.contact_cards)
+        if self.container.config.get("AMQP_URI"):
+            self.container.spawn_managed_thread(self.sender.run, identifier=f"{self.container.service_name}.sender")
+
+    def contact_cards(self, tenant_id: str, person_ids: List[str], programme_id: str) -> Mapping[str, Any]:
+        from nameko.standalone.rpc import ClusterRpcProxy
+
+        with self._lock:
+            if self._rpc is None:
+                self._rpc = ClusterRpcProxy(self.container.config, timeout=float(
+                    settings.value(self.container.config, "CATCHUP_TIMEOUT")))
+                self._proxy = self._rpc.start()
+            try:
+                return self._proxy.registration.contact_cards(tenant_id=tenant_id, person_ids=person_ids,
+                                                              programme_id=programme_id)
+            except Exception:
+                self._rpc.stop()
+                self._rpc = None
+                raise
+
+    def stop(self) -> None:
+        if self.sender is not None:
+            self.sender.stop()
+        with self._lock:
+            if self._rpc is not None:
+                try:
+                    self._rpc.stop()
+                except Exception:  # pragma: no cover - already broken
+                    pass
+                self._rpc = None
+
+    def kill(self) -> None:
+        self.stop()
+
+    def get_dependency(self, worker_ctx) -> Optional[MailSender]:
+        return self.sender
+
+
+def sender_of(container) -> MailSender:
+    """The container's mail sender (tests)."""
+    for dependency in container.dependencies:
+        if isinstance(dependency, Sender) and dependency.sender is not None:
+            return dependency.sender
+    raise LookupError(f"service {container.service_name!r} has no mail sender running")
+
+
+def endpoint(method: str, url: str, **declared):
+    return api(method, url, expected_exceptions=(NotFound,), **declared)
+
+
+def _when(value: Optional[datetime]) -> Optional[str]:
+    return value.isoformat() if value is not None else None
+
+
+def delivery_view(row: Mapping[str, Any]) -> Dict[str, Any]:
+    return {"message_id": row["message_id"], "kind": row["kind"], "recipient_id": row["recipient_id"],
+            "role": row["role"], "programme_id": row["programme_id"], "pairing_id": row["pairing_id"],
+            "cause_event_id": row["cause_event_id"], "cause_event_type": row["cause_event_type"],
+            "status": row["status"], "language": row["language"], "attempts": row["attempts"],
+            "last_error": row["last_error"], "smtp_code": row["smtp_code"],
+            "recorded_at": _when(row["recorded_at"]), "next_attempt_at": _when(row["next_attempt_at"]),
+            "sent_at": _when(row["sent_at"])}
+
+
+class NotificationsService(CatchUpFeed, Documented):
+    name = "notifications"
+
+    store = Store(read_models=[read_model.metadata, read_model.deliveries_metadata, tenancy.metadata],
+                  projections=read_model.PROJECTIONS)
+    clock = ClockProvider()
+    config = Config()
+    sender = Sender()
+
+    # -- events in --------------------------------------------------------------------------------
+
+    @consume(*REGISTRATION_EVENTS, source="registration")
+    def on_registration(self, tx: StoreTransaction, event: Envelope) -> None:
+        tenancy.CREDENTIALS.apply(tx.conn, event)
+        read_model.PROGRAMMES.apply(tx.conn, event)
+
+    @consume(*MATCHING_EVENTS, source="matching")
+    def on_matching(self, tx: StoreTransaction, event: Envelope) -> None:
+        if event.event_type != "PairingConfirmed":
+            return
+        payload = event.payload
+        recorded = False
+        for recipient in recipients_of(payload["mentor_id"], payload["mentee_id"]):
+            recorded |= read_model.record(tx.conn, tx.store.postgres, {
+                "message_id": message_id(event.event_id, recipient.recipient_id, recipient.role, INTRODUCTION),
+                "tenant_id": event.tenant_id, "cause_event_id": event.event_id,
+                "cause_event_type": event.event_type, "recipient_id": recipient.recipient_id,
+                "role": recipient.role, "kind": INTRODUCTION, "programme_id": payload["programme_id"],
+                "pairing_id": event.stream_id,
+                "facts": {"mentor_id": payload["mentor_id"], "mentee_id": payload["mentee_id"]},
+                "status": read_model.PENDING, "attempts": 0, "recorded_at": tx.now,
+                "next_attempt_at": tx.now})
+        if recorded and self.sender is not None:
+            tx.on_commit(self.sender.wake)
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _caller(self, request, tenant_id: str) -> Caller:
+        with self.store.transaction(ALL_TENANTS) as tx:
+            caller = authenticate(tx.conn, self.config, bearer_token(request), self.clock.now())
+        caller.require_tenant(tenant_id)
+        return caller.require_kind(COORDINATOR)
+
+    # -- HTTP -------------------------------------------------------------------------------------
+
+    @endpoint("GET", "/health", responses={200: HealthView, 503: HealthView},
+              summary="Whether the service and its database work", tags=("health",), database=False)
+    def health(self, request):
+        return health.report(self.name, self.store, self.config)
+
+    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/notifications", roles=C,
+              responses={200: schemas.ProgrammeLogView}, errors={404: NO_PROGRAMME},
+              summary="A programme's delivery log: each message's kind, cause, status, attempts and last "
+                      "error (no addresses)")
+    def programme_log(self, request, tenant_id, programme_id):
+        self._caller(request, tenant_id)
+        with self.store.transaction(tenant_id) as tx:
+            if read_model.programme(tx.conn, tenant_id, programme_id) is None:
+                raise NotFound(f"programme {programme_id} not found")
+            rows = read_model.log_rows(tx.conn, tenant_id, programme_id=programme_id)
+        return {"programme_id": programme_id, "notifications": [delivery_view(r) for r in rows]}
+
+    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/notifications", roles=C,
+              responses={200: schemas.PersonLogView},
+              summary="A person's delivery log (their guardian's messages too): kind, cause, status, "
+                      "attempts and last error (no addresses)")
+    def person_log(self, request, tenant_id, person_id):
+        self._caller(request, tenant_id)
+        with self.store.transaction(tenant_id) as tx:
+            rows = read_model.log_rows(tx.conn, tenant_id, person_id=person_id)
+        return {"person_id": person_id, "notifications": [delivery_view(r) for r in rows]}
