@@ -58,6 +58,21 @@ def programme_report(tx: StoreTransaction, programme_id: str, rules: ProgrammeRu
             "pairs": rows}
 
 
+def tenant_report(tx: StoreTransaction, as_of: datetime) -> Dict[str, Any]:
+    """Every programme of the tenant, with its summary as in its programme report, and the
+    tenant's totals (the same summary over all its pairs)."""
+    programmes, every_pair = [], []
+    for programme_id in sorted(read_model.programme_ids(tx.conn, tx.tenant_id)):
+        rules = read_model.programme_rules(tx.conn, tx.tenant_id, programme_id)
+        if rules is None:
+            continue
+        report = programme_report(tx, programme_id, rules, as_of)
+        programmes.append({"programme_id": programme_id, "summary": report["summary"]})
+        every_pair += report["pairs"]
+    return {"tenant_id": tx.tenant_id, "as_of": as_of.isoformat(), "programmes": programmes,
+            "totals": programme_summary(every_pair)}
+
+
 PAIR_COLUMNS = ("pairing_id", "mentor_id", "mentee_id", "pairing_status", "status", "at_risk_reasons",
                 "meetings", "hours", "in_person", "remote", "disputed", "towards_cadence_last_30_days",
                 "days_since_last_meeting", "days_to_first_meeting", "goals_open", "goals_reached",
@@ -87,6 +102,15 @@ def _flat(row: Dict[str, Any]) -> Dict[str, Any]:
 def programme_csv(report: Dict[str, Any]) -> str:
     """One line a pair."""
     return _csv(PAIR_COLUMNS, [_flat(row) for row in report["pairs"]])
+
+
+SUMMARY_COLUMNS = ("programme_id", "pairs", "completed", "closed_early", "meetings", "hours", "goals_reached")
+
+
+def tenant_csv(report: Dict[str, Any]) -> str:
+    """One line a programme, then the tenant's totals (``programme_id``: ``total``)."""
+    rows = [{"programme_id": p["programme_id"], **p["summary"]} for p in report["programmes"]]
+    return _csv(SUMMARY_COLUMNS, rows + [{"programme_id": "total", **report["totals"]}])
 
 
 def pair_csv(report: Dict[str, Any]) -> str:

@@ -269,11 +269,29 @@ class ProgrammeProgressView(Schema):
     pairs = fields.List(fields.Nested(PairProgressView), required=True)
 
 
+class ProgrammeSummaryLineView(Schema):
+    programme_id = fields.String(required=True)
+    summary = fields.Nested(ProgrammeSummaryView, required=True)
+
+
+class TenantProgressView(Schema):
+    """Every programme of the tenant with its summary (as in its programme report), and the
+    tenant's totals over all their pairs."""
+
+    tenant_id = fields.String(required=True)
+    as_of = _when(required=True)
+    programmes = fields.List(fields.Nested(ProgrammeSummaryLineView), required=True)
+    totals = fields.Nested(ProgrammeSummaryView, required=True)
+
+
 #: the CSV variants of the reports (text/csv, a header line first)
 PAIR_CSV = {"type": "string", "description": "one line a month: month, meetings, towards_cadence, minutes, "
             "partial, min_per_month, met"}
 PROGRAMME_CSV = {"type": "string", "description": "one line a pair: its ids, statuses, at-risk reasons, "
                  "meetings, hours, goals and whether the final review was recorded"}
+
+TENANT_CSV = {"type": "string", "description": "one line a programme, then one of the tenant's totals "
+              "(programme_id: total): pairs, completed, closed_early, meetings, hours, goals_reached"}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ POST     /tenants/{t}/pairings/{id}/goals/{g}/reach|drop              P      200
 POST     /tenants/{t}/pairings/{id}/final-review                      P, C   201
 GET      /tenants/{t}/pairings/{id}/progress[.csv][?as_of=]           P, C   200
 GET      /tenants/{t}/programmes/{p}/progress[.csv][?as_of=]          C      200
+GET      /tenants/{t}/progress[.csv][?as_of=]                         C      200
 GET      /tenants/{t}/events?after=&limit=                            C      200
 =======  ===========================================================  =====  ======
 
@@ -143,6 +144,7 @@ PAIRING = "/tenants/<tenant_id>/pairings/<pairing_id>"
 MEETING_URL = PAIRING + "/meetings/<meeting_id>"
 GOAL_URL = PAIRING + "/goals/<goal_id>"
 PROGRAMME = "/tenants/<tenant_id>/programmes/<programme_id>"
+TENANT = "/tenants/<tenant_id>"
 
 
 def rules(*codes: str) -> str:
@@ -526,3 +528,22 @@ class SessionsService(CatchUpFeed, Documented):
     def programme_progress_csv(self, request, tenant_id, programme_id):
         return Response(reports.programme_csv(self._programme_report(request, tenant_id, programme_id)),
                         mimetype="text/csv")
+
+    def _tenant_report(self, request, tenant_id: str) -> Dict[str, Any]:
+        self._caller(request, tenant_id, COORDINATOR)
+        with self.store.transaction(tenant_id) as tx:
+            return reports.tenant_report(tx, self._as_of(request, tx.now))
+
+    @endpoint("GET", TENANT + "/progress", roles=C, query=schemas.ReportInput,
+              responses={200: schemas.TenantProgressView}, errors={400: AS_OF_FUTURE},
+              summary="Every programme's summary in the tenant, with the tenant's totals", tags=("progress",))
+    def tenant_progress(self, request, tenant_id):
+        """Per programme the summary of its programme report as of ``as_of``, and the totals."""
+        return self._tenant_report(request, tenant_id)
+
+    @endpoint("GET", TENANT + "/progress.csv", roles=C, query=schemas.ReportInput,
+              responses={200: schemas.TENANT_CSV}, content_type="text/csv", errors={400: AS_OF_FUTURE},
+              summary="Every programme's summary in the tenant, one line a programme and the totals (CSV)",
+              tags=("progress",))
+    def tenant_progress_csv(self, request, tenant_id):
+        return Response(reports.tenant_csv(self._tenant_report(request, tenant_id)), mimetype="text/csv")

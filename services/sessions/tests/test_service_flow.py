@@ -171,3 +171,32 @@ def test_a_report_as_of_a_moment_before_the_pair_is_empty_even_in_year_one(platf
         report = platform.api.get(f"{pair.base}{path}?as_of=0001-01-01T00:00:00%2B14:00", pair.key)
         assert report.status_code == 200, report.text
     assert report.text.splitlines() == ["month,meetings,towards_cadence,minutes,partial,min_per_month,met"]
+
+
+def test_the_tenant_report_sums_its_programmes(platform):
+    pair = platform.pair(programme_settings("automatic"))
+    other = pair.reg.programme(programme_settings("automatic"))  # no pairs yet
+    platform.clock.set(utc(2, 20, 18))
+    assert platform.api.post(f"{pair.base}/meetings", pair.mentor_token, meeting(utc(2, 20))).status_code == 201
+    url = f"/tenants/{pair.reg.slug}/progress"
+
+    def both():
+        report = platform.api.get(url, pair.key).json()
+        return report if len(report["programmes"]) == 2 else None
+    report = wait_for(both, message="sessions to know both programmes")
+    by_id = {p["programme_id"]: p["summary"] for p in report["programmes"]}
+    assert (by_id[pair.programme.id]["pairs"], by_id[pair.programme.id]["meetings"]) == (1, 1)
+    assert by_id[other.id]["pairs"] == 0
+    assert (report["totals"]["pairs"], report["totals"]["meetings"], report["totals"]["hours"]) == (1, 1, 1.0)
+    programme = platform.api.get(f"/tenants/{pair.reg.slug}/programmes/{pair.programme.id}/progress", pair.key)
+    assert programme.json()["summary"] == by_id[pair.programme.id]
+
+    before = platform.api.get(f"{url}?as_of=2025-02-15T00:00:00%2B00:00", pair.key).json()
+    assert before["totals"]["meetings"] == 0
+    csv = platform.api.get(f"{url}.csv", pair.key)
+    assert csv.headers["Content-Type"].startswith("text/csv")
+    lines = csv.text.splitlines()
+    assert lines[0] == "programme_id,pairs,completed,closed_early,meetings,hours,goals_reached"
+    assert lines[-1] == "total,1,0,0,1,1.0,0" and len(lines) == 4
+    assert platform.api.get(url, pair.mentor_token).status_code == 403
+    assert platform.api.get(f"{url}?as_of=2999-01-01T00:00:00%2B00:00", pair.key).status_code == 400
