@@ -58,6 +58,7 @@ pairings = Table(
     Column("confirmed_at", String(40)),
     Column("ended_at", String(40)),
     Column("end_reason", String(40)),
+    Column("ended_by", String(20)),
     Index("ix_sess_pairings_programme", "programme_id", "status"),
 )
 
@@ -155,7 +156,8 @@ def _pairing(conn: Connection, envelope: Envelope) -> None:
     if envelope.event_type == "PairingConfirmed":
         values["confirmed_at"] = payload["confirmed_at"]
     elif envelope.event_type == "PairingEnded":
-        values.update(ended_at=payload["ended_at"], end_reason=payload["reason"])
+        values.update(ended_at=payload["ended_at"], end_reason=payload["reason"],
+                      ended_by=payload.get("ended_by"))
     _upsert(conn, pairings, "pairing_id", envelope.stream_id, values)
 
 
@@ -221,7 +223,8 @@ def _time(value: Optional[str]) -> Optional[datetime]:
 def pairing_facts(row: Any) -> PairingFacts:
     return PairingFacts(row["pairing_id"], row["programme_id"], row["mentor_id"], row["mentee_id"],
                         status=row["status"], confirmed_at=_time(row["confirmed_at"]),
-                        ended_at=_time(row["ended_at"]), end_reason=row["end_reason"])
+                        ended_at=_time(row["ended_at"]), end_reason=row["end_reason"],
+                        ended_by=row["ended_by"])
 
 
 def pairing(conn: Connection, tenant_id: str, pairing_id: str) -> Optional[PairingFacts]:

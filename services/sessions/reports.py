@@ -76,7 +76,8 @@ def tenant_report(tx: StoreTransaction, as_of: datetime) -> Dict[str, Any]:
 PAIR_COLUMNS = ("pairing_id", "mentor_id", "mentee_id", "pairing_status", "status", "at_risk_reasons",
                 "meetings", "hours", "in_person", "remote", "disputed", "towards_cadence_last_30_days",
                 "days_since_last_meeting", "days_to_first_meeting", "goals_open", "goals_reached",
-                "goals_dropped", "final_review_recorded")
+                "goals_dropped", "final_review_recorded", "end_reason", "ended_by", "match_days",
+                "match_months")
 MONTH_COLUMNS = ("month", "meetings", "towards_cadence", "minutes", "partial", "min_per_month", "met")
 
 
@@ -104,7 +105,8 @@ def programme_csv(report: Dict[str, Any]) -> str:
     return _csv(PAIR_COLUMNS, [_flat(row) for row in report["pairs"]])
 
 
-SUMMARY_COLUMNS = ("programme_id", "pairs", "completed", "closed_early", "meetings", "hours", "goals_reached")
+SUMMARY_COLUMNS = ("programme_id", "pairs", "completed", "closed_early", "meetings", "hours", "goals_reached",
+                   "reached_3_months", "reached_6_months", "reached_12_months")
 
 
 def tenant_csv(report: Dict[str, Any]) -> str:

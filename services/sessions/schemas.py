@@ -230,6 +230,12 @@ class PairProgressView(Schema):
     mentee_id = fields.String(required=True)
     pairing_status = fields.String(required=True, validate=validate.OneOf(PAIRING_STATUSES))
     end_reason = fields.String(required=True, allow_none=True)
+    ended_by = fields.String(required=True, allow_none=True,
+                             metadata={"description": "who ended it: coordinator, mentor, mentee or system"})
+    match_days = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "days from the introduction to the end, or to as_of while it runs (null: not introduced)"})
+    match_months = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "whole calendar months of the same span"})
     introduced_at = _when(required=True, allow_none=True)
     as_of = _when(required=True)
     meetings = fields.Integer(required=True)
@@ -249,12 +255,24 @@ class PairProgressView(Schema):
                                   required=True)
 
 
+class EndedEarlyView(Schema):
+    """How many pairs ended before completion for a reason, by whom."""
+
+    reason = fields.String(required=True)
+    ended_by = fields.String(required=True)
+    pairs = fields.Integer(required=True)
+
+
 class ProgrammeSummaryView(Schema):
     pairs = fields.Integer(required=True)
     by_status = fields.Dict(keys=fields.String(validate=validate.OneOf(PAIR_STATUSES)),
                             values=fields.Integer(), required=True)
     completed = fields.Integer(required=True)
     closed_early = fields.Integer(required=True)
+    ended_early = fields.List(fields.Nested(EndedEarlyView), required=True)
+    reached_3_months = fields.Integer(required=True, metadata={"description": "pairs whose match lasted 3 months"})
+    reached_6_months = fields.Integer(required=True)
+    reached_12_months = fields.Integer(required=True)
     meetings = fields.Integer(required=True)
     hours = fields.Float(required=True)
     goals_reached = fields.Integer(required=True)

@@ -15,6 +15,10 @@ pairing has ended. A disputed or withdrawn meeting does not count anywhere.
 
 :func:`fold` turns a pair's stored events into the aggregates these functions read, so a
 report at any moment is the fold of the events recorded up to it.
+
+The match length is measured from the introduction to the end (or to the report's moment
+while the pair runs): in days, and in whole calendar months (:func:`whole_months`, in the
+programme's time zone), so a programme says how many pairs reached :data:`MILESTONE_MONTHS`.
 """
 from __future__ import annotations
 
@@ -44,6 +48,8 @@ LONGEST_GAP_DAYS = 60
 ON_TRACK, AT_RISK, IN_GRACE, NOT_STARTED = "on_track", "at_risk", "in_grace", "not_started"
 BELOW_CADENCE, TOO_LONG = "below_cadence", "no_meeting_for_too_long"
 AT_RISK_REASONS = (BELOW_CADENCE, TOO_LONG)
+MILESTONE_MONTHS = (3, 6, 12)
+COMPLETED = "completed"
 
 
 def allowed_gap_days(min_per_month: int) -> int:
@@ -169,6 +175,25 @@ def months(pairing: PairingFacts, held: Sequence[MeetingFacts], rules: Programme
     return rows
 
 
+def whole_months(start: date, end: date) -> int:
+    """Whole calendar months from ``start`` to ``end`` (a month ending on a day of the month
+    that does not exist, such as 31 March to 30 April, is not yet whole)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return max(0, months - (1 if end.day < start.day else 0))
+
+
+def match_length(pairing: PairingFacts, rules: ProgrammeRules, now: datetime) -> Tuple[Optional[int], Optional[int]]:
+    """Days and whole months from the introduction to the end, or to ``now`` while it runs
+    (None, None: not introduced by ``now``)."""
+    pair = pairing.as_of(now)
+    if pair.confirmed_at is None or pair.status not in (CONFIRMED, ENDED):
+        return None, None
+    zone = ZoneInfo(rules.time_zone)
+    end = pair.ended_at if pair.ended_at is not None else now
+    return _days(end, pair.confirmed_at, zone), whole_months(pair.confirmed_at.astimezone(zone).date(),
+                                                             end.astimezone(zone).date())
+
+
 def pair_progress(pairing: PairingFacts, history: PairHistory, rules: ProgrammeRules,
                   now: datetime) -> Dict[str, Any]:
     """The per-pair projection at ``now`` (JSON values only)."""
@@ -178,10 +203,12 @@ def pair_progress(pairing: PairingFacts, history: PairHistory, rules: ProgrammeR
     assessment = assess(pairing, history.meetings, rules, now)
     goals = [g for g in history.goals if g.set_at is not None and g.set_at <= now]
     first = held[0].started_at if held else None
+    match_days, match_months = match_length(pairing, rules, now)
     return {
         "pairing_id": pair.pairing_id, "programme_id": pair.programme_id,
         "mentor_id": pair.mentor_id, "mentee_id": pair.mentee_id,
-        "pairing_status": pair.status, "end_reason": pair.end_reason,
+        "pairing_status": pair.status, "end_reason": pair.end_reason, "ended_by": pair.ended_by,
+        "match_days": match_days, "match_months": match_months,
         "introduced_at": pair.confirmed_at.isoformat() if pair.confirmed_at else None,
         "as_of": now.isoformat(),
         "meetings": len(held),
@@ -209,9 +236,18 @@ def programme_summary(rows: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
     for row in rows:
         by_status[row["status"]] = by_status.get(row["status"], 0) + 1
     ended = [r for r in rows if r["pairing_status"] == ENDED]
+    early: Dict[Tuple[str, str], int] = {}
+    for row in ended:
+        if row["end_reason"] != COMPLETED:
+            key = (row["end_reason"] or "unknown", row.get("ended_by") or "unknown")
+            early[key] = early.get(key, 0) + 1
+    lengths = [r["match_months"] for r in rows if r.get("match_months") is not None]
     return {"pairs": len(rows), "by_status": by_status,
-            "completed": sum(1 for r in ended if r["end_reason"] == "completed"),
-            "closed_early": sum(1 for r in ended if r["end_reason"] != "completed"),
+            "completed": sum(1 for r in ended if r["end_reason"] == COMPLETED),
+            "closed_early": sum(1 for r in ended if r["end_reason"] != COMPLETED),
+            "ended_early": [{"reason": reason, "ended_by": by, "pairs": n}
+                            for (reason, by), n in sorted(early.items())],
+            **{f"reached_{m}_months": sum(1 for n in lengths if n >= m) for m in MILESTONE_MONTHS},
             "meetings": sum(r["meetings"] for r in rows),
             "hours": round(sum(r["hours"] for r in rows), 2),
             "goals_reached": sum(r["goals"]["reached"] for r in rows)}

@@ -102,13 +102,15 @@ class PairingFacts:
     confirmed_at: Optional[datetime] = None
     ended_at: Optional[datetime] = None
     end_reason: Optional[str] = None
+    #: who ended it: coordinator, mentor, mentee or system
+    ended_by: Optional[str] = None
 
     def as_of(self, moment: datetime) -> "PairingFacts":
         """The pairing as it stood at ``moment`` (confirmed later: proposed; ended later: not ended)."""
         if self.confirmed_at is None or self.confirmed_at > moment:
-            return replace(self, status=PROPOSED, ended_at=None, end_reason=None)
+            return replace(self, status=PROPOSED, ended_at=None, end_reason=None, ended_by=None)
         if self.ended_at is not None and self.ended_at > moment:
-            return replace(self, status=CONFIRMED, ended_at=None, end_reason=None)
+            return replace(self, status=CONFIRMED, ended_at=None, end_reason=None, ended_by=None)
         return self
 
     @property

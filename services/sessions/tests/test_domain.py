@@ -20,7 +20,9 @@ from services.sessions.domain import (
     assess,
     fold,
     pair_progress,
+    programme_summary,
 )
+from services.sessions.domain.progress import whole_months
 from services.sessions.domain.rules import Cadence
 
 MENTOR, MENTEE, STRANGER = "mentor-1", "mentee-1", "someone-else"
@@ -234,3 +236,28 @@ def test_replaying_the_events_gives_the_live_state():
     now = datetime(2025, 6, 10, 12, tzinfo=timezone.utc)
     assert pair_progress(PAIRING, fold(events)[PAIRING.pairing_id], RULES, now) == \
         pair_progress(PAIRING, live, RULES, now)
+
+
+def test_the_match_length_and_how_pairs_ended():
+    record = fold(history())[PAIRING.pairing_id]
+    running = pair_progress(PAIRING, record, RULES, datetime(2025, 9, 3, 12, tzinfo=timezone.utc))
+    assert (running["match_days"], running["match_months"], running["ended_by"]) == (184, 6, None)
+    early = PairingFacts("p-2", "prog-1", MENTOR, MENTEE, status="ended", confirmed_at=INTRODUCED,
+                         ended_at=at(5, 2), end_reason="withdrew", ended_by="mentee")
+    ended = pair_progress(early, PairHistory(), RULES, datetime(2026, 1, 1, tzinfo=timezone.utc))
+    assert (ended["match_days"], ended["match_months"], ended["end_reason"], ended["ended_by"]) == \
+        (60, 1, "withdrew", "mentee")
+    # as of a moment before its end it was running, ended by nobody yet
+    assert pair_progress(early, PairHistory(), RULES, at(4, 3))["ended_by"] is None
+    done = PairingFacts("p-3", "prog-1", MENTOR, MENTEE, status="ended", confirmed_at=INTRODUCED,
+                        ended_at=datetime(2026, 3, 3, 12, tzinfo=timezone.utc), end_reason="completed",
+                        ended_by="mentor")
+    late = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    summary = programme_summary([pair_progress(p, PairHistory(), RULES, late) for p in (PAIRING, early, done)])
+    assert (summary["completed"], summary["closed_early"]) == (1, 1)
+    assert summary["ended_early"] == [{"reason": "withdrew", "ended_by": "mentee", "pairs": 1}]
+    assert (summary["reached_3_months"], summary["reached_6_months"], summary["reached_12_months"]) == (2, 2, 2)
+    assert whole_months(date(2025, 3, 31), date(2025, 4, 30)) == 0
+    assert whole_months(date(2025, 3, 3), date(2026, 3, 3)) == 12
+    proposed = PairingFacts("p-4", "prog-1", MENTOR, MENTEE, status="proposed")
+    assert pair_progress(proposed, PairHistory(), RULES, late)["match_days"] is None

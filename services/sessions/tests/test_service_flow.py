@@ -196,7 +196,36 @@ def test_the_tenant_report_sums_its_programmes(platform):
     csv = platform.api.get(f"{url}.csv", pair.key)
     assert csv.headers["Content-Type"].startswith("text/csv")
     lines = csv.text.splitlines()
-    assert lines[0] == "programme_id,pairs,completed,closed_early,meetings,hours,goals_reached"
-    assert lines[-1] == "total,1,0,0,1,1.0,0" and len(lines) == 4
+    assert lines[0] == ("programme_id,pairs,completed,closed_early,meetings,hours,goals_reached,"
+                        "reached_3_months,reached_6_months,reached_12_months")
+    assert lines[-1] == "total,1,0,0,1,1.0,0,0,0,0" and len(lines) == 4
     assert platform.api.get(url, pair.mentor_token).status_code == 403
     assert platform.api.get(f"{url}?as_of=2999-01-01T00:00:00%2B00:00", pair.key).status_code == 400
+
+
+def test_the_programme_report_says_who_ended_a_pair_early_and_how_long_it_lasted(platform):
+    pair = platform.pair(programme_settings("automatic"))
+    platform.clock.set(utc(6, 15, 12))  # a little over four months after the introduction
+    ended = platform.matching_api.post(
+        f"/tenants/{pair.reg.slug}/programmes/{pair.programme.id}/pairings/{pair.id}/end", pair.key,
+        {"reason": "withdrew", "rematch": False})
+    assert ended.status_code == 200, ended.text
+    url = f"/tenants/{pair.reg.slug}/programmes/{pair.programme.id}/progress"
+
+    def seen_ended():
+        report = platform.api.get(url, pair.key).json()
+        return report if report["pairs"][0]["pairing_status"] == "ended" else None
+    report = wait_for(seen_ended, timeout=20, message="sessions to see the end")
+    [row] = report["pairs"]
+    assert (row["end_reason"], row["ended_by"], row["match_days"], row["match_months"]) == \
+        ("withdrew", "coordinator", 125, 4)
+    summary = report["summary"]
+    assert (summary["completed"], summary["closed_early"], summary["reached_3_months"],
+            summary["reached_6_months"]) == (0, 1, 1, 0)
+    assert summary["ended_early"] == [{"reason": "withdrew", "ended_by": "coordinator", "pairs": 1}]
+    # once ended, the match length no longer grows with the report's moment
+    platform.clock.set(utc(12, 1, 12))
+    assert platform.api.get(url, pair.key).json()["pairs"][0]["match_days"] == 125
+    csv = platform.api.get(f"{url}.csv", pair.key).text.splitlines()
+    assert csv[0].endswith("end_reason,ended_by,match_days,match_months")
+    assert csv[1].endswith("withdrew,coordinator,125,4")
