@@ -19,8 +19,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.contracts import matching as contracts
 from services.platform_core.events import event_type, event_type_of
-from services.platform_core.schemas import InputSchema, PayloadSchema, flatten_errors
-from services.platform_core.web import BadRequest
+from services.platform_core.schemas import InputSchema, PayloadSchema
+from services.platform_core.web import load_input as load_input  # one for every service
 
 from .domain.pairing import COORDINATOR_END_REASONS
 
@@ -148,13 +148,7 @@ class ListInput(InputSchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
 
 
-def load_input(schema: Type[Schema], data: Any) -> Dict[str, Any]:
-    try:
-        return schema().load(data if data is not None else {})
-    except ValidationError as error:
-        details = flatten_errors(error.messages)
-        raise BadRequest(f"the input is invalid: {', '.join(sorted(details))}",
-                         details=details) from None
+
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,13 +5,13 @@ events it publishes are a contract: :mod:`services.contracts.sessions`. It has n
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List, Type
+from typing import Any, Dict, List
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.contracts import sessions as contracts
-from services.platform_core.schemas import InputSchema, flatten_errors
-from services.platform_core.web import BadRequest
+from services.platform_core.schemas import InputSchema
+from services.platform_core.web import load_input as load_input  # one for every service
 
 SERVICE = contracts.SERVICE
 PAYLOAD_SCHEMAS = contracts.PAYLOAD_SCHEMAS
@@ -85,14 +85,7 @@ class ReportInput(InputSchema):
         "description": "the moment the report is of (default: now; not in the future)"})
 
 
-def load_input(schema: Type[Schema], data: Any) -> Dict[str, Any]:
-    """The input loaded by ``schema``, or a 400 naming each bad field (text that is not text
-    was refused already, by ``read_json``)."""
-    try:
-        return schema().load(data if data is not None else {})
-    except ValidationError as error:
-        details = flatten_errors(error.messages)
-        raise BadRequest(f"the input is invalid: {', '.join(sorted(details))}", details=details) from None
+
 
 
 # ---------------------------------------------------------------------------------------------
