@@ -183,13 +183,20 @@ def settings_schemas(base: Type[Schema], day: Type[fields.Field], prefix: str) -
         weights=fields.Dict(keys=fields.String(validate=validate.OneOf(SCORE_WEIGHTS)),
                             values=Int(0, 100)),
         shortlist_size=Int(1, 20), answer_days=Int(1, 60), same_place_required=fields.Boolean())
+    introduction = schema(
+        "Introduction", __doc__="Which contacts the introduction after a pairing shares with an adult mentor "
+                                "of a minor mentee.",
+        share_minor_contact=fields.Boolean(metadata={
+            "description": "give the minor's own phone and e-mail (default: no)"}),
+        share_guardian_contact=fields.Boolean(metadata={
+            "description": "give their guardian's phone and e-mail (default: yes)"}))
     settings = schema(
         "Settings", __doc__="A programme's settings: dates, people, rules, content, matching.",
         name=fields.String(required=True, validate=validate.Length(min=1, max=200)),
         description=fields.String(allow_none=True, validate=validate.Length(max=4000)),
         dates=fields.Nested(dates, required=True), people=fields.Nested(people),
         rules=fields.Nested(rules), content=fields.Nested(content, required=True),
-        matching=fields.Nested(matching))
+        matching=fields.Nested(matching), introduction=fields.Nested(introduction))
     return {"Settings": settings, "Dates": dates}
 
 
