@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from email import message_from_bytes
 from email.policy import default
+from typing import Any, Dict
 
 import pytest
 
@@ -28,7 +29,7 @@ from .test_introduction import ADULT_MENTEE, MENTOR, MINOR, SETTINGS
 
 COORDINATOR = {"name": "Rūta Kazlauskienė", "email": "ruta@example.lt", "phone": None, "language": "nl",
                "kind": "staff", "staff_role": "coordinator"}
-PEOPLE = {"m": {**MENTOR, "language": "lt"}, "e": {**MINOR, "language": "en"}, "c": COORDINATOR}
+PEOPLE: Dict[str, Any] = {"m": {**MENTOR, "language": "lt"}, "e": {**MINOR, "language": "en"}, "c": COORDINATOR}
 PROGRAMME = next_steps(SETTINGS, SETTINGS["name"])
 #: a word of each language's ending version (and of its staff introduction) that needs its diacritics
 DIACRITICS = {"en": "–", "lv": "noslēdzies", "lt": "baigė", "nl": "beëindigd"}
