@@ -30,6 +30,7 @@ from services.sessions.domain import progress as sessions_progress
     ("TRAINING_RULES", domain.TRAINING_RULES), ("MATCHING_MODES", domain.MATCHING_MODES),
     ("SCORE_WEIGHTS", domain.SCORE_WEIGHTS), ("CONSENT_GIVERS", domain.CONSENT_GIVERS),
     ("CODE", domain.CODE.pattern), ("PROGRAMME_DAYS", domain.ProgrammeDates.DAYS),
+    ("STAFF_ROLES", domain.STAFF_ROLES), ("MESSAGE_LANGUAGES", domain.SUPPORTED_LANGUAGES),
 ])
 def test_the_registration_contract_speaks_the_domains_words(name, words):
     assert getattr(registration_contract, name) == words

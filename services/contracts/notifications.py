@@ -24,9 +24,10 @@ from .registration import IsoDateTime
 SERVICE = "notifications"
 
 #: the kinds of message
-KINDS = ("introduction",)
-#: to whom a message goes, as a side of what caused it (a guardian: the mentee's)
-ROLES = ("mentor", "mentee", "guardian")
+KINDS = ("introduction", "pairing_ended")
+#: to whom a message goes, as a side of what caused it (a guardian: the mentee's), or as the
+#: programme's staff (a coordinator, a teacher: their own person id)
+ROLES = ("mentor", "mentee", "guardian", "coordinator", "teacher")
 #: the languages messages are written in
 LANGUAGES = ("en", "lv", "lt", "nl")
 #: why a message was not delivered

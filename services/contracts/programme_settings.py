@@ -32,6 +32,14 @@ DEFAULTS: dict = {
 }
 
 
+# -- introductions: which contacts an introduction shares (notifications reads them) -----------
+#: a minor mentee's own phone and e-mail are not given to an adult mentor; their guardian's are
+DEFAULTS.update({
+    "introduction.share_minor_contact": False,
+    "introduction.share_guardian_contact": True,
+})
+
+
 def default(path: str) -> Any:
     return DEFAULTS[path]
 

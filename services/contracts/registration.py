@@ -47,6 +47,12 @@ TRAINING_RULES = ("not_required", "before_matching", "before_first_meeting")
 MATCHING_MODES = ("automatic", "coordinator_approves", "mentee_chooses", "coordinator_assigns")
 SCORE_WEIGHTS = ("areas", "language", "place", "preferences")
 CONSENT_GIVERS = ("guardian", "self")
+#: A programme's staff: its coordinators, and the teachers of an e-course (a group programme).
+STAFF_ROLES = ("coordinator", "teacher")
+#: Why a staff member left a programme's staff.
+STAFF_REMOVAL_REASONS = ("removed", "erased")
+#: The languages messages are written in (a staff member's language is one of them).
+MESSAGE_LANGUAGES = ("en", "lv", "lt", "nl")
 #: Area, community and other codes.
 CODE = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 #: The days of a programme's calendar (``settings.dates``).
@@ -177,13 +183,20 @@ def settings_schemas(base: Type[Schema], day: Type[fields.Field], prefix: str) -
         weights=fields.Dict(keys=fields.String(validate=validate.OneOf(SCORE_WEIGHTS)),
                             values=Int(0, 100)),
         shortlist_size=Int(1, 20), answer_days=Int(1, 60), same_place_required=fields.Boolean())
+    introduction = schema(
+        "Introduction", __doc__="Which contacts the introduction after a pairing shares with an adult mentor "
+                                "of a minor mentee.",
+        share_minor_contact=fields.Boolean(metadata={
+            "description": "give the minor's own phone and e-mail (default: no)"}),
+        share_guardian_contact=fields.Boolean(metadata={
+            "description": "give their guardian's phone and e-mail (default: yes)"}))
     settings = schema(
         "Settings", __doc__="A programme's settings: dates, people, rules, content, matching.",
         name=fields.String(required=True, validate=validate.Length(min=1, max=200)),
         description=fields.String(allow_none=True, validate=validate.Length(max=4000)),
         dates=fields.Nested(dates, required=True), people=fields.Nested(people),
         rules=fields.Nested(rules), content=fields.Nested(content, required=True),
-        matching=fields.Nested(matching))
+        matching=fields.Nested(matching), introduction=fields.Nested(introduction))
     return {"Settings": settings, "Dates": dates}
 
 
@@ -294,6 +307,9 @@ class ProfilePayload(PayloadSchema):
     excluded_mentors = fields.List(fields.String(), required=True)
     never_pair_with = fields.List(fields.String(), required=True)
     capacity = fields.Integer(metadata={"description": "mentors only"})
+    message_language = fields.String(allow_none=True, metadata={
+        "description": "the language messages to them are written in: one of the programme's (default: the "
+                       "first of their languages the programme offers); absent in events before it existed"})
 
 
 def personal_field(schema: Type[Schema] = PersonalPayload, **kwargs) -> fields.Nested:
@@ -452,6 +468,52 @@ class PersonErasedPayload(PayloadSchema):
     programme_ids = fields.List(fields.String(), required=True)
 
 
+# ---------------------------------------------------------------------------------------------
+# A programme's staff (a person stream too: their name and e-mail are personal)
+# ---------------------------------------------------------------------------------------------
+
+
+class StaffPersonalPayload(ContactPayload):
+    """A staff member's name, e-mail and phone (encrypted per person)."""
+
+
+class _StaffPayload(PayloadSchema):
+    programme_id = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
+
+
+@event_type("StaffMemberAdded", stream_type="person", service=SERVICE)
+class StaffMemberAddedPayload(_StaffPayload):
+    """A person joined a programme's staff as its coordinator or (an e-course's) teacher.
+    ``personal``: their name and e-mail (for someone already known: only what changed, or null)."""
+
+    language = fields.String(required=True, validate=validate.OneOf(MESSAGE_LANGUAGES), metadata={
+        "description": "the language messages to them are written in"})
+    added_at = IsoDateTime(required=True)
+    personal = personal_field(StaffPersonalPayload)
+
+
+@event_type("StaffMemberChanged", stream_type="person", service=SERVICE)
+class StaffMemberChangedPayload(_StaffPayload):
+    """A staff member's role in a programme, their language or their personal data changed:
+    ``role`` and ``language`` are the new ones, ``changed`` names what differs, ``personal``
+    holds only the personal data that changed."""
+
+    language = fields.String(required=True, validate=validate.OneOf(MESSAGE_LANGUAGES))
+    changed = fields.List(fields.String(), required=True)
+    changed_at = IsoDateTime(required=True)
+    personal = personal_field(StaffPersonalPayload)
+
+
+@event_type("StaffMemberRemoved", stream_type="person", service=SERVICE)
+class StaffMemberRemovedPayload(_StaffPayload):
+    """A person left a programme's staff: a coordinator took them off (``removed``), or they
+    were erased (``erased``: one per programme, just before ``PersonErased``)."""
+
+    reason = fields.String(required=True, validate=validate.OneOf(STAFF_REMOVAL_REASONS))
+    removed_at = IsoDateTime(required=True)
+
+
 #: Every event type registration publishes, by name.
 PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
     event_type_of(schema): schema for schema in (
@@ -460,5 +522,6 @@ PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
         MentorRegisteredPayload, MenteeRegisteredPayload, TeamRegisteredPayload,
         TeamNeedSetPayload, ConsentGivenPayload, ConsentWithdrawnPayload,
         TrainingCompletedPayload, VettingRecordedPayload, ProfileUpdatedPayload,
-        ParticipantWithdrewPayload, PersonErasedPayload)
+        ParticipantWithdrewPayload, PersonErasedPayload, StaffMemberAddedPayload,
+        StaffMemberChangedPayload, StaffMemberRemovedPayload)
 }

@@ -3,6 +3,9 @@
 * :data:`PROGRAMMES` (``notif_programmes``), a projection of registration's programme events:
   each programme's name and settings (languages, cadence, dates), for the next steps an
   introduction names; rebuilt from registration's feed (``mentoring rebuild notifications``).
+* :data:`STAFF` (``notif_staff``), a projection of registration's ``StaffMember*`` events: who
+  is on each programme's staff, in which role (ids only: their contact is asked for when a
+  message is sent), so a pairing's news is recorded for each coordinator.
 * ``notif_deliveries``, the delivery log: kept, not a projection (what was recorded, tried and
   sent is the service's own state; ``NotificationSent`` / ``NotificationFailed`` are its
   outcomes). One row per message, its key (cause event id, recipient person id, role, kind)
@@ -11,7 +14,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    delete,
     insert,
     select,
     update,
@@ -74,8 +78,35 @@ deliveries = Table(
 )
 
 PROGRAMMES = ConsumedProjection("programmes", MetaData(), "registration")
-PROJECTIONS = [PROGRAMMES]
+STAFF = ConsumedProjection("staff", MetaData(), "registration")
+PROJECTIONS = [PROGRAMMES, STAFF]
 programmes.to_metadata(PROGRAMMES.metadata)
+
+staff = Table(
+    "notif_staff", STAFF.metadata,
+    Column("programme_id", String(64), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("role", String(20), nullable=False),
+)
+STAFF_EVENTS = ("StaffMemberAdded", "StaffMemberChanged", "StaffMemberRemoved")
+
+
+@STAFF.handles(*STAFF_EVENTS)
+def _staff(conn: Connection, envelope: Envelope) -> None:
+    key = (staff.c.programme_id == envelope.payload["programme_id"], staff.c.person_id == envelope.stream_id)
+    conn.execute(delete(staff).where(*key))
+    if envelope.event_type != "StaffMemberRemoved":
+        conn.execute(insert(staff).values(programme_id=envelope.payload["programme_id"], person_id=envelope.stream_id,
+                                          tenant_id=envelope.tenant_id, role=envelope.payload["role"]))
+
+
+def staff_of(conn: Connection, tenant_id: str, programme_id: str) -> List[Tuple[str, str]]:
+    """A programme's staff: (person id, role) pairs."""
+    return [(row.person_id, row.role) for row in conn.execute(
+        select(staff.c.person_id, staff.c.role).where(staff.c.tenant_id == tenant_id,
+                                                      staff.c.programme_id == programme_id)
+        .order_by(staff.c.person_id))]
 
 
 @PROGRAMMES.handles("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated")

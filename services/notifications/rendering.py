@@ -22,6 +22,12 @@ from jinja2.sandbox import SandboxedEnvironment
 #: the phrases (macros) every language file of a kind defines, placed by its layouts as ``t.<name>``
 PHRASES = ("subject", "greeting", "lead", "contact_heading", "email_label", "phone_label", "next_heading",
            "starts", "cadence", "where", "closing_event", "get_in_touch", "regards", "footer")
+#: the phrases of the templates whose own differ (a staff member's introduction, a pairing's end)
+PHRASES_OF = {
+    "introduction_staff": ("subject", "greeting", "lead", "mentor_heading", "mentee_heading", "guardian_line",
+                           "minor_note", "email_label", "phone_label", "closing", "regards", "footer"),
+    "pairing_ended": ("subject", "greeting", "lead", "reason_line", "next_line", "regards", "footer"),
+}
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -46,7 +52,7 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Mapping[str,
     values = {**context, "language": language}
     phrases = env.get_template(f"{language}.jinja").make_module(values)
     # each phrase made as plain text, outside any layout: the HTML layout escapes it whole
-    said = {name: " ".join(str(getattr(phrases, name)()).split()) for name in PHRASES}
+    said = {name: " ".join(str(getattr(phrases, name)()).split()) for name in PHRASES_OF.get(kind, PHRASES)}
     values["t"] = said
     return {"subject": said["subject"],
             "text": env.get_template("layout.txt.jinja").render(values),

@@ -40,7 +40,18 @@ from services.platform_core.metrics import FAILURES
 from services.platform_core.store import ALL_TENANTS, EventStore
 
 from . import read_model, rendering
-from .domain import NoOneToTell, Outcome, backoff, choose_language, classify, introduction_context, next_steps
+from .domain import (
+    STAFF_ROLES,
+    NoOneToTell,
+    Outcome,
+    backoff,
+    choose_language,
+    classify,
+    message_context,
+    next_steps,
+    preferred_language,
+    template_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +121,7 @@ class MailSender:
         with self.store.transaction(ALL_TENANTS) as tx:
             rows = read_model.due(tx.conn, _utcnow(), BATCH)
         connection: Optional[smtplib.SMTP] = None
-        cards: Dict[Tuple[str, str, str], Mapping[str, Any]] = {}
+        cards: Dict[Tuple[str, str, str, str], Mapping[str, Any]] = {}
         tried = 0
         try:
             for row in rows:
@@ -163,26 +174,27 @@ class MailSender:
             except Exception:  # already gone
                 connection.close()
 
-    def _message(self, row: Mapping[str, Any], cache: Dict[Tuple[str, str, str], Mapping[str, Any]]
+    def _message(self, row: Mapping[str, Any], cache: Dict[Tuple[str, str, str, str], Mapping[str, Any]]
                  ) -> Tuple[EmailMessage, str, str]:
         facts = row["facts"]
         with self.store.transaction(row["tenant_id"]) as tx:
             programme = read_model.programme(tx.conn, row["tenant_id"], row["programme_id"])
         if programme is None:
             raise ProgrammeNotKnownYet(row["programme_id"])
-        key = (row["tenant_id"], row["programme_id"], row["pairing_id"] or row["cause_event_id"])
+        staff_member = row["recipient_id"] if row["role"] in STAFF_ROLES else ""
+        key = (row["tenant_id"], row["programme_id"], row["pairing_id"] or row["cause_event_id"], staff_member)
         if key not in cache:
-            cache[key] = self.contacts(row["tenant_id"], [facts["mentor_id"], facts["mentee_id"]], row["programme_id"])
+            wanted = [facts["mentor_id"], facts["mentee_id"]] + ([staff_member] if staff_member else [])
+            cache[key] = self.contacts(row["tenant_id"], wanted, row["programme_id"])
         cards = cache[key]
         people = cards.get("people") or {}
         settings = programme["settings"]
-        language = choose_language((settings.get("content") or {}).get("languages") or [],
-                                   cards.get("default_language"))
-        context = introduction_context(role=row["role"], mentor=people.get(facts["mentor_id"]),
-                                       mentee=people.get(facts["mentee_id"]),
-                                       programme=next_steps(settings, programme["name"]))
-        message = rendering.mail(kind=row["kind"], language=language, context=context, sender=self.sender,
-                                 message_id=row["message_id"], date=_utcnow())
+        language = choose_language(preferred_language(row["recipient_id"], people), cards.get("default_language"))
+        context = message_context(kind=row["kind"], role=row["role"], recipient_id=row["recipient_id"], facts=facts,
+                                  people=people, programme=next_steps(settings, programme["name"]),
+                                  settings=settings)
+        message = rendering.mail(kind=template_of(row["kind"], row["role"]), language=language, context=context,
+                                 sender=self.sender, message_id=row["message_id"], date=_utcnow())
         return message, language, str(context["to"]["email"])
 
     # -- outcomes --------------------------------------------------------------------------------

@@ -5,13 +5,17 @@ Events in (``@consume``, durable queues, per-stream order, idempotent inbox):
 =======================================  ============================================================
 from registration                        programmes (name, languages, cadence, dates:
                                          ``notif_programmes``); ``TenantKeyRotated`` (the
-                                         coordinator keys)
+                                         coordinator keys); ``StaffMember*`` (who is on each
+                                         programme's staff: ``notif_staff``)
 from matching                            ``PairingConfirmed``: an introduction recorded for the
                                          mentor, the mentee and the mentee's guardian (sent to a
-                                         minor's guardian only), in the consuming transaction
+                                         minor's guardian only), and the coordinator's version
+                                         for each coordinator; ``PairingEnded``: ``pairing_ended``
+                                         for the same people; in the consuming transaction
 =======================================  ============================================================
 
-A message's key is (cause event id, recipient person id, role, kind), unique in the delivery
+A message's key is (cause event id, recipient person id, role, kind) (a staff member: their own
+person id), unique in the delivery
 log, so a redelivered or replayed cause records nothing new. The sender (:mod:`.sender`) sends
 after commit, one per store (a lease), over one SMTP connection, with a Message-ID made from
 the key; it asks registration for the contacts when it sends (``registration.contact_cards``)
@@ -53,13 +57,13 @@ from services.platform_core.tenancy import COORDINATOR, Caller, authenticate
 from services.platform_core.web import NotFound, api, bearer_token
 
 from . import read_model, schemas
-from .domain import INTRODUCTION, message_id, recipients_of
+from .domain import INTRODUCTION, PAIRING_ENDED, message_id, told_of_pairing
 from .sender import MailSender
 
 PROGRAMME_EVENTS = ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated")
-REGISTRATION_EVENTS = PROGRAMME_EVENTS + ("TenantKeyRotated",)
-#: the matching events read (all of a pairing's, so its stream stays contiguous); only a
-#: confirmation makes messages
+REGISTRATION_EVENTS = PROGRAMME_EVENTS + ("TenantKeyRotated",) + read_model.STAFF_EVENTS
+#: the matching events read (all of a pairing's, so its stream stays contiguous); a
+#: confirmation and an end make messages
 MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "PairingEnded")
 
 C = (COORDINATOR,)
@@ -157,21 +161,25 @@ class NotificationsService(CatchUpFeed, Documented):
     def on_registration(self, tx: StoreTransaction, event: Envelope) -> None:
         tenancy.CREDENTIALS.apply(tx.conn, event)
         read_model.PROGRAMMES.apply(tx.conn, event)
+        read_model.STAFF.apply(tx.conn, event)
 
     @consume(*MATCHING_EVENTS, source="matching")
     def on_matching(self, tx: StoreTransaction, event: Envelope) -> None:
-        if event.event_type != "PairingConfirmed":
+        kind = {"PairingConfirmed": INTRODUCTION, "PairingEnded": PAIRING_ENDED}.get(event.event_type)
+        if kind is None:
             return
         payload = event.payload
+        facts = {"mentor_id": payload["mentor_id"], "mentee_id": payload["mentee_id"],
+                 **({"reason": payload["reason"]} if kind == PAIRING_ENDED else {})}
+        staff = read_model.staff_of(tx.conn, event.tenant_id, payload["programme_id"])
         recorded = False
-        for recipient in recipients_of(payload["mentor_id"], payload["mentee_id"]):
+        for recipient in told_of_pairing(payload["mentor_id"], payload["mentee_id"], staff):
             recorded |= read_model.record(tx.conn, tx.store.postgres, {
-                "message_id": message_id(event.event_id, recipient.recipient_id, recipient.role, INTRODUCTION),
+                "message_id": message_id(event.event_id, recipient.recipient_id, recipient.role, kind),
                 "tenant_id": event.tenant_id, "cause_event_id": event.event_id,
                 "cause_event_type": event.event_type, "recipient_id": recipient.recipient_id,
-                "role": recipient.role, "kind": INTRODUCTION, "programme_id": payload["programme_id"],
-                "pairing_id": event.stream_id,
-                "facts": {"mentor_id": payload["mentor_id"], "mentee_id": payload["mentee_id"]},
+                "role": recipient.role, "kind": kind, "programme_id": payload["programme_id"],
+                "pairing_id": event.stream_id, "facts": facts,
                 "status": read_model.PENDING, "attempts": 0, "recorded_at": tx.now,
                 "next_attempt_at": tx.now})
         if recorded and self.sender is not None:

@@ -108,6 +108,17 @@ consents = Table(
     Column("withdrawn_on", String(10)),
 )
 
+#: a programme's staff (coordinators, teachers): one row per person and programme while on it
+staff = Table(
+    "staff", metadata,
+    Column("tenant_id", String(64), nullable=False, index=True),
+    Column("programme_id", String(64), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("added_at", _When, nullable=False),
+)
+
 READ_MODELS = Projection("registration", metadata)
 
 
@@ -298,11 +309,53 @@ def _participant_withdrew(conn: Connection, e: Envelope) -> None:
     _touch_person(conn, e)
 
 
+@READ_MODELS.handles("StaffMemberAdded")
+def _staff_added(conn: Connection, e: Envelope) -> None:
+    p = e.payload
+    personal = p.get("personal") or {}
+    if conn.execute(select(people.c.person_id).where(people.c.person_id == e.stream_id)).first() is None:
+        conn.execute(insert(people).values(
+            person_id=e.stream_id, tenant_id=e.tenant_id, kind=domain.STAFF, **_personal_columns(personal),
+            registered_at=e.occurred_at, updated_at=e.occurred_at, erased=False, version=e.stream_position))
+    else:
+        _staff_personal(conn, e)
+    conn.execute(delete(staff).where(staff.c.person_id == e.stream_id, staff.c.programme_id == p["programme_id"]))
+    conn.execute(insert(staff).values(tenant_id=e.tenant_id, programme_id=p["programme_id"], person_id=e.stream_id,
+                                      role=p["role"], language=p["language"], added_at=e.occurred_at))
+    conn.execute(update(staff).where(staff.c.person_id == e.stream_id).values(language=p["language"]))
+
+
+def _staff_personal(conn: Connection, e: Envelope) -> None:
+    """The person's row touched, with the personal data the event changed (none once erased)."""
+    changes = e.payload.get("personal") or {}
+    values: Dict[str, Any] = {}
+    if changes:
+        current = conn.execute(select(people.c.personal).where(people.c.person_id == e.stream_id)).scalar() or {}
+        values = _personal_columns({**current, **changes})
+    _touch_person(conn, e, **values)
+
+
+@READ_MODELS.handles("StaffMemberChanged")
+def _staff_changed(conn: Connection, e: Envelope) -> None:
+    _staff_personal(conn, e)
+    conn.execute(update(staff).where(staff.c.person_id == e.stream_id,
+                                     staff.c.programme_id == e.payload["programme_id"]).values(role=e.payload["role"]))
+    conn.execute(update(staff).where(staff.c.person_id == e.stream_id).values(language=e.payload["language"]))
+
+
+@READ_MODELS.handles("StaffMemberRemoved")
+def _staff_removed(conn: Connection, e: Envelope) -> None:
+    conn.execute(delete(staff).where(staff.c.person_id == e.stream_id,
+                                     staff.c.programme_id == e.payload["programme_id"]))
+    _touch_person(conn, e)
+
+
 @READ_MODELS.handles("PersonErased")
 def _person_erased(conn: Connection, e: Envelope) -> None:
     """Forget the person: a tombstone without personal data is all that is left."""
     conn.execute(delete(participations).where(participations.c.person_id == e.stream_id))
     conn.execute(delete(consents).where(consents.c.person_id == e.stream_id))
+    conn.execute(delete(staff).where(staff.c.person_id == e.stream_id))
     _touch_person(conn, e, **_personal_columns(None), sensitive_needs=None,
                   vetting_cleared=None, vetting_checked_on=None, vetting_reference=None,
                   erased=True, erased_at=e.occurred_at)
@@ -379,7 +432,7 @@ def snapshot(conn: Connection) -> Dict[str, List[Dict[str, Any]]]:
 
 
 __all__ = ["READ_MODELS", "metadata", "tenants", "programmes", "people", "participations",
-           "consents"]
+           "consents", "staff"]
 
 
 def taking_part(conn: Connection, tenant_id: str, programme_id: str) -> Tuple[int, Set[str]]:
@@ -396,13 +449,58 @@ def taking_part(conn: Connection, tenant_id: str, programme_id: str) -> Tuple[in
     return count, areas
 
 
+def staff_rows(conn: Connection, tenant_id: str, programme_id: str,
+               person_id: Optional[str] = None) -> List[Dict[str, Any]]:
+    """A programme's staff (or one of them), with their contact, in the order they were added."""
+    query = select(staff, people.c.name, people.c.email, people.c.phone, people.c.version).join(
+        people, people.c.person_id == staff.c.person_id).where(
+        staff.c.tenant_id == tenant_id, staff.c.programme_id == programme_id)
+    if person_id is not None:
+        query = query.where(staff.c.person_id == person_id)
+    return [_plain(row) for row in conn.execute(query.order_by(staff.c.added_at, staff.c.person_id)).mappings()]
+
+
+def _card(conn: Connection, tenant_id: str, person: Dict[str, Any], programme: Optional[Dict[str, Any]],
+          majority: int) -> Dict[str, Any]:
+    person_id = person["person_id"]
+    card: Dict[str, Any] = {"person_id": person_id, "kind": person["kind"], "name": person["name"],
+                            "email": person["email"], "phone": person["phone"], "languages": [],
+                            "language": None, "minor": False, "guardian": None, "members": None,
+                            "staff_role": None}
+    if person["kind"] == domain.STAFF:
+        duties = staff_rows(conn, tenant_id, programme["programme_id"], person_id) if programme else []
+        any_duty = duties or [_plain(r) for r in conn.execute(select(staff).where(
+            staff.c.person_id == person_id)).mappings()]
+        card.update(staff_role=duties[0]["role"] if duties else None,
+                    language=any_duty[0]["language"] if any_duty else None)
+        return card
+    parts = participation_rows(conn, tenant_id, person_id=person_id,
+                               programme_id=programme["programme_id"]) if programme else []
+    age = parts[0]["age_at_start"] if parts else None
+    personal = person.get("personal") or {}
+    guardian = personal.get("guardian") or None
+    profile = parts[0]["profile"] if parts else {}
+    programme_languages = list(((programme or {}).get("settings") or {}).get("content", {}).get("languages") or [])
+    card.update(
+        languages=list(profile.get("languages") or []),
+        language=domain.message_language(profile, programme_languages),
+        minor=age is not None and age < int(majority),
+        guardian={k: guardian.get(k) for k in ("name", "email", "phone")} if guardian else None,
+        members=[{k: m.get(k) for k in ("name", "email", "phone", "leader")}
+                 for m in personal.get("members") or []] if person["kind"] == domain.TEAM else None)
+    return card
+
+
 def contact_cards(conn: Connection, tenant_id: str, person_ids: List[str],
                   programme_id: Optional[str] = None) -> Dict[str, Any]:
     """What another service needs to reach people (notifications, when it sends): each
-    person's name, e-mail, phone and languages, whether they are a minor in the programme
-    (their age at its start below its age of majority) and their guardian's contact. An
-    erased (or unknown) person has no card. Clear personal data: served over the platform's
-    own RPC only, never kept by the caller."""
+    person's name, e-mail, phone and languages, the language messages to them are written in
+    (``language``: a participant's ``profile.message_language``, or the first of their
+    languages the programme offers; a staff member's own), whether they are a minor in the
+    programme (their age at its start below its age of majority), their guardian's contact, a
+    team's members, a staff member's role in the programme. An erased (or unknown) person has
+    no card. ``staff``: the cards of the programme's staff. Clear personal data: served over the
+    platform's own RPC only, never kept by the caller."""
     tenant = tenant_row(conn, tenant_id)
     programme = programme_row(conn, tenant_id, programme_id) if programme_id else None
     majority = setting(programme["settings"] if programme else {}, "rules.consent.age_of_majority")
@@ -411,14 +509,8 @@ def contact_cards(conn: Connection, tenant_id: str, person_ids: List[str],
         person = person_row(conn, tenant_id, person_id)
         if person is None or person["erased"]:
             continue
-        parts = participation_rows(conn, tenant_id, person_id=person_id,
-                                   programme_id=programme_id) if programme_id else []
-        age = parts[0]["age_at_start"] if parts else None
-        guardian = (person.get("personal") or {}).get("guardian") or None
-        cards[person_id] = {
-            "person_id": person_id, "name": person["name"], "email": person["email"], "phone": person["phone"],
-            "languages": list(parts[0]["profile"].get("languages") or []) if parts else [],
-            "minor": age is not None and age < int(majority),
-            "guardian": {k: guardian.get(k) for k in ("name", "email", "phone")} if guardian else None}
+        cards[person_id] = _card(conn, tenant_id, person, programme, majority)
+    staff_cards = [_card(conn, tenant_id, person_row(conn, tenant_id, row["person_id"]) or {}, programme, majority)
+            for row in (staff_rows(conn, tenant_id, programme_id) if programme_id else [])]
     return {"tenant_id": tenant_id, "default_language": tenant["default_language"] if tenant else None,
-            "people": cards}
+            "people": cards, "staff": staff_cards}

@@ -171,6 +171,9 @@ class ProfileInput(InputSchema):
     excluded_mentors = fields.List(IdString())
     never_pair_with = fields.List(IdString())
     capacity = Int(1, 1000)
+    message_language = Language(allow_none=True, metadata={
+        "description": "the language messages to them are written in: one of the programme's (default: the "
+                       "first of their languages the programme offers)"})
 
 
 class SensitiveNeedsInput(InputSchema):
@@ -237,6 +240,37 @@ class UpdateProfileInput(InputSchema):
     programme_id = IdString()
     personal = fields.Nested(PersonalChangesInput)
     profile = fields.Nested(ProfileInput(partial=True))
+
+
+class StaffPersonalInput(InputSchema):
+    """A staff member's name and e-mail (messages go there), and phone."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    phone = fields.String(allow_none=True, validate=validate.Regexp(domain.PHONE, error="Not a valid phone number."))
+
+
+def _staff_language(**kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(domain.SUPPORTED_LANGUAGES), metadata={
+        "description": "the language messages to them are written in"}, **kwargs)
+
+
+class AddStaffInput(InputSchema):
+    """POST /programmes/<id>/staff: a new person (``personal``) or one already on another
+    programme's staff (``person_id``)."""
+
+    person_id = IdString()
+    role = fields.String(required=True, validate=validate.OneOf(domain.STAFF_ROLES))
+    language = _staff_language()
+    personal = fields.Nested(StaffPersonalInput)
+
+
+class ChangeStaffInput(InputSchema):
+    """PATCH /programmes/<id>/staff/<person id>: only what changes."""
+
+    role = fields.String(validate=validate.OneOf(domain.STAFF_ROLES))
+    language = _staff_language()
+    personal = fields.Nested(StaffPersonalInput(partial=True))
 
 
 class WithdrawInput(ProgrammeCommandInput):
@@ -394,6 +428,34 @@ class PersonChangedView(Schema):
     changed = fields.Boolean(required=True)
 
 
+class StaffMemberView(Schema):
+    """A member of a programme's staff: their role, language and contact."""
+
+    person_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(domain.STAFF_ROLES))
+    language = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+    email = fields.String(required=True, allow_none=True)
+    phone = fields.String(required=True, allow_none=True)
+    added_at = _when(required=True)
+    version = fields.Integer(required=True, metadata={"description": "the person's version: send it as If-Match"})
+
+
+class StaffListView(Schema):
+    programme_id = fields.String(required=True)
+    staff = fields.List(fields.Nested(StaffMemberView), required=True)
+
+
+class StaffChangedView(Schema):
+    """The staff member after the command (null once removed), the events it wrote, and
+    whether anything changed."""
+
+    staff_member = fields.Nested(StaffMemberView, required=True, allow_none=True)
+    events = fields.List(fields.String(), required=True)
+    changed = fields.Boolean(required=True)
+
+
 class ExportView(Schema):
     """Everything held about a person: their events (decrypted) and their read-model view."""
 
@@ -479,6 +541,9 @@ EXAMPLES: Dict[str, Dict[str, Any]] = {
                   "note": "a plan for next year's grants"},
     "sensitive_needs": {"programme_id": PROGRAMME_ID_EXAMPLE, "needs": {"accessibility": "uses a wheelchair"}},
     "withdraw": {"programme_id": PROGRAMME_ID_EXAMPLE, "reason": "moved to another city"},
+    "staff": {"role": "coordinator", "language": "lt",
+              "personal": {"name": "Rūta Kazlauskienė", "email": "ruta@example.lt"}},
+    "staff_change": {"language": "en", "personal": {"email": "ruta.k@example.lt"}},
 }
 
 

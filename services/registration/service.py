@@ -38,7 +38,15 @@ POST     /tenants/{t}/people/{id}/sensitive-needs           C, P   200
 POST     /tenants/{t}/people/{id}/withdraw                  C, P   200
 POST     /tenants/{t}/people/{id}/erase                     C, P   200
 GET      /tenants/{t}/people/{id}/export                    C, P   200
+GET      /tenants/{t}/programmes/{p}/staff                  C      200
+POST     /tenants/{t}/programmes/{p}/staff                  C      201
+PATCH    /tenants/{t}/programmes/{p}/staff/{id}             C      200 (If-Match)
+POST     /tenants/{t}/programmes/{p}/staff/{id}/remove      C      200 (If-Match)
 =======  =================================================  =====  ==================
+
+A programme's staff (its coordinators, an e-course's teachers) are people too
+(:mod:`.domain.staff`): their name and e-mail are personal data, erased and exported through
+``/people/{id}/erase`` and ``/people/{id}/export`` like anyone's.
 
 Over the platform's own RPC (besides the catch-up feed): ``registration.contact_cards(tenant_id,
 person_ids, programme_id)``, the clear contacts notifications needs when it sends (nothing for
@@ -82,7 +90,7 @@ from services.platform_core.web import (
     map_error,
     read_json,
 )
-from services.registration import personal_data, read_model, schemas
+from services.registration import domain, personal_data, read_model, schemas
 from services.registration.domain import (
     MENTEE,
     MENTOR,
@@ -116,6 +124,9 @@ X = schemas.EXAMPLES
 C, OP, P = (COORDINATOR,), (OPERATOR,), (PARTICIPANT,)
 NO_PROGRAMME = "the programme does not exist (or is another tenant's)"
 NO_PERSON = "the person does not exist, is another tenant's, or (a participant's token) is someone else"
+NO_STAFF = "the programme does not exist, or the person is not on its staff (or is another tenant's)"
+STAFF_RULE = ("a rule says no: the person was erased, takes part in programmes (a participant is not made "
+              "staff), or is already on this programme's staff")
 PERSON_RULE = ("a rule says no (the person was erased, does not take part in the programme, or the "
                "command does not fit their role or the programme)")
 STALE = "the version given (If-Match or expected_version) is not the current one"
@@ -179,8 +190,9 @@ class RegistrationService(CatchUpFeed, Documented):
 
     @rpc
     def contact_cards(self, tenant_id: str, person_ids: List[str], programme_id: Optional[str] = None):
-        """Name, e-mail, languages, minority and guardian of each person (none for an erased
-        one), for notifications when it sends: it keeps only the ids."""
+        """Name, e-mail, languages, the language of messages, minority, guardian and a team's
+        members of each person (none for an erased one), and the programme's staff, for
+        notifications when it sends: it keeps only the ids."""
         with self.store.transaction(tenant_id) as tx:
             return read_model.contact_cards(tx.conn, tenant_id, list(person_ids), programme_id)
 
@@ -671,3 +683,85 @@ class RegistrationService(CatchUpFeed, Documented):
                 "events": [envelope.to_message() for envelope in envelopes],
             }
 
+
+    # ---------------------------------------------------------------------------------------
+    # A programme's staff
+    # ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _staff_view(conn, tenant_id: str, programme_id: str, person_id: str) -> Optional[Dict[str, Any]]:
+        rows = read_model.staff_rows(conn, tenant_id, programme_id, person_id)
+        return _staff_member(rows[0]) if rows else None
+
+    @endpoint("GET", "/tenants/<tenant_id>/programmes/<programme_id>/staff", roles=C,
+              responses={200: schemas.StaffListView}, errors={404: NO_PROGRAMME},
+              summary="A programme's staff: its coordinators and teachers, with their language and contact")
+    def list_staff(self, request, tenant_id, programme_id):
+        self._caller(request, tenant_id, COORDINATOR)
+        with self.store.transaction(tenant_id) as tx:
+            self._programme_view(tx.conn, tenant_id, programme_id)
+            rows = read_model.staff_rows(tx.conn, tenant_id, programme_id)
+        return {"programme_id": programme_id, "staff": [_staff_member(row) for row in rows]}
+
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/staff", roles=C,
+              body=schemas.AddStaffInput, example=X["staff"], responses={201: schemas.StaffChangedView},
+              errors={404: NO_PROGRAMME + "; or person_id names nobody", 422: STAFF_RULE},
+              summary="Add a coordinator (or an e-course's teacher) to a programme's staff")
+    def add_staff(self, request, tenant_id, programme_id):
+        """A new person (``personal``: name and e-mail) or someone already on another
+        programme's staff (``person_id``)."""
+        caller = self._caller(request, tenant_id, COORDINATOR)
+        data = schemas.load_input(schemas.AddStaffInput, read_json(request))
+        person_id = data.pop("person_id", None)
+        with self.store.transaction(tenant_id) as tx:
+            programme = self._programme(tx, programme_id)
+            person = self._person(tx, person_id) if person_id else Person(str(uuid.uuid4()))
+            events = person.add_to_staff(programme=programme, now=self._now(), **data)
+            envelopes = self._append(tx, events, {("person", person.id): person.version}, caller.actor)
+            view = self._staff_view(tx.conn, tenant_id, programme_id, person.id)
+        return 201, {"staff_member": view, "events": [e.event_type for e in envelopes], "changed": True}
+
+    def _staff_command(self, request, tenant_id: str, programme_id: str, person_id: str, schema,
+                       command: Callable[[Person, Programme, Dict[str, Any], datetime], list]):
+        caller = self._caller(request, tenant_id, COORDINATOR)
+        if not _is_uuid(person_id):
+            raise NotFound(f"person {person_id} not found")
+        body = read_json(request)
+        expected = _expected_version(request, body)
+        if schema is None and body:
+            raise BadRequest("this command takes no input", details={name: ["unknown field"] for name in body})
+        data = schemas.load_input(schema, body) if schema is not None else {}
+        with self.store.transaction(tenant_id) as tx:
+            programme = self._programme(tx, programme_id)
+            person = self._person(tx, person_id)
+            if not (person.staff.get(programme_id) and person.staff[programme_id].active):
+                raise NotFound(f"person {person_id} is not on the staff of programme {programme_id}")
+            _check_version("person", person_id, expected, person.version)
+            events = command(person, programme, data, self._now())
+            envelopes = self._append(tx, events, {("person", person_id): person.version}, caller.actor)
+            view = self._staff_view(tx.conn, tenant_id, programme_id, person_id)
+        return {"staff_member": view, "events": [e.event_type for e in envelopes], "changed": bool(envelopes)}
+
+    @endpoint("PATCH", "/tenants/<tenant_id>/programmes/<programme_id>/staff/<person_id>", roles=C,
+              if_match=True, body=schemas.ChangeStaffInput, example=X["staff_change"],
+              responses={200: schemas.StaffChangedView}, errors={404: NO_STAFF, 409: STALE, 422: STAFF_RULE},
+              summary="Change a staff member's role, language or contact")
+    def change_staff(self, request, tenant_id, programme_id, person_id):
+        def change(person: Person, programme: Programme, data: Dict[str, Any], now: datetime) -> list:
+            domain.check_staff_input(data)
+            return person.change_staff(programme=programme, now=now, **data)
+
+        return self._staff_command(request, tenant_id, programme_id, person_id, schemas.ChangeStaffInput, change)
+
+    @endpoint("POST", "/tenants/<tenant_id>/programmes/<programme_id>/staff/<person_id>/remove", roles=C,
+              if_match=True, responses={200: schemas.StaffChangedView}, errors={404: NO_STAFF, 409: STALE},
+              summary="Take someone off a programme's staff (their data stays until they are erased)")
+    def remove_staff(self, request, tenant_id, programme_id, person_id):
+        return self._staff_command(
+            request, tenant_id, programme_id, person_id, None,
+            lambda person, programme, data, now: person.remove_from_staff(programme_id=programme.id, now=now))
+
+
+def _staff_member(row: Mapping[str, Any]) -> Dict[str, Any]:
+    return {key: row[key] for key in ("person_id", "programme_id", "role", "language", "name", "email", "phone",
+                                      "added_at", "version")}

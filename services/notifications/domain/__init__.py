@@ -1,21 +1,36 @@
 """The notifications domain, plain Python: what message a cause makes, for whom, in which
-language, and what it may say (:mod:`.introduction`); how a delivery attempt's outcome is read
-(:mod:`.delivery`)."""
+language, and what it may say (:mod:`.introduction`); who else is told of a pairing's news, a
+staff member's version and a pairing's end (:mod:`.audience`); how a delivery attempt's outcome
+is read (:mod:`.delivery`)."""
+from .audience import (
+    ended_context,
+    message_context,
+    preferred_language,
+    sharing_of,
+    staff_context,
+    template_of,
+    told_of_pairing,
+)
 from .delivery import FAILURE_REASONS, Outcome, backoff, classify, mask_addresses
 from .introduction import (
     INTRODUCTION,
     KINDS,
     LANGUAGES,
+    PAIRING_ENDED,
     ROLES,
+    STAFF_ROLES,
     NoOneToTell,
     Recipient,
     choose_language,
     introduction_context,
+    mentee_contact_for_mentor,
     message_id,
     next_steps,
     recipients_of,
 )
 
-__all__ = ["FAILURE_REASONS", "INTRODUCTION", "KINDS", "LANGUAGES", "ROLES", "NoOneToTell", "Outcome",
-           "Recipient", "backoff", "choose_language", "classify", "introduction_context", "mask_addresses",
-           "message_id", "next_steps", "recipients_of"]
+__all__ = ["FAILURE_REASONS", "INTRODUCTION", "KINDS", "LANGUAGES", "PAIRING_ENDED", "ROLES", "STAFF_ROLES",
+           "NoOneToTell", "Outcome", "Recipient", "backoff", "choose_language", "classify", "ended_context",
+           "introduction_context", "mask_addresses", "mentee_contact_for_mentor", "message_context", "message_id",
+           "next_steps", "preferred_language", "recipients_of", "sharing_of", "staff_context", "template_of",
+           "told_of_pairing"]

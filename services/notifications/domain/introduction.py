@@ -7,18 +7,26 @@ message (keyed by the mentee's id and the role ``guardian``), sent only when the
 minor with a guardian's address.
 
 Who sees whose contact: the mentee and the guardian see the mentor's. The mentor sees the
-mentee's, except when the mentee is a minor: then the guardian's (a minor's own contact is not
-shared with an adult by default).
+mentee's, except when the mentee is a minor and the mentor an adult: then what the programme's
+settings share (``introduction.share_guardian_contact``, default yes: the guardian's;
+``introduction.share_minor_contact``, default no: the minor's own), the guardian's first; when
+neither is shared, no contact (the coordinator puts them in touch).
+
+Language: the recipient's preferred language for messages (a guardian: the mentee's), else the
+tenant's default language, else English (each only if messages are written in it).
 """
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional
 
 INTRODUCTION = "introduction"
-KINDS = (INTRODUCTION,)
-ROLES = ("mentor", "mentee", "guardian")
+PAIRING_ENDED = "pairing_ended"
+KINDS = (INTRODUCTION, PAIRING_ENDED)
+#: the sides of a pairing and a minor's guardian; a programme's staff (coordinators, teachers)
+STAFF_ROLES = ("coordinator", "teacher")
+ROLES = ("mentor", "mentee", "guardian") + STAFF_ROLES
 #: the languages messages are written in (the first is the last resort)
 LANGUAGES = ("en", "lv", "lt", "nl")
 
@@ -41,10 +49,10 @@ def recipients_of(mentor_id: str, mentee_id: str) -> List[Recipient]:
     return [Recipient(mentor_id, "mentor"), Recipient(mentee_id, "mentee"), Recipient(mentee_id, "guardian")]
 
 
-def choose_language(programme_languages: Sequence[str], tenant_default: Optional[str]) -> str:
-    """The programme's first language, else the tenant's default language, else English
+def choose_language(preferred: Optional[str], tenant_default: Optional[str]) -> str:
+    """The recipient's preferred language, else the tenant's default language, else English
     (each only if messages are written in it)."""
-    for candidate in (programme_languages[0] if programme_languages else None, tenant_default):
+    for candidate in (preferred, tenant_default):
         if candidate in LANGUAGES:
             return str(candidate)
     return "en"
@@ -72,8 +80,28 @@ def _address_of(role: str, recipient: Optional[Mapping[str, Any]]) -> Dict[str, 
     return _contact(recipient)
 
 
+#: what an introduction shares when the programme's settings say nothing
+DEFAULT_SHARING = {"share_minor_contact": False, "share_guardian_contact": True}
+
+
+def mentee_contact_for_mentor(mentor: Mapping[str, Any], mentee: Mapping[str, Any],
+                              sharing: Mapping[str, Any] = DEFAULT_SHARING) -> Dict[str, Any]:
+    """The contact a mentor is given of their mentee: the mentee's own, unless the mentee is a
+    minor and the mentor is not; then the guardian's if shared, else the minor's own if shared,
+    else none (``withheld``: the coordinator puts them in touch)."""
+    guardian = mentee.get("guardian") or {}
+    if not mentee.get("minor") or mentor.get("minor"):
+        return {**_contact(mentee), "via_guardian": False, "withheld": False}
+    if sharing.get("share_guardian_contact", True) and (guardian.get("email") or guardian.get("phone")):
+        return {**_contact(guardian), "via_guardian": True, "withheld": False}
+    if sharing.get("share_minor_contact", False):
+        return {**_contact(mentee), "via_guardian": False, "withheld": False}
+    return {"name": mentee.get("name") or "", "email": None, "phone": None, "via_guardian": False, "withheld": True}
+
+
 def introduction_context(*, role: str, mentor: Optional[Mapping[str, Any]], mentee: Optional[Mapping[str, Any]],
-                         programme: Mapping[str, Any]) -> Dict[str, Any]:
+                         programme: Mapping[str, Any],
+                         sharing: Mapping[str, Any] = DEFAULT_SHARING) -> Dict[str, Any]:
     """What the template of ``role``'s introduction is given: ``to`` (name and address),
     ``other`` (who they meet, and the contact they may use), the mentee's name for a guardian,
     and the programme's next steps. Raises :class:`NoOneToTell`."""
@@ -82,15 +110,11 @@ def introduction_context(*, role: str, mentor: Optional[Mapping[str, Any]], ment
     if mentor is None or mentee is None:
         raise NoOneToTell("other_side_erased")
     if role == "mentor":
-        other = {"name": mentee.get("name") or "", "role": "mentee"}
-        if mentee.get("minor"):
-            guardian = mentee.get("guardian") or {}
-            other["contact"] = {**_contact(guardian), "via_guardian": True}
-        else:
-            other["contact"] = {**_contact(mentee), "via_guardian": False}
+        other = {"name": mentee.get("name") or "", "role": "mentee",
+                 "contact": mentee_contact_for_mentor(mentor, mentee, sharing)}
     else:
         other = {"name": mentor.get("name") or "", "role": "mentor",
-                 "contact": {**_contact(mentor), "via_guardian": False}}
+                 "contact": {**_contact(mentor), "via_guardian": False, "withheld": False}}
     return {"role": role, "to": to, "other": other, "mentee_name": mentee.get("name") or "",
             "programme": dict(programme)}
 

@@ -20,11 +20,12 @@ from aiosmtpd.controller import Controller
 from kombu import Connection
 from nameko.containers import ServiceContainer
 
-from services.notifications.service import NotificationsService
+from services.notifications import read_model
+from services.notifications.service import NotificationsService, sender_of
 from services.platform_core.catchup import CatchUpFeed
 from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine
-from services.platform_core.dependencies import Store
+from services.platform_core.dependencies import Store, store_engine_of
 from services.platform_core.envelope import EVENTS_EXCHANGE
 from services.platform_core.events import DomainEvent
 from services.platform_core.outbox import ConfirmingPublisher, declare_exchanges
@@ -68,13 +69,16 @@ class Platform:
         self.amqp_uri, self.matching_store, self.smtp, self.mailbox = amqp_uri, matching_store, smtp, mailbox
         self.registration = HttpClient(f"http://{registration.config['WEB_SERVER_ADDRESS']}")
         self.api = HttpClient(f"http://{notifications.config['WEB_SERVER_ADDRESS']}")
-        self.notifications = notifications
+        self.notifications = notifications  # the container
         self.queue = f"watcher-{uuid.uuid4().hex[:8]}"
         self.seen: List[Dict[str, Any]] = []
         with Connection(amqp_uri) as conn:
             declare_exchanges(conn.default_channel)
             conn.default_channel.queue_declare(self.queue, durable=False, auto_delete=False)
             conn.default_channel.queue_bind(self.queue, EVENTS_EXCHANGE, "*.notification.*")
+
+    def notifications_sender(self):
+        return sender_of(self.notifications)
 
     def smtp_down(self) -> None:
         self.smtp.stop()
@@ -121,6 +125,33 @@ class School:
         self.platform, self.slug, self.key = platform, slug, key
         self.programme_id, self.mentor, self.mentee = programme_id, mentor, mentee
         self.log_url = f"/tenants/{slug}/programmes/{programme_id}/notifications"
+
+    def add_coordinator(self, email: str, language: str) -> str:
+        """A coordinator on the programme's staff (over registration's HTTP API), once
+        notifications knows them; their person id."""
+        response = self.platform.registration.post(f"/tenants/{self.slug}/programmes/{self.programme_id}/staff",
+                                                   self.key, {"role": "coordinator", "language": language,
+                                                              "personal": {"name": "Rūta Kazlauskienė",
+                                                                           "email": email}})
+        assert response.status_code == 201, response.text
+        person_id = response.json()["staff_member"]["person_id"]
+        wait_for(lambda: (person_id, "coordinator") in self.staff_known(), timeout=20,
+                 message="notifications to know the coordinator")
+        return person_id
+
+    def staff_known(self):
+        """The programme's staff as notifications knows them: (person id, role) pairs."""
+        with store_engine_of(self.platform.notifications).require_store().transaction(self.slug) as tx:
+            return read_model.staff_of(tx.conn, self.slug, self.programme_id)
+
+    def end(self, pairing_id: str, reason: str = "withdrew"):
+        """Matching's PairingEnded of a confirmed pairing, stored and published."""
+        [envelope] = self.platform.matching_store.append(self.slug, [DomainEvent(
+            "PairingEnded", "pairing", pairing_id, {
+                "programme_id": self.programme_id, "mentor_id": self.mentor, "mentee_id": self.mentee,
+                "reason": reason, "ended_by": "coordinator", "ended_at": START.isoformat()})],
+            expected={("pairing", pairing_id): 1})
+        return envelope
 
     def pair(self):
         """Matching's PairingConfirmed for the mentor and the mentee, stored and published."""

@@ -95,10 +95,10 @@ def test_plurals_follow_each_language():
     assert "at least 1 time a month" in cadence("en", 1)
 
 
-def test_the_language_is_the_programmes_first_else_the_tenants_else_english():
-    assert choose_language(["lt", "en"], "lv") == "lt"
-    assert choose_language(["ru", "lv"], "nl") == "nl"
-    assert choose_language([], "de") == "en"
+def test_the_language_is_the_recipients_else_the_tenants_else_english():
+    assert choose_language("lt", "lv") == "lt"
+    assert choose_language("ru", "nl") == "nl"  # no messages are written in Russian
+    assert choose_language(None, "de") == "en"
 
 
 def test_a_message_id_comes_from_its_key():

@@ -45,6 +45,7 @@ from .person_details import (
     PROFILE_AREAS,
     PROFILE_FIELDS,
     TEAM_PERSONAL,
+    message_language,
     public_profile,
     with_hidden_areas,
 )
@@ -64,11 +65,13 @@ from .settings import (
     Span,
     TrainingRule,
 )
+from .staff import STAFF_PERSONAL, StaffDuty, check_staff_input
 from .tenant import Tenant, hash_api_key, valid_time_zone
 from .vocabulary import (
     CODE,
     CONSENT_GIVERS,
     CONSENT_RULES,
+    COORDINATOR,
     DEFAULT_WEIGHTS,
     EMAIL,
     GROUP,
@@ -83,7 +86,10 @@ from .vocabulary import (
     ROLES,
     SCORE_WEIGHTS,
     SENSITIVE_NEEDS,
+    STAFF,
+    STAFF_ROLES,
     SUPPORTED_LANGUAGES,
+    TEACHER,
     TEAM,
     TENANT_KINDS,
     TENANT_SLUG,
@@ -96,15 +102,17 @@ __all__ = [
     "DomainError", "RuleBroken", "ValidationFailed",
     "Consent", "Participation", "Vetting",
     "Person",
-    "INDIVIDUAL_PERSONAL", "PROFILE_AREAS", "PROFILE_FIELDS", "TEAM_PERSONAL", "public_profile",
+    "INDIVIDUAL_PERSONAL", "PROFILE_AREAS", "PROFILE_FIELDS", "TEAM_PERSONAL", "message_language", "public_profile",
     "with_hidden_areas",
     "FIXED_ONCE_TAKEN", "Programme",
+    "STAFF_PERSONAL", "StaffDuty", "check_staff_input",
     "Check",
     "Area", "Cadence", "ConsentRule", "Content", "MatchingRules", "MentorCapacity", "PeopleRules",
     "ProgrammeDates", "ProgrammeSettings", "Rules", "Span", "TrainingRule",
     "Tenant", "hash_api_key", "valid_time_zone",
     "CODE", "CONSENT_GIVERS", "CONSENT_RULES", "DEFAULT_WEIGHTS", "EMAIL", "GROUP", "INDIVIDUAL",
     "ISO_639_1", "KEY_ID", "MATCHING_MODES", "MENTEE", "MENTOR", "PARTICIPANT_KINDS", "PHONE",
-    "ROLES", "SCORE_WEIGHTS", "SENSITIVE_NEEDS", "SUPPORTED_LANGUAGES", "TEAM", "TENANT_KINDS",
+    "ROLES", "SCORE_WEIGHTS", "SENSITIVE_NEEDS", "STAFF", "STAFF_ROLES", "SUPPORTED_LANGUAGES", "TEACHER",
+    "TEAM", "TENANT_KINDS", "COORDINATOR",
     "TENANT_SLUG", "TRAINING_RULES",
 ]

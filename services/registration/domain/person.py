@@ -22,11 +22,13 @@ from .person_details import (
 )
 from .programme import Programme
 from .reading import _Problems, _Reader
+from .staff import StaffDuties, StaffDuty
 from .vocabulary import CONSENT_GIVERS, INDIVIDUAL, MENTEE, MENTOR, ROLES, SENSITIVE_NEEDS, TEAM
 
 
-class Person(Aggregate):
-    """Someone who takes part: an individual (mentor or mentee) or an organisation's team.
+class Person(Aggregate, StaffDuties):
+    """Someone who takes part: an individual (mentor or mentee) or an organisation's team;
+    or a programme's staff member (:mod:`.staff`: coordinator, teacher), who takes part in none.
 
     A person may take part in several programmes, one :class:`Participation` per programme.
     ``personal`` (contacts, date of birth, guardian, team members) is None once the person is
@@ -45,6 +47,8 @@ class Person(Aggregate):
         self.vetting: Optional[Vetting] = None
         self.sensitive_needs: Dict[str, Dict[str, str]] = {}
         self.erased = False
+        self.staff: Dict[str, StaffDuty] = {}
+        self.staff_language: Optional[str] = None
 
     # --- commands -----------------------------------------------------------------------------
 
@@ -234,6 +238,7 @@ class Person(Aggregate):
         require_aware(now)
         self._refuse_if_erased()
         self._require_exists()
+        self.refuse_staff("change them through the programme's staff (PATCH .../staff/{id})")
         problems = _Problems()
         personal_changes: Dict[str, Any] = {}
         if personal:
@@ -328,7 +333,7 @@ class Person(Aggregate):
         require_aware(now)
         self._require_exists()
         self._refuse_if_erased()
-        return [self._event("PersonErased", {
+        return [*self.staff_erasure(now), self._event("PersonErased", {
             "erased_at": now.isoformat(),
             "programme_ids": sorted(pid for pid, p in self.participations.items() if p.active)})]
 
@@ -370,6 +375,7 @@ class Person(Aggregate):
         return participation
 
     def _check_may_join(self, programme: Programme, role: str, now: datetime) -> None:
+        self.refuse_staff(f"staff cannot register as {role}")
         if role not in ROLES:
             raise ValidationFailed({"role": [f"must be one of: {', '.join(ROLES)}"]})
         if not programme.accepts(role):
@@ -474,6 +480,8 @@ class Person(Aggregate):
 
     def _on_PersonErased(self, payload: Mapping[str, Any]) -> None:
         self.erased = True
+        for duty in self.staff.values():
+            duty.active = False
         self.personal = None
         self.sensitive_needs = {}
         if self.vetting is not None:

@@ -36,7 +36,16 @@ def with_hidden_areas(profile: Mapping[str, Any], personal: Optional[Mapping[str
 INDIVIDUAL_PERSONAL = ("name", "email", "phone", "date_of_birth", "guardian")
 TEAM_PERSONAL = ("name", "email", "phone", "members")
 PROFILE_FIELDS = ("languages", "areas", "place", "remote", "hours_per_week", "community",
-                  "preferred_mentors", "excluded_mentors", "never_pair_with", "capacity")
+                  "preferred_mentors", "excluded_mentors", "never_pair_with", "capacity", "message_language")
+
+
+def message_language(profile: Mapping[str, Any], programme_languages: List[str]) -> Optional[str]:
+    """The language messages to a participant are written in: the one they chose, else the
+    first of their languages the programme offers (None: none of them)."""
+    chosen = profile.get("message_language")
+    if chosen:
+        return str(chosen)
+    return next((lang for lang in profile.get("languages") or () if lang in programme_languages), None)
 
 
 def _read_contact(reader: _Reader, *, partial: bool) -> Dict[str, Any]:
@@ -82,7 +91,9 @@ def _read_profile(data: Mapping[str, Any], programme: Programme, role: str, pers
                   problems: _Problems) -> Dict[str, Any]:
     """What matching needs to know about a participant, checked against the programme.
 
-    Languages are ISO 639-1 codes and at least one must be a language of the programme; areas
+    Languages are ISO 639-1 codes and at least one must be a language of the programme;
+    ``message_language``, the language messages to them are written in, is one of the
+    programme's (default: the first of their languages the programme offers); areas
     are the programme's area ids, ranked (first = most wanted); a mentor's capacity lies in the
     programme's range (default: the programme's default); preferred and excluded mentors and
     ``never_pair_with`` (a parent and their own child, seed 001) are person ids.
@@ -93,6 +104,11 @@ def _read_profile(data: Mapping[str, Any], programme: Programme, role: str, pers
     if languages and not set(languages) & set(settings.content.languages):
         reader.add("languages", f"must include one of the programme's languages "
                                 f"({', '.join(settings.content.languages)})")
+    chosen_language = reader.text("message_language", check=_language)
+    if chosen_language and chosen_language not in settings.content.languages:
+        reader.add("message_language", f"must be one of the programme's languages "
+                                       f"({', '.join(settings.content.languages)})")
+        chosen_language = None
     area_ids = programme.area_ids
     areas = reader.texts("areas", check=lambda area: None if area in area_ids else
                          f"is not an area of this programme ({', '.join(area_ids) or 'none'})")
@@ -106,6 +122,8 @@ def _read_profile(data: Mapping[str, Any], programme: Programme, role: str, pers
         "community": list(reader.texts("community", check=_matches(CODE, "a code"))),
         **{key: list(reader.texts(key, check=_person_id)) for key in people},
     }
+    profile["message_language"] = message_language({"message_language": chosen_language, "languages": languages},
+                                                    list(settings.content.languages))
     for key in people:
         if person_id in profile[key]:
             reader.add(key, "must not name the person themself")

@@ -235,6 +235,26 @@ class MatchingRules:
 
 
 @dataclass(frozen=True)
+class IntroductionRules:
+    """Which contacts the introduction after a pairing gives an adult mentor of a minor mentee:
+    by default not the minor's own phone and e-mail, their guardian's."""
+
+    share_minor_contact: bool = False
+    share_guardian_contact: bool = True
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"share_minor_contact": self.share_minor_contact,
+                "share_guardian_contact": self.share_guardian_contact}
+
+
+def _read_introduction(reader: _Reader) -> IntroductionRules:
+    return IntroductionRules(
+        share_minor_contact=reader.flag("share_minor_contact", default=default_of("introduction.share_minor_contact")),
+        share_guardian_contact=reader.flag("share_guardian_contact",
+                                           default=default_of("introduction.share_guardian_contact")))
+
+
+@dataclass(frozen=True)
 class ProgrammeSettings:
     """Everything a coordinator sets up for a programme, validated as a whole.
 
@@ -249,6 +269,7 @@ class ProgrammeSettings:
     rules: Rules = Rules()
     content: Content = Content()
     matching: MatchingRules = MatchingRules()
+    introduction: IntroductionRules = IntroductionRules()
     description: Optional[str] = None
 
     @property
@@ -259,7 +280,7 @@ class ProgrammeSettings:
         return {"name": self.name, "description": self.description,
                 "dates": self.dates.to_dict(), "people": self.people.to_dict(),
                 "rules": self.rules.to_dict(), "content": self.content.to_dict(),
-                "matching": self.matching.to_dict()}
+                "matching": self.matching.to_dict(), "introduction": self.introduction.to_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ProgrammeSettings":
@@ -275,6 +296,7 @@ class ProgrammeSettings:
         rules = _read_rules(reader.section("rules"))
         content = _read_content(reader.section("content"))
         matching = _read_matching(reader.section("matching"))
+        introduction = _read_introduction(reader.section("introduction"))
         reader.finish()
         _check_settings_as_a_whole(days, people_reader.has("team_size"), rules, matching,
                                    problems)
@@ -282,7 +304,7 @@ class ProgrammeSettings:
         if name is None or dates is None:
             raise AssertionError("a required setting is missing but no problem was reported")
         return cls(name=name, description=description, dates=dates, people=people,
-                   rules=rules, content=content, matching=matching)
+                   rules=rules, content=content, matching=matching, introduction=introduction)
 
 
 def _default_int(path: str) -> int:

@@ -8,6 +8,11 @@ MENTOR, MENTEE, TEAM = "mentor", "mentee", "team"
 ROLES = (MENTOR, MENTEE, TEAM)
 
 INDIVIDUAL, GROUP = "individual", "group"
+#: a person who works for a programme (its staff) rather than taking part in it
+STAFF = "staff"
+COORDINATOR, TEACHER = "coordinator", "teacher"
+#: the staff of a programme: its coordinators, and the teachers of an e-course (a group programme)
+STAFF_ROLES = (COORDINATOR, TEACHER)
 #: Who the mentees of a programme are: one person each, an organisation's team (seed 003), or
 #: the students of an e-course followed as one group by one mentor (seed 004).
 PARTICIPANT_KINDS = (INDIVIDUAL, TEAM, GROUP)

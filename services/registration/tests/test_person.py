@@ -80,7 +80,7 @@ def test_a_first_registration_records_the_person_then_their_part(school):
         "profile": {"languages": ["lt"], "areas": ["career", "studies"], "place": "Vilnius",
                     "remote": True, "hours_per_week": 2, "community": ["alumni"],
                     "preferred_mentors": [], "excluded_mentors": [], "never_pair_with": [],
-                    "capacity": 3}}
+                    "capacity": 3, "message_language": "lt"}}
     assert person.takes_part_in(school.id)
     assert person.participations[school.id].role == MENTOR
     assert person.version == 2

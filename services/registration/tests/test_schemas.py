@@ -30,6 +30,7 @@ EVENT_NAMES = {
     "ConsentWithdrawn": "public", "TrainingCompleted": "public", "VettingRecorded": "internal",
     "ProfileUpdated": "public", "ParticipantWithdrew": "public",
     "SensitiveNeedsRecorded": "private", "PersonErased": "public",
+    "StaffMemberAdded": "public", "StaffMemberChanged": "public", "StaffMemberRemoved": "public",
 }
 
 
@@ -197,6 +198,15 @@ def every_kind_of_event():
     record(team, team.register(programme=ngo, role=TEAM, personal=team_personal(), now=when,
                                profile={"languages": ["lt"]}))
     record(team, team.set_team_need(programme=ngo, areas=["strategy"], now=when))
+
+    coordinator = Person(new_id())
+    record(coordinator, coordinator.add_to_staff(programme=school, role="coordinator", language="lt", now=when,
+                                                 personal={"name": "Rūta", "email": "ruta@example.lt"}))
+    record(coordinator, coordinator.add_to_staff(programme=ngo, role="coordinator", now=when))
+    record(coordinator, coordinator.change_staff(programme=school, language="en", now=when,
+                                                 personal={"phone": "+370 600 00000"}))
+    record(coordinator, coordinator.remove_from_staff(programme_id=ngo.id, now=when))
+    record(coordinator, coordinator.erase(now=when))
     return events
 
 

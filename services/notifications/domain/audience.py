@@ -1,0 +1,100 @@
+"""Who is told of a pairing's news, what each is given, and in which language.
+
+* ``PairingConfirmed``: the introduction to the mentor, the mentee and a minor's guardian
+  (:mod:`.introduction`), and the coordinator's version to each of the programme's coordinators:
+  who was paired in which programme, with both sides' contacts (a coordinator sees everyone).
+* ``PairingEnded``: ``pairing_ended`` to the mentor, the mentee, a minor's guardian and the
+  coordinators, with the reason.
+
+A staff member's message is keyed by their own person id and their role (``coordinator``), so
+each coordinator is told once per cause. Every message is in the recipient's language: a
+participant's preferred language for messages, a guardian's the mentee's, a staff member's
+their own (:func:`.introduction.choose_language` falls back to the tenant's, then English).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from services.contracts.programme_settings import setting
+
+from .introduction import (
+    INTRODUCTION,
+    PAIRING_ENDED,
+    STAFF_ROLES,
+    NoOneToTell,
+    Recipient,
+    _address_of,
+    _contact,
+    introduction_context,
+    recipients_of,
+)
+
+
+def told_of_pairing(mentor_id: str, mentee_id: str, staff: Iterable[Tuple[str, str]]) -> List[Recipient]:
+    """Who a confirmed or ended pairing is told to: both sides, the mentee's guardian (sent
+    only to a minor's) and the programme's coordinators (``staff``: (person id, role) pairs)."""
+    coordinators = sorted({person_id for person_id, role in staff if role == "coordinator"})
+    return recipients_of(mentor_id, mentee_id) + [Recipient(person_id, "coordinator") for person_id in coordinators]
+
+
+def preferred_language(recipient_id: str, people: Mapping[str, Optional[Mapping[str, Any]]]) -> Optional[str]:
+    """The language the recipient's card asks for (a guardian's message is keyed by the
+    mentee, so it is the mentee's)."""
+    card = people.get(recipient_id) or {}
+    return card.get("language")
+
+
+def template_of(kind: str, role: str) -> str:
+    """The templates a message is written with: a staff member's introduction is their own."""
+    return f"{kind}_staff" if kind == INTRODUCTION and role in STAFF_ROLES else kind
+
+
+def sharing_of(settings: Mapping[str, Any]) -> Dict[str, Any]:
+    """Which contacts the programme's introduction shares (its settings, else the defaults)."""
+    return {key: setting(settings, f"introduction.{key}") for key in ("share_minor_contact", "share_guardian_contact")}
+
+
+def _side(card: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """A side of the pairing as a staff member sees it (an erased one: no name, no contact)."""
+    if card is None:
+        return {"name": "", "email": None, "phone": None, "erased": True, "minor": False, "guardian": None}
+    guardian = card.get("guardian")
+    return {**_contact(card), "erased": False, "minor": bool(card.get("minor")),
+            "guardian": _contact(guardian) if card.get("minor") and guardian else None}
+
+
+def staff_context(*, role: str, staff: Optional[Mapping[str, Any]], mentor: Optional[Mapping[str, Any]],
+                  mentee: Optional[Mapping[str, Any]], programme: Mapping[str, Any],
+                  reason: Optional[str] = None) -> Dict[str, Any]:
+    """What a staff member's message is given: ``to``, both sides (names, contacts, a minor's
+    guardian), the programme, and an ended pairing's reason. Raises :class:`NoOneToTell`."""
+    if staff is None:
+        raise NoOneToTell("recipient_erased")
+    if not staff.get("email"):
+        raise NoOneToTell("no_address")
+    return {"role": role, "to": _contact(staff), "mentor": _side(mentor), "mentee": _side(mentee),
+            "programme": dict(programme), "reason": reason}
+
+
+def ended_context(*, role: str, mentor: Optional[Mapping[str, Any]], mentee: Optional[Mapping[str, Any]],
+                  programme: Mapping[str, Any], reason: str) -> Dict[str, Any]:
+    """What a side's (or guardian's) ``pairing_ended`` message is given: ``to``, the other
+    side's name (empty once erased), the mentee's name, the programme and the reason."""
+    to = _address_of(role, mentor if role == "mentor" else mentee)
+    other = mentee if role == "mentor" else mentor
+    return {"role": role, "to": to, "other": {"name": (other or {}).get("name") or ""},
+            "mentee_name": (mentee or {}).get("name") or "", "programme": dict(programme), "reason": reason}
+
+
+def message_context(*, kind: str, role: str, recipient_id: str, facts: Mapping[str, Any],
+                    people: Mapping[str, Optional[Mapping[str, Any]]], programme: Mapping[str, Any],
+                    settings: Mapping[str, Any]) -> Dict[str, Any]:
+    """The template context of one recorded message (raises :class:`NoOneToTell`)."""
+    mentor, mentee = people.get(facts["mentor_id"]), people.get(facts["mentee_id"])
+    if role in STAFF_ROLES:
+        return staff_context(role=role, staff=people.get(recipient_id), mentor=mentor, mentee=mentee,
+                             programme=programme, reason=facts.get("reason"))
+    if kind == PAIRING_ENDED:
+        return ended_context(role=role, mentor=mentor, mentee=mentee, programme=programme, reason=facts["reason"])
+    return introduction_context(role=role, mentor=mentor, mentee=mentee, programme=programme,
+                                sharing=sharing_of(settings))

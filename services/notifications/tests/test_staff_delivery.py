@@ -1,0 +1,89 @@
+"""A pairing's news over the real broker to a real SMTP server: the programme's coordinator gets
+their own introduction in their language, and a pairing's end reaches both sides, the minor's
+guardian and the coordinator; each message once, even when its cause is delivered twice."""
+from __future__ import annotations
+
+import pytest
+
+from services.platform_core.metrics import EVENTS_CONSUMED
+from services.platform_core.testing import wait_for
+
+from .conftest import republish
+
+pytestmark = pytest.mark.integration
+
+MENTOR, MENTEE, GUARDIAN = "ona@example.lt", "jonas@example.lt", "rasa@example.lt"
+
+
+def duplicates() -> float:
+    """Matching's events notifications found it had handled already (this process's counter)."""
+    return EVENTS_CONSUMED.labels(service="notifications", consumer="on_matching", outcome="duplicate")._value.get()
+
+
+def settled(school, kind, count):
+    def check():
+        rows = [r for r in school.log() if r["kind"] == kind]
+        return rows if len(rows) == count and all(r["status"] != "pending" for r in rows) else None
+    return wait_for(check, timeout=30, message=f"every {kind} settled")
+
+
+def only(messages, subject_part):
+    found = [m for m in messages if subject_part in str(m["Subject"])]
+    assert len(found) == 1, [str(m["Subject"]) for m in messages]
+    return found[0]
+
+
+def test_the_coordinator_is_told_of_the_pairing_and_everyone_of_its_end_once_each(platform):
+    school = platform.school()
+    coordinator_mail = f"coordinator-{school.slug}@example.lt"
+    coordinator = school.add_coordinator(coordinator_mail, "nl")
+
+    confirmed = school.pair()
+    rows = {r["role"]: r for r in settled(school, "introduction", 4)}
+    assert set(rows) == {"mentor", "mentee", "guardian", "coordinator"}
+    assert (rows["coordinator"]["recipient_id"], rows["coordinator"]["status"], rows["coordinator"]["language"]) \
+        == (coordinator, "sent", "nl")
+    [to_coordinator] = platform.mailbox.to(coordinator_mail)
+    assert str(to_coordinator["Subject"]).startswith("Nieuw koppel in ")
+    assert to_coordinator["Content-Language"] == "nl"
+    text = to_coordinator.get_body(("plain",)).get_content()
+    assert "Ona Petraitienė" in text and "Jonas Jonaitis" in text and MENTOR in text and GUARDIAN in text
+
+    ended = school.end(confirmed.stream_id, reason="withdrew")
+    ending = {r["role"]: r for r in settled(school, "pairing_ended", 4)}
+    assert set(ending) == {"mentor", "mentee", "guardian", "coordinator"}
+    assert all(r["status"] == "sent" and r["cause_event_id"] == ended.event_id for r in ending.values())
+    assert ending["mentor"]["language"] == "lt" and ending["coordinator"]["language"] == "nl"
+    only(platform.mailbox.to(MENTOR), "Jūsų mentorystės pora baigė veiklą")
+    only(platform.mailbox.to(GUARDIAN), "baigė veiklą")
+    staff_end = only(platform.mailbox.to(coordinator_mail), "Koppel beëindigd")
+    assert "teruggetrokken" in staff_end.get_body(("plain",)).get_content()  # the reason, for the staff
+    sent = wait_for(lambda: len(platform.events(school.slug, "NotificationSent")) == 8
+                    and platform.events(school.slug, "NotificationSent"), message="NotificationSent")
+    assert {(e["payload"]["kind"], e["payload"]["role"]) for e in sent} >= {
+        ("introduction", "coordinator"), ("pairing_ended", "coordinator"), ("pairing_ended", "guardian")}
+
+    # the same causes once more: each is seen as a duplicate, nothing new is recorded or sent
+    before = duplicates()
+    mails = len(platform.mailbox.messages)
+    republish(platform, confirmed)
+    republish(platform, ended)
+    wait_for(lambda: duplicates() >= before + 2, timeout=20, message="both repeats handled as duplicates")
+    assert len(school.log()) == 8
+    platform.notifications_sender().send_due()  # a pass of the sender: nothing is due
+    assert len(platform.mailbox.messages) == mails
+    assert len(platform.mailbox.to(coordinator_mail)) == 2
+
+
+def test_a_coordinator_taken_off_the_staff_is_no_longer_told(platform):
+    school = platform.school()
+    coordinator_mail = f"former-{school.slug}@example.lt"
+    coordinator = school.add_coordinator(coordinator_mail, "lv")
+    removed = platform.registration.post(
+        f"/tenants/{school.slug}/programmes/{school.programme_id}/staff/{coordinator}/remove", school.key, {})
+    assert removed.status_code == 200, removed.text
+    wait_for(lambda: school.staff_known() == [], timeout=20, message="notifications to know of the removal")
+    school.pair()
+    rows = settled(school, "introduction", 3)
+    assert "coordinator" not in {r["role"] for r in rows}
+    assert not platform.mailbox.to(coordinator_mail)
