@@ -145,7 +145,9 @@ def test_every_notice_renders_in_every_language(kind, role, facts, language):
                           message_id=message_id("e", "p", role, kind, 2),
                           date=datetime(2025, 1, 15, tzinfo=timezone.utc))
     message = message_from_bytes(mail.as_bytes(), policy=default)
-    plain, page = message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+    text, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert text is not None and html is not None
+    plain, page = text.get_content(), html.get_content()
     subject = str(message["Subject"])
     for body in (plain, page, subject):
         assert "{{" not in body and "{%" not in body and "None" not in body

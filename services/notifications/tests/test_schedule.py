@@ -27,12 +27,12 @@ VILNIUS = zone_of("Europe/Vilnius")
 TIMES = SendingTimes(zone=VILNIUS, window_start=time(8, 0), window_end=time(20, 0))
 
 
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
 
 
-def local(*args) -> datetime:
-    return datetime(*args, tzinfo=VILNIUS).astimezone(timezone.utc)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=VILNIUS).astimezone(timezone.utc)
 
 
 def test_a_moment_inside_the_window_is_itself():
