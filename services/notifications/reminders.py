@@ -35,6 +35,7 @@ from .domain import NoOneToTell, message_id
 from .domain.reminders import (
     PAIRING_AT_RISK,
     PLANNED_BY,
+    STALE_AFTER,
     Cancel,
     Planned,
     cancellations,
@@ -149,7 +150,7 @@ class ProgrammeNotKnownYet(Exception):
 
 def plan(tx: StoreTransaction, envelope: Envelope, programme: Optional[Mapping[str, Any]]) -> bool:
     """Record or schedule the messages ``envelope`` makes; True if one was recorded to go now."""
-    if envelope.event_type not in PLANNED_BY:
+    if envelope.event_type not in PLANNED_BY or envelope.occurred_at < tx.now - STALE_AFTER:
         return False
     if programme is None:  # its programme event is on its way (another stream): try again
         raise ProgrammeNotKnownYet(f"programme {envelope.payload.get('programme_id')} is not known here yet")

@@ -47,6 +47,9 @@ NOTICE_KINDS = (REGISTRATION_RECEIVED, CONSENT_MISSING, TRAINING_REMINDER, REGIS
 TIMED = (CONSENT_MISSING, TRAINING_REMINDER, REGISTRATION_CLOSING)
 
 MENTOR, MENTEE, GUARDIAN = "mentor", "mentee", "guardian"
+#: an event older than this when it comes (a consumer catching up on history) makes no notices:
+#: news of long ago is no news
+STALE_AFTER = timedelta(days=2)
 #: the events that make notices (each names its programme)
 PLANNED_BY = ("MentorRegistered", "MenteeRegistered", "ShortlistOffered", "MentorRequested",
               "MentorRequestDeclined", "MentorRequestExpired", "PairingAtRisk")

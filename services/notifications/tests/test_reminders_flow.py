@@ -1,10 +1,12 @@
 """Reminders over the real broker and PostgreSQL to a real SMTP server, on a manual clock: the
 consent reminder repeated, then stopped when the consent is given; a reminder held in a quiet
-period and sent after it; the training reminder dropped when the training is recorded; every
-scheduled message claimed once by two schedulers; notices sent only inside the sending window;
-bad notification settings refused with the path of the field."""
+period and sent after it; the training reminder dropped when the training is recorded; a pair at
+risk held for the morning and dropped when the pairing ends; every scheduled message claimed once
+by two schedulers; notices sent only inside the sending window; bad notification settings refused
+with the path of the field."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List
 
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from services.notifications import reminders
 from services.notifications.domain import message_id
 from services.platform_core.dependencies import store_engine_of
+from services.platform_core.events import DomainEvent
 from services.platform_core.scheduler import JobRunner, list_jobs
 from services.platform_core.testing import wait_for
 from services.registration.tests import builders
@@ -169,3 +172,30 @@ def test_bad_notification_settings_are_refused_with_the_path_of_the_field(platfo
         f"/tenants/{school.slug}/programmes/{school.programme_id}", school.key,
         {"notifications": {"sending_window": {"start": "8am"}}}, headers={"If-Match": '"1"'})
     assert malformed.status_code == 400 and "notifications.sending_window.start" in malformed.json()["details"]
+
+
+def test_a_pair_at_risk_held_for_the_morning_is_dropped_when_the_pairing_ends(platform):
+    school = platform.school()
+    confirmed = school.pair()
+    sent(school, "introduction", 3)
+    platform.clock.set(at("2025-01-20T22:00:00+02:00"))  # the watch runs at night
+    watch_id = str(uuid.uuid4())
+    platform.sessions_store.append(school.slug, [DomainEvent("PairingAtRisk", "pairwatch", watch_id, {
+        "pairing_id": confirmed.stream_id, "programme_id": school.programme_id, "mentor_id": school.mentor,
+        "mentee_id": school.mentee, "towards_cadence_last_30_days": 0, "min_per_month": 2,
+        "days_since_last_meeting": None, "assessed_at": platform.clock.now().isoformat(),
+        "reasons": ["no_meeting_for_too_long"]})], expected={("pairwatch", watch_id): 0})
+    rows = wait_for(lambda: len(waiting(platform, school, "pairing_at_risk")) == 2
+                    and waiting(platform, school, "pairing_at_risk"), message="both sides reminded in the morning")
+    assert {(r["recipient_id"], r["role"], r["due_at"]) for r in rows} == {
+        (school.mentor, "mentor", at("2025-01-21T08:00:00+02:00")),
+        (school.mentee, "mentee", at("2025-01-21T08:00:00+02:00"))}
+    platform.matching_store.append(school.slug, [DomainEvent("PairingEnded", "pairing", confirmed.stream_id, {
+        "programme_id": school.programme_id, "mentor_id": school.mentor, "mentee_id": school.mentee,
+        "reason": "closed_early", "ended_by": "coordinator", "ended_at": platform.clock.now().isoformat()})],
+        expected={("pairing", confirmed.stream_id): 1})
+    wait_for(lambda: {r["status"] for r in waiting(platform, school, "pairing_at_risk")} == {"cancelled"},
+             message="both dropped")
+    platform.clock.set(at("2025-01-21T09:00:00+02:00"))
+    assert not [o for o in platform.run_due() if o[1] in {r["message_id"] for r in rows}]
+    assert school.log("pairing_at_risk") == []
