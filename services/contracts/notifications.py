@@ -2,9 +2,10 @@
 platform's event catalogue.
 
 Each message lives on ``notification``/<message id>: a UUID made from the message's key (the
-cause event's id, the recipient's person id, their role, the kind of message), so the same
-cause never makes two messages. No payload holds personal data: people are named by their ids,
-never an address; an SMTP answer is kept with every address in it masked.
+cause event's id, the recipient's person id, their role, the kind of message, and for a
+repeated reminder the how-manieth it is), so the same cause never makes two messages. No
+payload holds personal data: people are named by their ids, never an address; an SMTP answer
+is kept with every address in it masked.
 
 The vocabularies below are the published words of the notifications domain; the domain keeps
 its own (``services/notifications/domain/``) and ``tests/test_contracts.py`` holds the two to
@@ -24,7 +25,8 @@ from .registration import IsoDateTime
 SERVICE = "notifications"
 
 #: the kinds of message
-KINDS = ("introduction", "pairing_ended")
+KINDS = ("introduction", "pairing_ended", "registration_received", "consent_missing", "training_reminder",
+         "registration_closing", "shortlist_offered", "mentor_requested", "request_not_accepted", "pairing_at_risk")
 #: to whom a message goes, as a side of what caused it (a guardian: the mentee's), or as the
 #: programme's staff (a coordinator, a teacher: their own person id)
 ROLES = ("mentor", "mentee", "guardian", "coordinator", "teacher")
@@ -45,6 +47,8 @@ class _MessagePayload(PayloadSchema):
     pairing_id = fields.String(allow_none=True, load_default=None)
     cause_event_id = fields.String(required=True, metadata={"description": "the event it answers"})
     cause_event_type = fields.String(required=True)
+    occurrence = fields.Integer(load_default=1, metadata={
+        "description": "the how-manieth of a repeated reminder of one cause (1 for every other message)"})
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     attempts = fields.Integer(required=True, metadata={"description": "sending attempts, this one included"})
 

@@ -29,6 +29,14 @@ DEFAULTS: dict = {
     "matching.shortlist_size": 3,
     "matching.answer_days": 7,
     "matching.same_place_required": False,
+    # when timed messages go out (read by notifications; local times and days in the programme's time zone)
+    "notifications.sending_window.start": "08:00",
+    "notifications.sending_window.end": "20:00",
+    "notifications.quiet_periods": [],
+    "notifications.consent_reminder.every_days": 7,
+    "notifications.consent_reminder.at_most": 3,
+    "notifications.training_reminder.days_before": 7,
+    "notifications.registration_closing.days_before": 7,
 }
 
 
@@ -41,7 +49,8 @@ DEFAULTS.update({
 
 
 def default(path: str) -> Any:
-    return DEFAULTS[path]
+    value = DEFAULTS[path]
+    return list(value) if isinstance(value, list) else value
 
 
 def setting(settings: Mapping[str, Any], path: str) -> Any:
@@ -53,4 +62,4 @@ def setting(settings: Mapping[str, Any], path: str) -> Any:
             value = None
             break
         value = value.get(key)
-    return DEFAULTS[path] if value is None else value
+    return default(path) if value is None else value

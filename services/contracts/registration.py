@@ -55,6 +55,8 @@ STAFF_REMOVAL_REASONS = ("removed", "erased")
 MESSAGE_LANGUAGES = ("en", "lv", "lt", "nl")
 #: Area, community and other codes.
 CODE = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+#: A local time of day, ``HH:MM`` (24 hours).
+TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 #: The days of a programme's calendar (``settings.dates``).
 PROGRAMME_DAYS = (
     "meetings_start", "meetings_end", "mentor_registration_opens", "mentor_registration_closes",
@@ -190,13 +192,33 @@ def settings_schemas(base: Type[Schema], day: Type[fields.Field], prefix: str) -
             "description": "give the minor's own phone and e-mail (default: no)"}),
         share_guardian_contact=fields.Boolean(metadata={
             "description": "give their guardian's phone and e-mail (default: yes)"}))
+    time_of_day = validate.Regexp(TIME_OF_DAY, error="Not a time of day (HH:MM).")
+    window = schema("SendingWindow", __doc__="Local times (the programme's time zone) between which "
+                                             "messages go out: start inclusive, end exclusive.",
+                    start=fields.String(validate=time_of_day), end=fields.String(validate=time_of_day))
+    quiet = schema("QuietPeriod", __doc__="Days (inclusive, in the programme's time zone) on which no "
+                                          "timed message goes out, e.g. school holidays.",
+                   **{"from": day(required=True), "until": day(required=True)},
+                   name=fields.String(allow_none=True, validate=validate.Length(max=200)))
+    consent_reminder = schema("ConsentReminder", __doc__="A guardian reminded of a missing consent "
+                                                         "every N days, at most M times.",
+                              every_days=Int(1, 365), at_most=Int(0, 20))
+    days_before = schema("DaysBefore", days_before=Int(0, 365))
+    notifications = schema(
+        "NotificationTiming", __doc__="When timed messages go out: the sending window, quiet periods "
+                                      "and the reminders' days.",
+        sending_window=fields.Nested(window), quiet_periods=fields.List(fields.Nested(quiet)),
+        consent_reminder=fields.Nested(consent_reminder), training_reminder=fields.Nested(days_before),
+        registration_closing=fields.Nested(days_before))
     settings = schema(
-        "Settings", __doc__="A programme's settings: dates, people, rules, content, matching.",
+        "Settings", __doc__="A programme's settings: dates, people, rules, content, matching, "
+                            "notifications.",
         name=fields.String(required=True, validate=validate.Length(min=1, max=200)),
         description=fields.String(allow_none=True, validate=validate.Length(max=4000)),
         dates=fields.Nested(dates, required=True), people=fields.Nested(people),
         rules=fields.Nested(rules), content=fields.Nested(content, required=True),
-        matching=fields.Nested(matching), introduction=fields.Nested(introduction))
+        matching=fields.Nested(matching), introduction=fields.Nested(introduction),
+        notifications=fields.Nested(notifications))
     return {"Settings": settings, "Dates": dates}
 
 

@@ -1,15 +1,16 @@
 """Notifications' tables.
 
 * :data:`PROGRAMMES` (``notif_programmes``), a projection of registration's programme events:
-  each programme's name and settings (languages, cadence, dates), for the next steps an
-  introduction names; rebuilt from registration's feed (``mentoring rebuild notifications``).
+  each programme's name, settings (languages, cadence, dates, sending times) and time zone, for
+  the next steps an introduction names and when timed messages go out; rebuilt from
+  registration's feed (``mentoring rebuild notifications``).
 * :data:`STAFF` (``notif_staff``), a projection of registration's ``StaffMember*`` events: who
   is on each programme's staff, in which role (ids only: their contact is asked for when a
   message is sent), so a pairing's news is recorded for each coordinator.
 * ``notif_deliveries``, the delivery log: kept, not a projection (what was recorded, tried and
   sent is the service's own state; ``NotificationSent`` / ``NotificationFailed`` are its
-  outcomes). One row per message, its key (cause event id, recipient person id, role, kind)
-  unique; ids only, never a name or an address.
+  outcomes). One row per message, its key (cause event id, recipient person id, role, kind,
+  occurrence: the how-manieth of a repeated reminder) unique; ids only, never a name or an address.
 """
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ programmes = Table(
     Column("tenant_id", String(64), nullable=False),
     Column("name", String(200), nullable=False),
     Column("settings", JSON, nullable=False),
+    Column("time_zone", String(64)),
 )
 
 deliveries_metadata = MetaData()
@@ -60,6 +62,7 @@ deliveries = Table(
     Column("recipient_id", String(64), nullable=False),
     Column("role", String(12), nullable=False),
     Column("kind", String(32), nullable=False),
+    Column("occurrence", Integer, nullable=False, default=1, server_default="1"),
     Column("programme_id", String(64), nullable=False),
     Column("pairing_id", String(64)),
     Column("facts", JSON, nullable=False),
@@ -71,7 +74,7 @@ deliveries = Table(
     Column("recorded_at", _When, nullable=False),
     Column("next_attempt_at", _When),
     Column("sent_at", _When),
-    UniqueConstraint("cause_event_id", "recipient_id", "role", "kind", name="uq_notif_deliveries_key"),
+    UniqueConstraint("cause_event_id", "recipient_id", "role", "kind", "occurrence", name="uq_notif_deliveries_key"),
     Index("ix_notif_deliveries_due", "status", "next_attempt_at"),
     Index("ix_notif_deliveries_programme", "tenant_id", "programme_id"),
     Index("ix_notif_deliveries_recipient", "tenant_id", "recipient_id"),
@@ -113,6 +116,8 @@ def staff_of(conn: Connection, tenant_id: str, programme_id: str) -> List[Tuple[
 def _programme(conn: Connection, envelope: Envelope) -> None:
     settings = envelope.payload["settings"]
     values = {"tenant_id": envelope.tenant_id, "settings": settings, "name": str(settings.get("name") or "")[:200]}
+    if envelope.payload.get("time_zone"):  # ProgrammeCreated, ProgrammeCloned: the tenant's zone
+        values["time_zone"] = envelope.payload["time_zone"]
     if not conn.execute(update(programmes).where(programmes.c.programme_id == envelope.stream_id)
                         .values(**values)).rowcount:
         conn.execute(insert(programmes).values(programme_id=envelope.stream_id, **values))
@@ -128,11 +133,16 @@ def programme(conn: Connection, tenant_id: str, programme_id: str) -> Optional[D
 
 def record(conn: Connection, postgres: bool, values: Mapping[str, Any]) -> bool:
     """Record a message once: a second record of the same key changes nothing (False)."""
+    return insert_once(conn, postgres, deliveries, values)
+
+
+def insert_once(conn: Connection, postgres: bool, table: Table, values: Mapping[str, Any]) -> bool:
+    """Insert a row unless its key is there already (False)."""
     if postgres:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-    return bool(conn.execute(dialect_insert(deliveries).values(**values).on_conflict_do_nothing()).rowcount)
+    return bool(conn.execute(dialect_insert(table).values(**values).on_conflict_do_nothing()).rowcount)
 
 
 def due(conn: Connection, now: datetime, limit: int) -> List[Dict[str, Any]]:

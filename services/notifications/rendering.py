@@ -4,7 +4,9 @@ UTF-8.
 
 Templates live in ``templates/<kind>/``: one file per language (``en.jinja``, ``lv.jinja``,
 ``lt.jinja``, ``nl.jinja``: a macro per phrase) and two layouts shared by the languages
-(``layout.txt.jinja``, ``layout.html.jinja``) that place the phrases. Each phrase is made as plain
+(``layout.txt.jinja``, ``layout.html.jinja``) that place the phrases. The introduction has
+layouts of its own; every other kind (notices and reminders) defines :data:`NOTICE_PHRASES`
+and takes the layouts of ``templates/notice/``. Each phrase is made as plain
 text first, so the HTML layout escapes whatever a name or a programme's title holds.
 """
 from __future__ import annotations
@@ -22,17 +24,26 @@ from jinja2.sandbox import SandboxedEnvironment
 #: the phrases (macros) every language file of a kind defines, placed by its layouts as ``t.<name>``
 PHRASES = ("subject", "greeting", "lead", "contact_heading", "email_label", "phone_label", "next_heading",
            "starts", "cadence", "where", "closing_event", "get_in_touch", "regards", "footer")
-#: the phrases of the templates whose own differ (a staff member's introduction, a pairing's end)
-PHRASES_OF = {
+#: the phrases of a notice or reminder (every kind but the introduction's own), placed by the shared
+#: layouts of ``templates/notice/``; ``detail`` may be empty
+NOTICE_PHRASES = ("subject", "greeting", "lead", "detail", "action", "regards", "footer")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: kinds whose own folder holds their layouts (the others take them from ``templates/notice/``)
+OWN_LAYOUTS = {
+    "introduction": PHRASES,
     "introduction_staff": ("subject", "greeting", "lead", "mentor_heading", "mentee_heading", "guardian_line",
                            "minor_note", "email_label", "phone_label", "closing", "regards", "footer"),
     "pairing_ended": ("subject", "greeting", "lead", "reason_line", "next_line", "regards", "footer"),
 }
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def phrases_of(kind: str) -> tuple:
+    return OWN_LAYOUTS.get(kind, NOTICE_PHRASES)
 
 
 def _environment(kind: str) -> SandboxedEnvironment:
-    return SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES / kind)), undefined=StrictUndefined,
+    folders = [str(TEMPLATES / kind)] + ([] if kind in OWN_LAYOUTS else [str(TEMPLATES / "notice")])
+    return SandboxedEnvironment(loader=FileSystemLoader(folders), undefined=StrictUndefined,
                                 autoescape=lambda name: bool(name and name.endswith(".html.jinja")),
                                 keep_trailing_newline=True)
 
@@ -52,7 +63,7 @@ def render(kind: str, language: str, context: Mapping[str, Any]) -> Mapping[str,
     values = {**context, "language": language}
     phrases = env.get_template(f"{language}.jinja").make_module(values)
     # each phrase made as plain text, outside any layout: the HTML layout escapes it whole
-    said = {name: " ".join(str(getattr(phrases, name)()).split()) for name in PHRASES_OF.get(kind, PHRASES)}
+    said = {name: " ".join(str(getattr(phrases, name)()).split()) for name in phrases_of(kind)}
     values["t"] = said
     return {"subject": said["subject"],
             "text": env.get_template("layout.txt.jinja").render(values),

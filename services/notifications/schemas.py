@@ -24,6 +24,7 @@ class DeliveryView(Schema):
     pairing_id = fields.String(allow_none=True)
     cause_event_id = fields.String(required=True)
     cause_event_type = fields.String(required=True)
+    occurrence = fields.Integer(required=True, metadata={"description": "the how-manieth of a repeated reminder"})
     status = fields.String(required=True, validate=validate.OneOf(STATUSES), metadata={
         "description": "pending (to be sent or tried again), sent, failed (NotificationFailed), "
                        "skipped (no one to tell: last_error says why)"})

@@ -39,8 +39,10 @@ from services.platform_core.lease import Lease, process_identity
 from services.platform_core.metrics import FAILURES
 from services.platform_core.store import ALL_TENANTS, EventStore
 
-from . import read_model, rendering
+from . import read_model, reminders, rendering
 from .domain import (
+    INTRODUCTION,
+    PAIRING_ENDED,
     STAFF_ROLES,
     NoOneToTell,
     Outcome,
@@ -181,6 +183,8 @@ class MailSender:
             programme = read_model.programme(tx.conn, row["tenant_id"], row["programme_id"])
         if programme is None:
             raise ProgrammeNotKnownYet(row["programme_id"])
+        if row["kind"] not in (INTRODUCTION, PAIRING_ENDED):
+            return self._notice(row, programme)
         staff_member = row["recipient_id"] if row["role"] in STAFF_ROLES else ""
         key = (row["tenant_id"], row["programme_id"], row["pairing_id"] or row["cause_event_id"], staff_member)
         if key not in cache:
@@ -197,6 +201,15 @@ class MailSender:
                                  sender=self.sender, message_id=row["message_id"], date=_utcnow())
         return message, language, str(context["to"]["email"])
 
+    def _notice(self, row: Mapping[str, Any], programme: Mapping[str, Any]) -> Tuple[EmailMessage, str, str]:
+        """A notice or reminder (:mod:`.reminders`)."""
+        context, cards = reminders.notice_context_for(row, programme, self.contacts)
+        language = choose_language(preferred_language(row["recipient_id"], cards.get("people") or {}),
+                                   cards.get("default_language"))
+        message = rendering.mail(kind=row["kind"], language=language, context=context, sender=self.sender,
+                                 message_id=row["message_id"], date=_utcnow())
+        return message, language, str(context["to"]["email"])
+
     # -- outcomes --------------------------------------------------------------------------------
     def _finish(self, row: Mapping[str, Any], *, event: Optional[DomainEvent] = None, **values: Any) -> None:
         with self.store.transaction(row["tenant_id"]) as tx:
@@ -208,7 +221,7 @@ class MailSender:
         return {"message_id": row["message_id"], "kind": row["kind"], "recipient_id": row["recipient_id"],
                 "role": row["role"], "programme_id": row["programme_id"], "pairing_id": row["pairing_id"],
                 "cause_event_id": row["cause_event_id"], "cause_event_type": row["cause_event_type"],
-                "language": language, "attempts": attempts}
+                "occurrence": row.get("occurrence") or 1, "language": language, "attempts": attempts}
 
     def _sent(self, row: Mapping[str, Any], language: str) -> None:
         attempts, now = row["attempts"] + 1, self.store.clock.now()

@@ -45,26 +45,39 @@ from nameko.extensions import DependencyProvider
 
 import services.contracts.matching
 import services.contracts.notifications
-import services.contracts.registration  # noqa: F401
+import services.contracts.registration
+import services.contracts.sessions  # noqa: F401
 from services.platform_core import health, settings, tenancy
 from services.platform_core.catchup import CatchUpFeed
 from services.platform_core.consumer import consume
 from services.platform_core.dependencies import ClockProvider, Store, store_engine_of
 from services.platform_core.envelope import Envelope
 from services.platform_core.openapi import Documented, HealthView
+from services.platform_core.scheduler import Job, Scheduler, scheduled
 from services.platform_core.store import ALL_TENANTS, StoreTransaction
 from services.platform_core.tenancy import COORDINATOR, Caller, authenticate
 from services.platform_core.web import NotFound, api, bearer_token
 
-from . import read_model, schemas
+from . import read_model, reminders, schemas
 from .domain import INTRODUCTION, PAIRING_ENDED, message_id, told_of_pairing
 from .sender import MailSender
 
 PROGRAMME_EVENTS = ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated")
-REGISTRATION_EVENTS = PROGRAMME_EVENTS + ("TenantKeyRotated",) + read_model.STAFF_EVENTS
-#: the matching events read (all of a pairing's, so its stream stays contiguous); a
-#: confirmation and an end make messages
-MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "PairingEnded")
+#: every event of a person's stream (so it stays contiguous): registrations, consents, training,
+#: withdrawals and erasure make, or drop, notices and reminders (:mod:`.reminders`)
+PERSON_EVENTS = ("PersonRegistered", "MentorRegistered", "MenteeRegistered", "TeamRegistered", "TeamNeedSet",
+                 "ConsentGiven", "ConsentWithdrawn", "TrainingCompleted", "VettingRecorded", "ProfileUpdated",
+                 "ParticipantWithdrew", "PersonErased")
+REGISTRATION_EVENTS = PROGRAMME_EVENTS + ("TenantKeyRotated",) + PERSON_EVENTS + read_model.STAFF_EVENTS
+#: the matching events read (all of a pairing's, a mentee's matching stream's and a request's, so
+#: each stream stays contiguous); a confirmation makes introductions, an end the pairing's end,
+#: the rest notices
+MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "PairingEnded",
+                   "MenteeWaitlisted", "ShortlistOffered", "MentorsChosen",
+                   "MentorRequested", "MentorRequestAccepted", "MentorRequestDeclined", "MentorRequestExpired",
+                   "MentorRequestCancelled")
+#: the sessions watch: a pair at risk is reminded, and no longer once back on track
+SESSIONS_EVENTS = ("PairingAtRisk", "PairingBackOnTrack")
 
 C = (COORDINATOR,)
 NO_PROGRAMME = "the programme does not exist (or is another tenant's, or is not known here yet)"
@@ -140,7 +153,8 @@ def delivery_view(row: Mapping[str, Any]) -> Dict[str, Any]:
     return {"message_id": row["message_id"], "kind": row["kind"], "recipient_id": row["recipient_id"],
             "role": row["role"], "programme_id": row["programme_id"], "pairing_id": row["pairing_id"],
             "cause_event_id": row["cause_event_id"], "cause_event_type": row["cause_event_type"],
-            "status": row["status"], "language": row["language"], "attempts": row["attempts"],
+            "occurrence": row["occurrence"], "status": row["status"], "language": row["language"],
+            "attempts": row["attempts"],
             "last_error": row["last_error"], "smtp_code": row["smtp_code"],
             "recorded_at": _when(row["recorded_at"]), "next_attempt_at": _when(row["next_attempt_at"]),
             "sent_at": _when(row["sent_at"])}
@@ -149,11 +163,13 @@ def delivery_view(row: Mapping[str, Any]) -> Dict[str, Any]:
 class NotificationsService(CatchUpFeed, Documented):
     name = "notifications"
 
-    store = Store(read_models=[read_model.metadata, read_model.deliveries_metadata, tenancy.metadata],
-                  projections=read_model.PROJECTIONS)
+    store = Store(read_models=[read_model.metadata, read_model.deliveries_metadata, reminders.metadata,
+                               reminders.CONSENTS.metadata, tenancy.metadata],
+                  projections=read_model.PROJECTIONS + [reminders.CONSENTS])
     clock = ClockProvider()
     config = Config()
     sender = Sender()
+    scheduler = Scheduler()
 
     # -- events in --------------------------------------------------------------------------------
 
@@ -162,12 +178,38 @@ class NotificationsService(CatchUpFeed, Documented):
         tenancy.CREDENTIALS.apply(tx.conn, event)
         read_model.PROGRAMMES.apply(tx.conn, event)
         read_model.STAFF.apply(tx.conn, event)
+        if event.event_type == "ProgrammeUpdated":
+            reminders.reschedule(tx, read_model.programme(tx.conn, event.tenant_id, event.stream_id))
+        self._notices(tx, event)
+        reminders.CONSENTS.apply(tx.conn, event)
+
+    @consume(*SESSIONS_EVENTS, source="sessions")
+    def on_sessions(self, tx: StoreTransaction, event: Envelope) -> None:
+        self._notices(tx, event)
+
+    @scheduled(reminders.JOB)
+    def notification_due(self, tx: StoreTransaction, job: Job) -> None:
+        """A waiting notice's moment has come: recorded in the delivery log, sent after commit."""
+        if reminders.run_job(tx, job) and self.sender is not None:
+            tx.on_commit(self.sender.wake)
+
+    def _notices(self, tx: StoreTransaction, event: Envelope) -> None:
+        """The notices and reminders ``event`` makes (now, or scheduled for the sending window),
+        and the waiting ones it makes pointless."""
+        programme_id = event.payload.get("programme_id")
+        programme = read_model.programme(tx.conn, event.tenant_id, programme_id) if programme_id else None
+        recorded = reminders.plan(tx, event, programme)
+        reminders.cancel(tx, event)
+        if recorded and self.sender is not None:
+            tx.on_commit(self.sender.wake)
 
     @consume(*MATCHING_EVENTS, source="matching")
     def on_matching(self, tx: StoreTransaction, event: Envelope) -> None:
         kind = {"PairingConfirmed": INTRODUCTION, "PairingEnded": PAIRING_ENDED}.get(event.event_type)
         if kind is None:
+            self._notices(tx, event)
             return
+        reminders.cancel(tx, event)
         payload = event.payload
         facts = {"mentor_id": payload["mentor_id"], "mentee_id": payload["mentee_id"],
                  **({"reason": payload["reason"]} if kind == PAIRING_ENDED else {})}

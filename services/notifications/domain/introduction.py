@@ -1,7 +1,7 @@
 """The introduction that follows a confirmed pairing.
 
 Each side is told who the other is, how to reach them and what the programme expects next.
-A message's key is (cause event id, recipient person id, role, kind); its id is a UUID made
+A message's key is (cause event id, recipient person id, role, kind, occurrence); its id is a UUID made
 from that key, so the same cause never makes two messages. A mentee's guardian gets their own
 message (keyed by the mentee's id and the role ``guardian``), sent only when the mentee is a
 minor with a guardian's address.
@@ -33,9 +33,11 @@ LANGUAGES = ("en", "lv", "lt", "nl")
 _NAMESPACE = uuid.UUID("6f1c3c52-2f5e-4c0b-9b8e-6d0a4a0e7a11")
 
 
-def message_id(cause_event_id: str, recipient_id: str, role: str, kind: str) -> str:
-    """The message's id: the same key, the same id (and so the same Message-ID header)."""
-    return str(uuid.uuid5(_NAMESPACE, f"{cause_event_id}/{recipient_id}/{role}/{kind}"))
+def message_id(cause_event_id: str, recipient_id: str, role: str, kind: str, occurrence: int = 1) -> str:
+    """The message's id: the same key, the same id (and so the same Message-ID header);
+    ``occurrence``: the how-manieth of a repeated reminder."""
+    repeat = f"/{occurrence}" if occurrence != 1 else ""
+    return str(uuid.uuid5(_NAMESPACE, f"{cause_event_id}/{recipient_id}/{role}/{kind}{repeat}"))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Fixtures of the notifications tests: the real registration service (people registered over
 HTTP, their contacts given over its RPC), a stand-in matching (its store, relay and catch-up
-feed: the test appends the ``PairingConfirmed`` it wants) and notifications, over the real
-broker and PostgreSQL, sending to a real SMTP server (aiosmtpd) on loopback.
+feed: the test appends the ``PairingConfirmed`` it wants), a stand-in sessions (likewise) and
+notifications, over the real broker and PostgreSQL, sending to a real SMTP server (aiosmtpd) on
+loopback. The clock is a ``ManualClock``; scheduled jobs run when a test says (``run_due``).
 
 One broker vhost, three databases, the services and the mail server per test module; every
 test opens its own tenant, so tests do not see each other.
@@ -13,7 +14,7 @@ import uuid
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -29,6 +30,7 @@ from services.platform_core.dependencies import Store, store_engine_of
 from services.platform_core.envelope import EVENTS_EXCHANGE
 from services.platform_core.events import DomainEvent
 from services.platform_core.outbox import ConfirmingPublisher, declare_exchanges
+from services.platform_core.scheduler import scheduler_of
 from services.platform_core.store import EventStore
 from services.platform_core.testing import HttpClient, assert_valid_event, temporary_database, temporary_vhost, wait_for
 from services.registration.service import RegistrationService
@@ -40,6 +42,13 @@ class MatchingFeed(CatchUpFeed):
     """Stands in for the matching service: its store, outbox relay and catch-up feed."""
 
     name = "matching"
+    store = Store()
+
+
+class SessionsFeed(CatchUpFeed):
+    """Stands in for the sessions service: its store, outbox relay and catch-up feed."""
+
+    name = "sessions"
     store = Store()
 
 
@@ -60,13 +69,19 @@ class Mailbox:
         self.messages.append(message_from_bytes(envelope.content, policy=default))
         return "250 Message accepted for delivery"
 
-    def to(self, address: str) -> List[EmailMessage]:
-        return [m for m in self.messages if any(a.addr_spec == address for a in m["To"].addresses)]
+    def to(self, address: str, message_ids: Optional[Iterable[str]] = None) -> List[EmailMessage]:
+        """What ``address`` got (only the messages of ``message_ids``, the log's ids, if given)."""
+        wanted = None if message_ids is None else set(message_ids)
+        return [m for m in self.messages if any(a.addr_spec == address for a in m["To"].addresses)
+                and (wanted is None or m["Message-ID"].strip("<>").split("@")[0] in wanted)]
 
 
 class Platform:
-    def __init__(self, amqp_uri, matching_store, registration, notifications, smtp: Controller, mailbox: Mailbox):
+    def __init__(self, amqp_uri, matching_store, registration, notifications, smtp: Controller, mailbox: Mailbox,
+                 sessions_store=None):
         self.amqp_uri, self.matching_store, self.smtp, self.mailbox = amqp_uri, matching_store, smtp, mailbox
+        self.sessions_store = sessions_store
+        self.clock: ManualClock = notifications.config["CLOCK"]
         self.registration = HttpClient(f"http://{registration.config['WEB_SERVER_ADDRESS']}")
         self.api = HttpClient(f"http://{notifications.config['WEB_SERVER_ADDRESS']}")
         self.notifications = notifications  # the container
@@ -97,15 +112,21 @@ class Platform:
                 self.seen.append(assert_valid_event(message))  # each against its contract
         return [e for e in self.seen if e["tenant_id"] == tenant and e["event_type"] == event_type]
 
-    def school(self, *, mentee_email: str = "jonas@example.lt") -> "School":
+    def run_due(self):
+        """Run the notifications' scheduled jobs due by the manual clock, once."""
+        return scheduler_of(self.notifications).run_due()
+
+    def school(self, *, mentee_email: str = "jonas@example.lt", settings: Optional[Dict[str, Any]] = None
+               ) -> "School":
         slug = f"school-{uuid.uuid4().hex[:8]}"
         created = self.registration.post("/tenants", OPERATOR_TOKEN, {
             "slug": slug, "name": "Vilniaus gimnazija", "kind": "school", "default_language": "lv",
             "time_zone": "Europe/Vilnius"})
         assert created.status_code == 201, created.text
         key = created.json()["api_key"]
-        settings = builders.school_settings()
-        settings["matching"]["mode"] = "automatic"
+        if settings is None:
+            settings = builders.school_settings()
+            settings["matching"]["mode"] = "automatic"
         programme = self.registration.post(f"/tenants/{slug}/programmes", key, settings)
         assert programme.status_code == 201, programme.text
         programme_id = programme.json()["id"]
@@ -164,21 +185,23 @@ class School:
             expected={("pairing", pairing_id): 0})
         return envelope
 
-    def log(self) -> List[Dict[str, Any]]:
+    def log(self, kind: Optional[str] = None) -> List[Dict[str, Any]]:
+        """The programme's delivery log (of one ``kind`` of message, if given)."""
         response = self.platform.api.get(self.log_url, self.key)
         assert response.status_code == 200, response.text
-        return response.json()["notifications"]
+        return [row for row in response.json()["notifications"] if kind is None or row["kind"] == kind]
 
 
 @contextlib.contextmanager
 def running_platform() -> Iterator[Platform]:
     with temporary_vhost() as amqp_uri, temporary_database() as registration_db, \
-            temporary_database() as matching_db, temporary_database() as notifications_db:
+            temporary_database() as matching_db, temporary_database() as notifications_db, \
+            temporary_database() as sessions_db:
         mailbox = Mailbox()
         smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
         smtp.start()
         config = {"AMQP_URI": amqp_uri, "DATABASES": {"registration": registration_db, "matching": matching_db,
-                                                      "notifications": notifications_db},
+                                                      "notifications": notifications_db, "sessions": sessions_db},
                   "OPERATOR_TOKEN": OPERATOR_TOKEN, "PLATFORM_SECRET": PLATFORM_SECRET,
                   "OUTBOX_POLL_SECONDS": 0.1, "EVENT_RETRY_DELAY_SECONDS": 0.3, "SCHEDULER_POLL_SECONDS": 0,
                   "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port,
@@ -188,13 +211,16 @@ def running_platform() -> Iterator[Platform]:
         config["CLOCK"] = ManualClock(START)
         matching_store = EventStore(make_engine(matching_db), service="matching")
         matching_store.create_schema()
+        sessions_store = EventStore(make_engine(sessions_db), service="sessions")
+        sessions_store.create_schema()
         containers = [ServiceContainer(cls, {**config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}"})
-                      for cls in (RegistrationService, MatchingFeed, NotificationsService)]
+                      for cls in (RegistrationService, MatchingFeed, NotificationsService, SessionsFeed)]
         platform = None
         for container in containers:
             container.start()
         try:
-            platform = Platform(amqp_uri, matching_store, containers[0], containers[2], smtp, mailbox)
+            platform = Platform(amqp_uri, matching_store, containers[0], containers[2], smtp, mailbox,
+                                sessions_store)
             yield platform
         finally:
             for container in reversed(containers):
@@ -202,6 +228,7 @@ def running_platform() -> Iterator[Platform]:
             with contextlib.suppress(Exception):
                 (platform.smtp if platform is not None else smtp).stop()
             matching_store.engine.dispose()
+            sessions_store.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple
 from services.contracts.programme_settings import default as default_of
 
 from .days import _iso, add_months
+from .notification_settings import NotificationTiming, read_notification_timing
 from .reading import _language, _matches, _not_before, _Problems, _Reader
 from .vocabulary import (
     CODE,
@@ -271,6 +272,7 @@ class ProgrammeSettings:
     matching: MatchingRules = MatchingRules()
     introduction: IntroductionRules = IntroductionRules()
     description: Optional[str] = None
+    notifications: NotificationTiming = NotificationTiming()
 
     @property
     def participant_kind(self) -> str:
@@ -280,7 +282,8 @@ class ProgrammeSettings:
         return {"name": self.name, "description": self.description,
                 "dates": self.dates.to_dict(), "people": self.people.to_dict(),
                 "rules": self.rules.to_dict(), "content": self.content.to_dict(),
-                "matching": self.matching.to_dict(), "introduction": self.introduction.to_dict()}
+                "matching": self.matching.to_dict(), "introduction": self.introduction.to_dict(),
+                "notifications": self.notifications.to_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ProgrammeSettings":
@@ -297,6 +300,7 @@ class ProgrammeSettings:
         content = _read_content(reader.section("content"))
         matching = _read_matching(reader.section("matching"))
         introduction = _read_introduction(reader.section("introduction"))
+        notifications = read_notification_timing(reader.section("notifications"))
         reader.finish()
         _check_settings_as_a_whole(days, people_reader.has("team_size"), rules, matching,
                                    problems)
@@ -304,7 +308,8 @@ class ProgrammeSettings:
         if name is None or dates is None:
             raise AssertionError("a required setting is missing but no problem was reported")
         return cls(name=name, description=description, dates=dates, people=people,
-                   rules=rules, content=content, matching=matching, introduction=introduction)
+                   rules=rules, content=content, matching=matching, introduction=introduction,
+                   notifications=notifications)
 
 
 def _default_int(path: str) -> int:

@@ -1,0 +1,265 @@
+"""Notices and reminders: which event makes which message for whom, when it is due, and which
+event makes a message that waits no longer needed.
+
+Kinds (besides the introduction):
+
+* ``registration_received``: to a new mentor or mentee, and to a minor mentee's guardian
+  (who is told when their consent is needed);
+* ``consent_missing``: to the guardian of a mentee registered without the consent the
+  programme needs, every ``consent_reminder.every_days`` days after registering, at most
+  ``consent_reminder.at_most`` times; no longer once the consent is given;
+* ``training_reminder``: to a mentor of a programme that requires training,
+  ``training_reminder.days_before`` days before the seminar; no longer once trained;
+* ``registration_closing``: to a mentor without a mentee, ``registration_closing.days_before``
+  days before the mentees' registration closes; no longer once paired;
+* ``shortlist_offered``, ``mentor_requested`` (with its answer deadline) and
+  ``request_not_accepted`` (declined or expired): mentee-chooses mode;
+* ``pairing_at_risk``: to both sides of a pair the sessions watch found meeting too seldom;
+  no longer once it is back on track.
+
+Every message waits for the sending window, outside quiet periods (:mod:`.schedule`); any that
+still waits is dropped when its person withdraws from the programme or is erased, or its
+pairing ends. A message's key is (cause event id, recipient, role, kind, occurrence).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from services.contracts.programme_settings import setting
+
+from .introduction import NoOneToTell, next_steps
+from .schedule import SendingTimes, next_send_moment, start_of_day
+
+REGISTRATION_RECEIVED = "registration_received"
+CONSENT_MISSING = "consent_missing"
+TRAINING_REMINDER = "training_reminder"
+REGISTRATION_CLOSING = "registration_closing"
+SHORTLIST_OFFERED = "shortlist_offered"
+MENTOR_REQUESTED = "mentor_requested"
+REQUEST_NOT_ACCEPTED = "request_not_accepted"
+PAIRING_AT_RISK = "pairing_at_risk"
+#: the kinds made here, each with its templates (``templates/<kind>/``)
+NOTICE_KINDS = (REGISTRATION_RECEIVED, CONSENT_MISSING, TRAINING_REMINDER, REGISTRATION_CLOSING,
+                SHORTLIST_OFFERED, MENTOR_REQUESTED, REQUEST_NOT_ACCEPTED, PAIRING_AT_RISK)
+#: kinds due on a day of the programme's calendar or after a while (the rest: at once)
+TIMED = (CONSENT_MISSING, TRAINING_REMINDER, REGISTRATION_CLOSING)
+
+MENTOR, MENTEE, GUARDIAN = "mentor", "mentee", "guardian"
+#: an event older than this when it comes (a consumer catching up on history) makes no notices:
+#: news of long ago is no news
+STALE_AFTER = timedelta(days=2)
+#: the events that make notices (each names its programme)
+PLANNED_BY = ("MentorRegistered", "MenteeRegistered", "ShortlistOffered", "MentorRequested",
+              "MentorRequestDeclined", "MentorRequestExpired", "PairingAtRisk")
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A message an event makes: for ``recipient_id`` as ``role`` (a guardian's: the mentee's
+    id), ``about_id`` the pairing or request it concerns (if any), ``facts`` what it says."""
+
+    kind: str
+    recipient_id: str
+    role: str
+    occurrence: int = 1
+    about_id: Optional[str] = None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """Messages still waiting that an event makes pointless: of ``kinds`` (None: every kind),
+    for ``recipient_id`` (None: anyone), in ``programme_id`` (None: any), about ``about_id``;
+    ``consent``: only in the programmes a consent ``(programme_id, valid_from, valid_until)``
+    covers (its own, and every other whose meetings start in its school year)."""
+
+    kinds: Optional[Tuple[str, ...]] = None
+    recipient_id: Optional[str] = None
+    programme_id: Optional[str] = None
+    about_id: Optional[str] = None
+    consent: Optional[Tuple[str, str, str]] = None
+
+    def covers(self, programme_id: str, settings: Mapping[str, Any]) -> bool:
+        """Whether a waiting message of ``programme_id`` (with these settings) is dropped."""
+        if self.consent is None:
+            return True
+        given_for, first, last = self.consent
+        return programme_id == given_for or consent_covers([(first, last)], settings)
+
+
+def is_minor(age_at_start: Optional[int], settings: Mapping[str, Any]) -> bool:
+    return age_at_start is not None and age_at_start < int(setting(settings, "rules.consent.age_of_majority"))
+
+
+def _training_required(settings: Mapping[str, Any]) -> bool:
+    return setting(settings, "rules.training.rule") != "not_required"
+
+
+def plans_for(event_type: str, payload: Mapping[str, Any], *, stream_id: str,
+              settings: Mapping[str, Any], consent_covered: bool = False) -> List[Planned]:
+    """The messages ``event_type`` makes (``stream_id``: its stream's id), given the programme's
+    ``settings``; ``consent_covered``: a consent given earlier already covers the programme."""
+    if event_type == "MentorRegistered":
+        plans = [Planned(REGISTRATION_RECEIVED, stream_id, MENTOR)]
+        if _training_required(settings) and (settings.get("rules") or {}).get("training", {}).get("seminar_date"):
+            plans.append(Planned(TRAINING_REMINDER, stream_id, MENTOR))
+        if (settings.get("dates") or {}).get("mentee_registration_closes"):
+            plans.append(Planned(REGISTRATION_CLOSING, stream_id, MENTOR))
+        return plans
+    if event_type == "MenteeRegistered":
+        consent_needed = bool(payload.get("consent_required")) and not consent_covered
+        facts = {"consent_needed": consent_needed}
+        plans = [Planned(REGISTRATION_RECEIVED, stream_id, MENTEE, facts=facts)]
+        if is_minor(payload.get("age_at_start"), settings):
+            plans.append(Planned(REGISTRATION_RECEIVED, stream_id, GUARDIAN, facts=facts))
+        if consent_needed:
+            times = int(setting(settings, "notifications.consent_reminder.at_most"))
+            plans.extend(Planned(CONSENT_MISSING, stream_id, GUARDIAN, occurrence=n) for n in range(1, times + 1))
+        return plans
+    if event_type == "ShortlistOffered" and payload.get("mentors"):
+        return [Planned(SHORTLIST_OFFERED, stream_id, MENTEE, facts={"count": len(payload["mentors"])})]
+    if event_type == "MentorRequested":
+        return [Planned(MENTOR_REQUESTED, payload["mentor_id"], MENTOR, about_id=stream_id,
+                        facts={"other_id": payload["mentee_id"], "answer_by": payload["answer_by"]})]
+    if event_type in ("MentorRequestDeclined", "MentorRequestExpired"):
+        outcome = "declined" if event_type == "MentorRequestDeclined" else "expired"
+        return [Planned(REQUEST_NOT_ACCEPTED, payload["mentee_id"], MENTEE, about_id=stream_id,
+                        facts={"other_id": payload["mentor_id"], "outcome": outcome})]
+    if event_type == "PairingAtRisk":
+        watch: Dict[str, Any] = {"reasons": list(payload.get("reasons") or []),
+                                 "days_since_last_meeting": payload.get("days_since_last_meeting")}
+        return [Planned(PAIRING_AT_RISK, payload["mentor_id"], MENTOR, about_id=payload["pairing_id"],
+                        facts={**watch, "other_id": payload["mentee_id"]}),
+                Planned(PAIRING_AT_RISK, payload["mentee_id"], MENTEE, about_id=payload["pairing_id"],
+                        facts={**watch, "other_id": payload["mentor_id"]})]
+    return []
+
+
+def cancellations(event_type: str, payload: Mapping[str, Any], *, stream_id: str) -> List[Cancel]:
+    """The waiting messages ``event_type`` makes pointless."""
+    programme = payload.get("programme_id")
+    if event_type == "ConsentGiven":
+        return [Cancel((CONSENT_MISSING,), stream_id,
+                       consent=(str(programme), str(payload["valid_from"]), str(payload["valid_until"])))]
+    if event_type == "TrainingCompleted":
+        return [Cancel((TRAINING_REMINDER,), stream_id, programme)]
+    if event_type == "ParticipantWithdrew":
+        return [Cancel(None, stream_id, programme)]
+    if event_type == "PersonErased":
+        return [Cancel(None, stream_id)]
+    if event_type == "PairingConfirmed":
+        return [Cancel((REGISTRATION_CLOSING,), payload["mentor_id"], programme)]
+    if event_type == "PairingEnded":
+        return [Cancel(None, about_id=stream_id)]
+    if event_type == "PairingBackOnTrack":
+        return [Cancel((PAIRING_AT_RISK,), about_id=payload["pairing_id"])]
+    if event_type in ("MentorRequestAccepted", "MentorRequestDeclined", "MentorRequestExpired",
+                      "MentorRequestCancelled"):
+        return [Cancel((MENTOR_REQUESTED,), about_id=stream_id)]
+    return []
+
+
+def consent_covers(consents: Sequence[Tuple[str, str]], settings: Mapping[str, Any]) -> bool:
+    """Whether one of ``consents`` (``(valid_from, valid_until)`` ISO days) covers the programme
+    (its meetings' start falls in it)."""
+    start = str((settings.get("dates") or {}).get("meetings_start") or "")
+    return bool(start) and any(first <= start <= last for first, last in consents)
+
+
+def _day(settings: Mapping[str, Any], path: str) -> Optional[date]:
+    value: Any = settings
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return date.fromisoformat(value) if value else None
+
+
+def _deadline(kind: str, settings: Mapping[str, Any]) -> Optional[date]:
+    """The programme's day a reminder of ``kind`` is due some days before (None: none)."""
+    if kind == TRAINING_REMINDER:
+        return _day(settings, "rules.training.seminar_date") if _training_required(settings) else None
+    return _day(settings, "dates.mentee_registration_closes")
+
+
+def nominal_due(kind: str, occurrence: int, *, cause_at: datetime, settings: Mapping[str, Any],
+                times: SendingTimes) -> Optional[datetime]:
+    """When a message is due, before the sending window has its say: at once, some days after
+    its cause, or some days before a day of the programme (at its local midnight). None: the
+    programme does not ask for it (no such day, fewer repeats)."""
+    if kind == CONSENT_MISSING:
+        if occurrence > int(setting(settings, "notifications.consent_reminder.at_most")):
+            return None
+        every = int(setting(settings, "notifications.consent_reminder.every_days"))
+        return cause_at + timedelta(days=occurrence * every)
+    if kind in (TRAINING_REMINDER, REGISTRATION_CLOSING):
+        deadline = _deadline(kind, settings)
+        if deadline is None:
+            return None
+        before = int(setting(settings, f"notifications.{kind}.days_before"))
+        return start_of_day(deadline - timedelta(days=before), times)
+    return cause_at
+
+
+def due_moment(kind: str, occurrence: int, *, cause_at: datetime, now: datetime,
+               settings: Mapping[str, Any], times: SendingTimes) -> Optional[datetime]:
+    """When a message goes out: its :func:`nominal_due` moved into the sending window outside
+    quiet periods, never before ``now``. None: it is not to be sent (the programme does not ask
+    for it, or the day it reminds of has passed, or would have by the time it may go out).
+    Raises :class:`~.schedule.NoSendingDay` when quiet periods leave no day."""
+    due = nominal_due(kind, occurrence, cause_at=cause_at, settings=settings, times=times)
+    if due is None:
+        return None
+    moment = next_send_moment(max(due, now), times)
+    deadline = _deadline(kind, settings) if kind in (TRAINING_REMINDER, REGISTRATION_CLOSING) else None
+    if deadline is not None and times.local_day(moment) > deadline:
+        return None
+    return moment
+
+
+def first_moment(kind: str, occurrence: int, *, cause_at: datetime, settings: Mapping[str, Any],
+                 times: SendingTimes) -> Optional[datetime]:
+    """:func:`due_moment` when the cause comes; a reminder due some days before a day that is
+    already nearer than that (a mentor registered two days before the seminar) is not made:
+    the notice of registration names the day."""
+    due = nominal_due(kind, occurrence, cause_at=cause_at, settings=settings, times=times)
+    if due is None or (kind in (TRAINING_REMINDER, REGISTRATION_CLOSING) and due < cause_at):
+        return None
+    return due_moment(kind, occurrence, cause_at=cause_at, now=cause_at, settings=settings, times=times)
+
+
+# -- what a message says ----------------------------------------------------------------------------
+
+def _address(role: str, person: Optional[Mapping[str, Any]]) -> Dict[str, Optional[str]]:
+    if person is None:
+        raise NoOneToTell("recipient_erased")
+    contact = person.get("guardian") if role == GUARDIAN else person
+    if not contact or not contact.get("email"):
+        raise NoOneToTell("no_guardian_to_tell" if role == GUARDIAN else "no_address")
+    return {"name": contact.get("name") or "", "email": contact.get("email"), "phone": contact.get("phone")}
+
+
+def notice_programme(settings: Mapping[str, Any], name: str) -> Dict[str, Any]:
+    """The programme facts a notice names: the introduction's, the seminar and the closing day."""
+    training = (settings.get("rules") or {}).get("training") or {}
+    return {**next_steps(settings, name), "seminar_date": training.get("seminar_date"),
+            "seminar_minutes": training.get("seminar_minutes"),
+            "training_before": training.get("rule"),
+            "registration_closes": (settings.get("dates") or {}).get("mentee_registration_closes")}
+
+
+def notice_context(*, kind: str, role: str, occurrence: int, person: Optional[Mapping[str, Any]],
+                   other: Optional[Mapping[str, Any]], programme: Mapping[str, Any],
+                   facts: Mapping[str, Any], local_day) -> Dict[str, Any]:
+    """What a notice's template is given: ``to``, ``person_name`` (who it is about: for a
+    guardian, the mentee), ``other_name`` (the other side, if any), the programme, its ``facts``
+    (an instant given as its local day: ``local_day``). Raises :class:`NoOneToTell`."""
+    to = _address(role, person)
+    if facts.get("other_id") and other is None:
+        raise NoOneToTell("other_side_erased")
+    shown = dict(facts)
+    if shown.get("answer_by"):
+        shown["answer_by"] = local_day(datetime.fromisoformat(shown["answer_by"])).isoformat()
+    return {"kind": kind, "role": role, "occurrence": occurrence, "to": to,
+            "person_name": (person or {}).get("name") or "", "other_name": (other or {}).get("name") or "",
+            "programme": dict(programme), "facts": shown}
