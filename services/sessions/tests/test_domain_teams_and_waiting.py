@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List
 
 import pytest
 
@@ -132,7 +133,7 @@ def test_as_of_an_earlier_moment_the_waits_are_those_of_then():
 # -- meetings per month, and the dispute the coordinator is told of --------------------------------
 
 def test_meetings_per_month_add_the_pairs_months_up():
-    rows = [{"months": [{"month": "2025-03", "meetings": 2, "minutes": 120},
+    rows: List[Dict[str, Any]] = [{"months": [{"month": "2025-03", "meetings": 2, "minutes": 120},
                         {"month": "2025-04", "meetings": 0, "minutes": 0}]},
             {"months": [{"month": "2025-04", "meetings": 3, "minutes": 90}]}, {"months": []}]
     assert meetings_per_month(rows) == [
