@@ -4,6 +4,9 @@ platform's event catalogue.
 Meetings live on ``meeting``/<uuid>, goals on ``goal``/<uuid>, a pair's final review on
 ``finalreview``/<pairing id> and the daily watch over a pair on ``pairwatch``/<pairing id>.
 Every payload names its ``pairing_id`` and ``programme_id``; people are named by their ids.
+A team's analysis meetings before it is paired (seed 003) live on ``analysismeeting``/<uuid>
+and name the ``team_id`` and ``programme_id`` (there is no pairing yet); who took part and
+the need found are the team's personal data.
 Free text (a meeting's plan and private note, a dispute's reason, a goal's words, progress
 notes, the final review) is personal: it sits under ``personal``, encrypted with the key of
 the person who wrote it (the final review: the mentee's), and reads as null once that person
@@ -90,8 +93,19 @@ class DisputePersonalPayload(PayloadSchema):
 
 @event_type("MeetingDisputed", stream_type="meeting", service=SERVICE)
 class MeetingDisputedPayload(_ActPayload):
-    """The other side of the pair disputes the meeting: it no longer counts."""
+    """The other side of the pair disputes the meeting: it no longer counts, and the
+    programme's coordinator is to be told. Everything a message to the coordinator needs is
+    here in clear (the pair, the meeting, who logged it and when it was said to start, who
+    disputes it); the reason given is the disputer's personal data, under ``personal``."""
 
+    meeting_id = fields.String(required=True)
+    mentor_id = fields.String(required=True)
+    mentee_id = fields.String(required=True)
+    logged_by_person_id = fields.String(required=True, metadata={"description": "who logged the meeting"})
+    logged_by_role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    started_at = IsoDateTime(required=True, metadata={"description": "when the meeting was said to start"})
+    minutes = fields.Integer(required=True)
+    mode = fields.String(required=True, validate=validate.OneOf(MODES))
     disputed_at = IsoDateTime(required=True)
     personal = _personal(DisputePersonalPayload)
 
@@ -164,6 +178,39 @@ class FinalReviewRecordedPayload(_ActPayload):
     personal = _personal(FinalReviewPersonalPayload)
 
 
+class AnalysisPersonalPayload(PayloadSchema):
+    took_part = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "who took part (names as the coordinator wrote them)"})
+    need_found = fields.String(allow_none=True, metadata={
+        "description": "the coordinator's notes on the need found: only the coordinator and the team read them"})
+
+
+@event_type("AnalysisMeetingLogged", stream_type="analysismeeting", service=SERVICE)
+class AnalysisMeetingLoggedPayload(PayloadSchema):
+    """The coordinator logged a joint session analysing a team's resources, competences,
+    aspirations and needs before it is paired (seed 003). Its words are the team's personal
+    data (encrypted with the team's key)."""
+
+    team_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    started_at = IsoDateTime(required=True)
+    minutes = fields.Integer(required=True)
+    mode = fields.String(required=True, validate=validate.OneOf(MODES))
+    areas = fields.List(fields.String(), required=True, metadata={"description": "the programme's areas touched"})
+    attendees = fields.Integer(required=True, metadata={"description": "how many took part"})
+    logged_at = IsoDateTime(required=True)
+    personal = _personal(AnalysisPersonalPayload)
+
+
+@event_type("AnalysisMeetingWithdrawn", stream_type="analysismeeting", service=SERVICE)
+class AnalysisMeetingWithdrawnPayload(PayloadSchema):
+    """The coordinator took an analysis meeting back (logged by mistake): it no longer counts."""
+
+    team_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    withdrawn_at = IsoDateTime(required=True)
+
+
 class _WatchPayload(PayloadSchema):
     pairing_id = fields.String(required=True)
     programme_id = fields.String(required=True)
@@ -193,5 +240,6 @@ PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
     event_type_of(schema): schema for schema in (
         MeetingLoggedPayload, MeetingCorrectedPayload, MeetingConfirmedPayload, MeetingDisputedPayload,
         MeetingWithdrawnPayload, GoalSetPayload, GoalProgressNotedPayload, GoalReachedPayload,
-        GoalDroppedPayload, FinalReviewRecordedPayload, PairingAtRiskPayload, PairingBackOnTrackPayload)
+        GoalDroppedPayload, FinalReviewRecordedPayload, PairingAtRiskPayload, PairingBackOnTrackPayload,
+        AnalysisMeetingLoggedPayload, AnalysisMeetingWithdrawnPayload)
 }

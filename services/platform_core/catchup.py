@@ -13,7 +13,7 @@ from typing import Iterable, List, Optional
 
 from nameko.dependency_providers import Config
 from nameko.rpc import Rpc
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .events import CATALOGUE
 from .faults import is_infrastructure_failure
@@ -51,6 +51,19 @@ def _visible(event_type: str, allowed: Iterable[str]) -> bool:
     return (registered.visibility if registered else "public") in allowed
 
 
+def _served(query, after: int, tenant_id: str, event_types: Optional[List[str]], allowed: set):
+    """``query`` narrowed to the events the feed serves after ``after``: of the tenant, of these
+    types, none whose visibility is not allowed (filtered in the query, so a page is full
+    whenever more is there)."""
+    query = query.where(events_table.c.global_position > int(after))
+    if tenant_id != ALL_TENANTS:
+        query = query.where(events_table.c.tenant_id == tenant_id)
+    if event_types:
+        query = query.where(events_table.c.event_type.in_(list(event_types)))
+    hidden = [t.name for t in CATALOGUE if t.visibility not in allowed]
+    return query.where(events_table.c.event_type.not_in(hidden)) if hidden else query
+
+
 def page_after(store, after: int, *, tenant_id: str = ALL_TENANTS, limit: int = 500,
                event_types: Optional[List[str]] = None,
                visibilities: Iterable[str] = ("public", "internal")) -> dict:
@@ -61,19 +74,21 @@ def page_after(store, after: int, *, tenant_id: str = ALL_TENANTS, limit: int = 
     limit = max(1, min(int(limit), MAX_PAGE))
     allowed = set(visibilities)
     with store.transaction(tenant_id) as tx:
-        query = select(events_table).where(events_table.c.global_position > int(after))
-        if tenant_id != ALL_TENANTS:
-            query = query.where(events_table.c.tenant_id == tenant_id)
-        if event_types:
-            query = query.where(events_table.c.event_type.in_(list(event_types)))
-        hidden = [t.name for t in CATALOGUE if t.visibility not in allowed]
-        if hidden:  # filtered in the query, so a page is full whenever more is there
-            query = query.where(events_table.c.event_type.not_in(hidden))
+        query = _served(select(events_table), after, tenant_id, event_types, allowed)
         rows = tx.conn.execute(query.order_by(events_table.c.global_position).limit(limit)).mappings().all()
     envelopes = [row_to_envelope(row) for row in rows]
     visible = [e.to_message() for e in envelopes if _visible(e.event_type, allowed)]
     return {"events": visible, "next": envelopes[-1].global_position if envelopes else int(after),
             "more": len(envelopes) == limit}
+
+
+def count_after(store, after: int, *, tenant_id: str = ALL_TENANTS, event_types: Optional[List[str]] = None,
+                visibilities: Iterable[str] = ("public", "internal")) -> int:
+    """How many of the stored events :func:`page_after` serves after ``after``."""
+    query = _served(select(func.count()).select_from(events_table), after, tenant_id, event_types,
+                    set(visibilities))
+    with store.transaction(tenant_id) as tx:
+        return int(tx.conn.execute(query).scalar_one())
 
 
 def _whole_number(request, name: str, default: int, minimum: int, maximum: int) -> int:
@@ -108,6 +123,11 @@ class CatchUpFeed:
     @rpc
     def events_after(self, tenant_id=ALL_TENANTS, after=0, limit=500, event_types=None):
         return page_after(self.store, after, tenant_id=tenant_id, limit=limit, event_types=event_types)
+
+    @rpc
+    def events_count(self, tenant_id=ALL_TENANTS, after=0, event_types=None):
+        """How many events ``events_after`` would serve after ``after`` (a rebuild's total)."""
+        return count_after(self.store, after, tenant_id=tenant_id, event_types=event_types)
 
     @rpc
     def stream_events(self, tenant_id, stream_type, stream_id, after=0, before=None, event_types=None):

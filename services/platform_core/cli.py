@@ -13,7 +13,8 @@ Commands
         Lists the registered services and whether they are available.
     ``mentoring rebuild SERVICE [--projection NAME]``
         Empties a service's read models and replays its events into them (stop the service,
-        or at least its writes, while it runs).
+        or at least its writes, while it runs), with a progress line (events done / in all,
+        percent) and, at the end, how many events a second it replayed.
     ``mentoring catalogue [--format markdown|json] [--output PATH] [--contracts DIR]``
         Prints (or writes) the published catalogue of events (``docs/events.md``); with
         ``--contracts docs/contracts`` also writes a JSON Schema per published event type and
@@ -354,7 +355,49 @@ def _metrics_port():
 
 # -- rebuild ---------------------------------------------------------------------------------------
 
-@cli.command("rebuild", help="Rebuild a service's read models from its events.")
+class ProgressLine:
+    """How far a rebuild got, on one line: ``events done / in all (percent)``, redrawn in place
+    on a terminal (else a line at most every ``every`` seconds, and the last)."""
+
+    def __init__(self, label: str, every: float = 1.0):
+        self.label, self.every = label, every
+        self.started = time.monotonic()
+        self.shown_at: Optional[float] = None
+        self.last: Optional[str] = None
+        self.shown: Optional[str] = None
+        self.tty = sys.stdout.isatty()
+
+    def __call__(self, done: int, total: Optional[int]) -> None:
+        if total:
+            text = f"{self.label}: {done:,} / {total:,} events ({min(100.0, 100.0 * done / total):.0f}%)"
+        else:
+            text = f"{self.label}: {done:,} events" + (" (none to replay)" if total == 0 else "")
+        now = time.monotonic()
+        self.last = text
+        if self.shown_at is None or now - self.shown_at >= self.every:
+            self._show(text)
+            self.shown_at = now
+
+    def _show(self, text: str) -> None:
+        if self.tty:
+            click.echo("\r" + text, nl=False)
+        else:
+            click.echo(text)
+        self.shown = text
+
+    def finish(self) -> None:
+        """The last state shown (once), and the line ended."""
+        if self.last is not None and self.shown != self.last:
+            self._show(self.last)
+        if self.tty and self.last is not None:
+            click.echo("")
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+
+@cli.command("rebuild", help="Rebuild a service's read models from its events, with a progress line "
+                             "and the events per second.")
 @click.argument("service")
 @click.option("--projection", "projection_names", multiple=True,
               help="Only this projection (repeatable); default: all of the service's.")
@@ -384,15 +427,20 @@ def rebuild_command(service, projection_names):
                            codec=codec_factory() if codec_factory else None)
         store.create_schema(read_models)
         for projection in projections:
+            line = ProgressLine(f"{service}/{projection.name}")
             try:
-                count = projection.rebuild(store)
+                count = projection.rebuild(store, progress=line)
             except Exception as exc:  # nothing was changed: a rebuild is one transaction
+                line.finish()
                 source = getattr(projection, "source_service", None)
                 hint = (f"; it replays {source}'s events over RPC (AMQP_URI): is {source} running?"
                         if source else "")
                 raise click.ClickException(f"rebuilding {service}/{projection.name} failed, nothing "
                                            f"was changed: {type(exc).__name__}: {exc}{hint}") from None
-            click.echo(f"rebuilt {service}/{projection.name} from {count} events")
+            line.finish()
+            seconds = line.seconds()
+            click.echo(f"rebuilt {service}/{projection.name} from {count} events in {seconds:.2f} s "
+                       f"({count / seconds if seconds > 0 else 0:,.0f} events/s)")
     finally:
         engine.dispose()
 

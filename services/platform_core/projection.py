@@ -12,15 +12,17 @@ import contextlib
 import logging
 from typing import Callable, Dict, Iterable, Iterator, Optional
 
-from sqlalchemy import MetaData, delete
+from sqlalchemy import MetaData, delete, func, select
 from sqlalchemy.engine import Connection
 
 from .envelope import Envelope
-from .store import ALL_TENANTS, EventStore, StoreTransaction
+from .store import ALL_TENANTS, EventStore, StoreTransaction, events_table
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Connection, Envelope], None]
+#: told how far a rebuild got: ``progress(events_done, events_in_all)`` (None: not known)
+Progress = Callable[[int, Optional[int]], None]
 
 
 class Projection:
@@ -58,19 +60,33 @@ class Projection:
             self.apply(conn, envelope)
 
     def rebuild(self, store: EventStore, batch: int = 1000,
-                source: Optional[Callable[[int, int], list]] = None) -> int:
+                source: Optional[Callable[[int, int], list]] = None, *,
+                progress: Optional[Progress] = None) -> int:
         """Empty the read model and replay events into it, in one transaction.
 
         ``source(after, limit)`` yields the events to replay; by default the service's own
         store (a consumer's projection passes the upstream service's catch-up feed).
+        ``progress`` is told how far it got after each page.
         """
         with store.transaction(ALL_TENANTS) as tx:
-            return self.replay(tx, batch=batch, source=source)
+            return self.replay(tx, batch=batch, source=source, progress=progress)
+
+    def _total(self, tx: StoreTransaction, source) -> Optional[int]:
+        """How many events a replay will read: counted in the store, or asked of the source."""
+        if source is None:
+            return tx.conn.execute(select(func.count()).select_from(events_table).where(
+                events_table.c.event_type.in_(list(self.event_types)))).scalar_one()
+        total = getattr(source, "total", None)
+        return total() if callable(total) else None
 
     def replay(self, tx: StoreTransaction, batch: int = 1000,
-               source: Optional[Callable[[int, int], list]] = None) -> int:
+               source: Optional[Callable[[int, int], list]] = None, *,
+               progress: Optional[Progress] = None) -> int:
         """:meth:`rebuild` inside a transaction the caller holds."""
         count = 0
+        total = self._total(tx, source) if progress is not None else None
+        if progress is not None:
+            progress(0, total)
         for table in reversed(self.metadata.sorted_tables):
             tx.conn.execute(delete(table))
         position = 0
@@ -82,6 +98,8 @@ class Projection:
             for envelope in page:
                 self.apply(tx.conn, envelope)
                 count += 1
+            if progress is not None:
+                progress(count, total)
             last = page[-1].global_position
             if last is None:
                 raise ValueError(f"{self.name}: a replayed event has no global position")
@@ -108,11 +126,12 @@ class ConsumedProjection(Projection):
 
     def rebuild(self, store: EventStore, batch: int = 1000,
                 source: Optional[Callable[[int, int], list]] = None, *,
+                progress: Optional[Progress] = None,
                 amqp_uri: Optional[str] = None, timeout: Optional[float] = None) -> int:
         if source is not None:
-            return super().rebuild(store, batch=batch, source=source)
+            return super().rebuild(store, batch=batch, source=source, progress=progress)
         with self.history(amqp_uri=amqp_uri, timeout=timeout) as feed:
-            return super().rebuild(store, batch=batch, source=feed)
+            return super().rebuild(store, batch=batch, source=feed, progress=progress)
 
     @contextlib.contextmanager
     def history(self, *, amqp_uri: Optional[str] = None, timeout: Optional[float] = None, **_how):
@@ -135,4 +154,14 @@ class ConsumedProjection(Projection):
                 return [Envelope.from_message(m) for m in page["events"]] or (
                     [] if not page["more"] else from_feed(page["next"], limit))
 
+            def total() -> Optional[int]:
+                """How many events the feed holds for it (None: a source too old to say)."""
+                try:
+                    return int(feed.events_count(event_types=list(self.event_types)))
+                except Exception as exc:  # noqa: BLE001 - only a progress line's total
+                    log.info("%s cannot count its events (%s): the rebuild goes on without a total",
+                             self.source_service, exc)
+                    return None
+
+            from_feed.total = total  # type: ignore[attr-defined]
             yield from_feed

@@ -1,12 +1,19 @@
 """Sessions' read models (imported as ``read_model``), every one a projection of events:
 
 * :data:`PROGRAMMES` (``sess_programmes``) from registration's programme events: each
-  programme's time zone, areas and cadence (:class:`~.domain.ProgrammeRules`);
+  programme's time zone, areas and cadence (:class:`~.domain.ProgrammeRules`); and every
+  version of its settings with the moment it came into force (``sess_programme_settings``),
+  so a report as of a past moment reads the rules in force then;
+* :data:`PARTICIPANTS` (``sess_participants``) from registration's participation events: who
+  takes part in which programme as mentor, mentee or team, since when, and when they left
+  (withdrew or were erased): who waits, and the teams of seed 003;
 * :data:`PAIRINGS` (``sess_pairings``) from matching's pairing events: who is paired with whom,
-  since when, and whether it ended (:class:`~.domain.PairingFacts`);
-* :data:`MEETINGS` (``sess_meetings``, ``sess_goals``, ``sess_reviews``, ``sess_watch``) from
-  sessions' own events, applied in the transaction that appends them: each meeting's and goal's
-  facts and status (never the personal words: those are read, decrypted, from the events).
+  since when, and whether it ended (:class:`~.domain.PairingFacts`); and matching's reasons a
+  mentee waits (``sess_waitlist``, every ``MenteeWaitlisted``);
+* :data:`MEETINGS` (``sess_meetings``, ``sess_goals``, ``sess_reviews``, ``sess_watch``,
+  ``sess_analysis_meetings``) from sessions' own events, applied in the transaction that
+  appends them: each meeting's and goal's facts and status (never the personal words: those
+  are read, decrypted, from the events).
 
 The consumed ones are rebuilt from their producer's catch-up feed, the own one from the store
 (``mentoring rebuild sessions``).
@@ -14,7 +21,7 @@ The consumed ones are rebuilt from their producer's catch-up feed, the own one f
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import (
     JSON,
@@ -34,7 +41,7 @@ from sqlalchemy.engine import Connection
 from services.platform_core.envelope import Envelope
 from services.platform_core.projection import ConsumedProjection, Projection
 
-from .domain import PairingFacts, ProgrammeRules
+from .domain import PairingFacts, Participation, ProgrammeRules, TeamFacts
 from .domain.rules import CONFIRMED, ENDED, PROPOSED, REJECTED
 
 metadata = MetaData()
@@ -114,13 +121,63 @@ watch = Table(
     Column("since", String(40), nullable=False),
 )
 
+programme_settings = Table(
+    "sess_programme_settings", metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("programme_id", String(64), nullable=False),
+    Column("in_force_from", String(40), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("settings", JSON, nullable=False),
+    Index("ix_sess_programme_settings", "programme_id"),
+)
+
+participants = Table(
+    "sess_participants", metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("programme_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("registered_at", String(40), nullable=False),
+    Column("left_at", String(40)),
+    Column("left_because", String(12)),
+    Index("ix_sess_participants_programme", "programme_id", "kind"),
+)
+
+waitlist = Table(
+    "sess_waitlist", metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("programme_id", String(64), nullable=False),
+    Column("mentee_id", String(64), nullable=False),
+    Column("reason", String(64), nullable=False),
+    Column("waitlisted_at", String(40), nullable=False),
+    Index("ix_sess_waitlist_programme", "programme_id"),
+)
+
+analysis_meetings = Table(
+    "sess_analysis_meetings", metadata,
+    Column("meeting_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("programme_id", String(64), nullable=False),
+    Column("team_id", String(64), nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("status", String(12), nullable=False),
+    Index("ix_sess_analysis_team", "team_id"),
+    Index("ix_sess_analysis_programme", "programme_id"),
+)
+
 PROGRAMMES = ConsumedProjection("programmes", MetaData(), "registration")
+PARTICIPANTS = ConsumedProjection("participants", MetaData(), "registration")
 PAIRINGS = ConsumedProjection("pairings", MetaData(), "matching")
 MEETINGS = Projection("meetings", MetaData())
-PROJECTIONS = [PROGRAMMES, PAIRINGS, MEETINGS]
-programmes.to_metadata(PROGRAMMES.metadata)
-pairings.to_metadata(PAIRINGS.metadata)
-for _table in (meetings, goals, reviews, watch):
+PROJECTIONS = [PROGRAMMES, PARTICIPANTS, PAIRINGS, MEETINGS]
+for _table in (programmes, programme_settings):
+    _table.to_metadata(PROGRAMMES.metadata)
+participants.to_metadata(PARTICIPANTS.metadata)
+for _table in (pairings, waitlist):
+    _table.to_metadata(PAIRINGS.metadata)
+for _table in (meetings, goals, reviews, watch, analysis_meetings):
     _table.to_metadata(MEETINGS.metadata)
 
 
@@ -139,6 +196,41 @@ def _programme(conn: Connection, envelope: Envelope) -> None:
     _upsert(conn, programmes, "programme_id", envelope.stream_id, {
         "tenant_id": envelope.tenant_id, "settings": envelope.payload["settings"],
         "time_zone": envelope.payload.get("time_zone") or existing or "UTC"})
+    payload = envelope.payload
+    in_force_from = payload.get("updated_at") or payload.get("created_at") or payload.get("cloned_at")
+    conn.execute(insert(programme_settings).values(
+        event_id=envelope.event_id, tenant_id=envelope.tenant_id, programme_id=envelope.stream_id,
+        in_force_from=in_force_from or envelope.occurred_at.isoformat(), settings=payload["settings"],
+        time_zone=payload.get("time_zone") or existing or "UTC"))
+
+
+_KINDS = {"MentorRegistered": "mentor", "MenteeRegistered": "mentee", "TeamRegistered": "team"}
+
+
+@PARTICIPANTS.handles(*_KINDS)
+def _participant(conn: Connection, envelope: Envelope) -> None:
+    key = (participants.c.person_id == envelope.stream_id) & (
+        participants.c.programme_id == envelope.payload["programme_id"])
+    values = {"tenant_id": envelope.tenant_id, "kind": _KINDS[envelope.event_type],
+              "registered_at": envelope.payload["registered_at"], "left_at": None, "left_because": None}
+    if not conn.execute(update(participants).where(key).values(**values)).rowcount:
+        conn.execute(insert(participants).values(person_id=envelope.stream_id,
+                                                 programme_id=envelope.payload["programme_id"], **values))
+
+
+@PARTICIPANTS.handles("ParticipantWithdrew")
+def _withdrew(conn: Connection, envelope: Envelope) -> None:
+    conn.execute(update(participants).where(
+        participants.c.person_id == envelope.stream_id,
+        participants.c.programme_id == envelope.payload["programme_id"],
+        participants.c.left_at.is_(None)).values(left_at=envelope.payload["withdrawn_at"], left_because="withdrew"))
+
+
+@PARTICIPANTS.handles("PersonErased")
+def _erased(conn: Connection, envelope: Envelope) -> None:
+    conn.execute(update(participants).where(participants.c.person_id == envelope.stream_id,
+                                            participants.c.left_at.is_(None)).values(
+        left_at=envelope.payload["erased_at"], left_because="erased"))
 
 
 # -- from matching -------------------------------------------------------------------------------
@@ -159,6 +251,14 @@ def _pairing(conn: Connection, envelope: Envelope) -> None:
         values.update(ended_at=payload["ended_at"], end_reason=payload["reason"],
                       ended_by=payload.get("ended_by"))
     _upsert(conn, pairings, "pairing_id", envelope.stream_id, values)
+
+
+@PAIRINGS.handles("MenteeWaitlisted")
+def _waitlisted(conn: Connection, envelope: Envelope) -> None:
+    payload = envelope.payload
+    conn.execute(insert(waitlist).values(event_id=envelope.event_id, tenant_id=envelope.tenant_id,
+                                         programme_id=payload["programme_id"], mentee_id=envelope.stream_id,
+                                         reason=payload["reason"], waitlisted_at=payload["waitlisted_at"]))
 
 
 # -- own events ----------------------------------------------------------------------------------
@@ -212,6 +312,18 @@ def _watch(conn: Connection, envelope: Envelope) -> None:
         "tenant_id": envelope.tenant_id, "programme_id": payload["programme_id"],
         "at_risk": envelope.event_type == "PairingAtRisk", "reasons": list(payload.get("reasons") or []),
         "since": payload["assessed_at"]})
+
+
+@MEETINGS.handles("AnalysisMeetingLogged", "AnalysisMeetingWithdrawn")
+def _analysis(conn: Connection, envelope: Envelope) -> None:
+    payload = envelope.payload
+    if envelope.event_type == "AnalysisMeetingWithdrawn":
+        conn.execute(update(analysis_meetings).where(analysis_meetings.c.meeting_id == envelope.stream_id)
+                     .values(status="withdrawn"))
+        return
+    _upsert(conn, analysis_meetings, "meeting_id", envelope.stream_id, {
+        "tenant_id": envelope.tenant_id, "programme_id": payload["programme_id"], "team_id": payload["team_id"],
+        "started_at": payload["started_at"], "status": "logged"})
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -271,3 +383,97 @@ def meeting_rows(conn: Connection, pairing_id: str) -> List[Dict[str, Any]]:
 def goal_rows(conn: Connection, pairing_id: str) -> List[Dict[str, Any]]:
     return [dict(r) for r in conn.execute(select(goals).where(goals.c.pairing_id == pairing_id)
                                           .order_by(goals.c.set_at, goals.c.goal_id)).mappings()]
+
+
+# -- queries of who takes part, who waits, the settings in force, teams and a person's data -------
+
+def programme_rules_as_of(conn: Connection, tenant_id: str, programme_id: str,
+                          as_of: datetime) -> Optional[ProgrammeRules]:
+    """The programme's rules in force at ``as_of``: the last settings that came into force by
+    then (before the programme existed: its first)."""
+    rows = conn.execute(select(programme_settings).where(
+        programme_settings.c.tenant_id == tenant_id, programme_settings.c.programme_id == programme_id))
+    versions = sorted(((datetime.fromisoformat(r.in_force_from), r.settings, r.time_zone) for r in rows),
+                      key=lambda v: v[0])
+    if not versions:
+        return programme_rules(conn, tenant_id, programme_id)
+    in_force = [v for v in versions if v[0] <= as_of] or versions[:1]
+    _, settings, time_zone = in_force[-1]
+    return ProgrammeRules.from_settings(settings, time_zone)
+
+
+def _participation(row: Any) -> Participation:
+    return Participation(row.person_id, row.programme_id, row.kind, datetime.fromisoformat(row.registered_at),
+                         _time(row.left_at))
+
+
+def participations(conn: Connection, tenant_id: str, programme_id: str,
+                   kinds: Tuple[str, ...] = ("mentee", "team")) -> List[Participation]:
+    rows = conn.execute(select(participants).where(
+        participants.c.tenant_id == tenant_id, participants.c.programme_id == programme_id,
+        participants.c.kind.in_(kinds)).order_by(participants.c.registered_at, participants.c.person_id))
+    return [_participation(row) for row in rows]
+
+
+def pairings_by_mentee(conn: Connection, tenant_id: str, programme_id: str) -> Dict[str, List[PairingFacts]]:
+    found: Dict[str, List[PairingFacts]] = {}
+    for pair in programme_pairings(conn, tenant_id, programme_id):
+        found.setdefault(pair.mentee_id, []).append(pair)
+    return found
+
+
+def waitlisted_by_mentee(conn: Connection, tenant_id: str,
+                         programme_id: str) -> Dict[str, List[Tuple[datetime, str]]]:
+    found: Dict[str, List[Tuple[datetime, str]]] = {}
+    for row in conn.execute(select(waitlist).where(waitlist.c.tenant_id == tenant_id,
+                                                   waitlist.c.programme_id == programme_id)):
+        found.setdefault(row.mentee_id, []).append((datetime.fromisoformat(row.waitlisted_at), row.reason))
+    return found
+
+
+def team(conn: Connection, tenant_id: str, programme_id: str, team_id: str) -> Optional[TeamFacts]:
+    """The team of the programme (None: no such team there), with its first introduction."""
+    row = conn.execute(select(participants).where(
+        participants.c.tenant_id == tenant_id, participants.c.programme_id == programme_id,
+        participants.c.person_id == team_id, participants.c.kind == "team")).first()
+    if row is None:
+        return None
+    introduced = [p.confirmed_at for p in pairings_by_mentee(conn, tenant_id, programme_id).get(team_id, [])
+                  if p.confirmed_at is not None]
+    return TeamFacts(team_id, programme_id, datetime.fromisoformat(row.registered_at), _time(row.left_at),
+                     min(introduced) if introduced else None)
+
+
+def analysis_meeting_ids(conn: Connection, tenant_id: str, programme_id: str,
+                         team_ids: Optional[List[str]] = None) -> List[str]:
+    """The analysis meetings of the programme's teams (or of these teams), earliest first."""
+    query = select(analysis_meetings.c.meeting_id).where(analysis_meetings.c.tenant_id == tenant_id,
+                                                         analysis_meetings.c.programme_id == programme_id)
+    if team_ids is not None:
+        query = query.where(analysis_meetings.c.team_id.in_(team_ids))
+    return list(conn.execute(query.order_by(analysis_meetings.c.started_at, analysis_meetings.c.meeting_id))
+                .scalars())
+
+
+def person_pairings(conn: Connection, tenant_id: str, person_id: str) -> List[PairingFacts]:
+    """Every pairing the person was introduced in, as mentor or mentee (or team)."""
+    rows = conn.execute(select(pairings).where(
+        pairings.c.tenant_id == tenant_id, pairings.c.status.in_((CONFIRMED, ENDED)),
+        (pairings.c.mentor_id == person_id) | (pairings.c.mentee_id == person_id))
+        .order_by(pairings.c.confirmed_at, pairings.c.pairing_id)).mappings()
+    return [pairing_facts(row) for row in rows]
+
+
+def person_programmes(conn: Connection, tenant_id: str, person_id: str) -> List[Dict[str, Any]]:
+    """The person's participations as sessions knows them."""
+    rows = conn.execute(select(participants).where(participants.c.tenant_id == tenant_id,
+                                                   participants.c.person_id == person_id)
+                        .order_by(participants.c.registered_at)).mappings()
+    return [{"programme_id": r["programme_id"], "kind": r["kind"], "registered_at": r["registered_at"],
+             "left_at": r["left_at"], "left_because": r["left_because"]} for r in rows]
+
+
+def team_analysis_ids(conn: Connection, tenant_id: str, team_id: str) -> List[str]:
+    return list(conn.execute(select(analysis_meetings.c.meeting_id).where(
+        analysis_meetings.c.tenant_id == tenant_id, analysis_meetings.c.team_id == team_id)
+        .order_by(analysis_meetings.c.started_at, analysis_meetings.c.meeting_id)).scalars())

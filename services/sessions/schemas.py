@@ -80,6 +80,20 @@ class FinalReviewInput(InputSchema):
     next_steps = Text(8000, required=True)
 
 
+class AnalysisMeetingInput(InputSchema):
+    """A team's analysis meeting, as the coordinator logs it (seed 003)."""
+
+    started_at = AwareDateTime(required=True)
+    minutes = fields.Integer(strict=True, required=True, metadata={"description": "5 to 600"})
+    mode = fields.String(required=True, validate=validate.OneOf(contracts.MODES))
+    areas = fields.List(fields.String(validate=validate.Length(max=63)), load_default=list,
+                        validate=validate.Length(max=50), metadata={"description": "the programme's areas touched"})
+    took_part = fields.List(Text(200), required=True, validate=validate.Length(min=1, max=20), metadata={
+        "description": "who took part (the team's members, and others): personal, encrypted"})
+    need_found = Text(8000, load_default=None, allow_none=True, metadata={
+        "description": "notes on the need found: personal, encrypted; the coordinator and the team read them"})
+
+
 class ReportInput(InputSchema):
     as_of = AwareDateTime(load_default=None, metadata={
         "description": "the moment the report is of (default: now; not in the future)"})
@@ -213,6 +227,16 @@ class GoalCountsView(Schema):
     dropped = fields.Integer(required=True)
 
 
+class AnalysisSummaryView(Schema):
+    """A team's analysis meetings before it was paired (seed 003), shown apart: they count
+    neither towards the pair's cadence nor its first meeting."""
+
+    meetings = fields.Integer(required=True)
+    hours = fields.Float(required=True)
+    first_at = _when(required=True, allow_none=True)
+    last_at = _when(required=True, allow_none=True)
+
+
 class PairProgressView(Schema):
     """A pair's progress as of a moment: meetings and hours that count, each month against the
     cadence, goals, and whether the pair is at risk (with the reasons)."""
@@ -246,6 +270,8 @@ class PairProgressView(Schema):
     status = fields.String(required=True, validate=validate.OneOf(PAIR_STATUSES))
     at_risk_reasons = fields.List(fields.String(validate=validate.OneOf(contracts.AT_RISK_REASONS)),
                                   required=True)
+    analysis = fields.Nested(AnalysisSummaryView, required=True, allow_none=True, metadata={
+        "description": "a team's analysis meetings before the pairing (null: the mentee is no team)"})
 
 
 class EndedEarlyView(Schema):
@@ -271,38 +297,147 @@ class ProgrammeSummaryView(Schema):
     goals_reached = fields.Integer(required=True)
 
 
+class WaitingView(Schema):
+    """Mentees and teams waiting for a mentor at the moment: registered by then, not left, in no
+    confirmed pairing (after a pairing ended: once matching put them back, from the end).
+    Days are whole 24-hour days."""
+
+    waiting = fields.Integer(required=True)
+    teams = fields.Integer(required=True, metadata={"description": "of them, teams (seed 003)"})
+    median_days = fields.Float(required=True, allow_none=True)
+    longest_days = fields.Integer(required=True, allow_none=True)
+    by_reason = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "matching's latest reason by then (MenteeWaitlisted); not_given: none"})
+    introduced = fields.Integer(required=True, metadata={"description": "mentees and teams introduced by then"})
+    median_days_to_introduction = fields.Float(required=True, allow_none=True, metadata={
+        "description": "how long they had waited, from registration to their first introduction"})
+
+
+class MonthTotalView(Schema):
+    """One calendar month (in each programme's time zone) over all pairs."""
+
+    month = fields.String(required=True, metadata={"description": "YYYY-MM"})
+    meetings = fields.Integer(required=True, metadata={"description": "meetings that count"})
+    hours = fields.Float(required=True)
+    pairs_meeting = fields.Integer(required=True, metadata={"description": "pairs that met in it"})
+
+
+class AnalysisTotalsView(Schema):
+    """Teams' analysis meetings before their pairing (seed 003)."""
+
+    teams = fields.Integer(required=True, metadata={"description": "teams that had one"})
+    meetings = fields.Integer(required=True)
+    hours = fields.Float(required=True)
+
+
 class ProgrammeProgressView(Schema):
-    """Every pair of the programme introduced by the moment, with totals."""
+    """Every pair of the programme introduced by the moment, with totals; who waits; meetings
+    per month; teams' analysis meetings. Read with the programme's settings in force then."""
 
     programme_id = fields.String(required=True)
     as_of = _when(required=True)
     summary = fields.Nested(ProgrammeSummaryView, required=True)
+    waiting = fields.Nested(WaitingView, required=True)
+    meetings_per_month = fields.List(fields.Nested(MonthTotalView), required=True)
+    analysis = fields.Nested(AnalysisTotalsView, required=True)
     pairs = fields.List(fields.Nested(PairProgressView), required=True)
 
 
 class ProgrammeSummaryLineView(Schema):
     programme_id = fields.String(required=True)
     summary = fields.Nested(ProgrammeSummaryView, required=True)
+    waiting = fields.Nested(WaitingView, required=True)
 
 
 class TenantProgressView(Schema):
     """Every programme of the tenant with its summary (as in its programme report), and the
-    tenant's totals over all their pairs."""
+    tenant's totals over all their pairs: who waits, meetings per month, analysis meetings."""
 
     tenant_id = fields.String(required=True)
     as_of = _when(required=True)
     programmes = fields.List(fields.Nested(ProgrammeSummaryLineView), required=True)
     totals = fields.Nested(ProgrammeSummaryView, required=True)
+    waiting = fields.Nested(WaitingView, required=True)
+    meetings_per_month = fields.List(fields.Nested(MonthTotalView), required=True)
+    analysis = fields.Nested(AnalysisTotalsView, required=True)
+
+
+class AnalysisMeetingView(Schema):
+    """A team's analysis meeting (seed 003); ``counted``: not withdrawn."""
+
+    id = fields.String(required=True)
+    team_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    started_at = _when(required=True)
+    minutes = fields.Integer(required=True)
+    mode = fields.String(required=True, validate=validate.OneOf(contracts.MODES))
+    areas = fields.List(fields.String(), required=True)
+    attendees = fields.Integer(required=True)
+    took_part = fields.List(fields.String(), required=True, allow_none=True, metadata={
+        "description": "who took part (personal: null once the team is erased)"})
+    need_found = _personal("the notes on the need found")
+    status = fields.String(required=True, validate=validate.OneOf(("logged", "withdrawn")))
+    counted = fields.Boolean(required=True)
+    logged_at = _when(required=True)
+    version = fields.Integer(required=True)
+
+
+class AnalysisMeetingListView(Schema):
+    """Every analysis meeting of the team, earliest first."""
+
+    team_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    analysis_meetings = fields.List(fields.Nested(AnalysisMeetingView), required=True)
+
+
+class ParticipationExportView(Schema):
+    programme_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("mentor", "mentee", "team")))
+    registered_at = _when(required=True)
+    left_at = _when(required=True, allow_none=True)
+    left_because = fields.String(required=True, allow_none=True, validate=validate.OneOf(("withdrew", "erased")))
+
+
+class PairingExportView(Schema):
+    """A pairing of the person, with everything recorded in it."""
+
+    pairing_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(("mentor", "mentee")))
+    mentor_id = fields.String(required=True)
+    mentee_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(PAIRING_STATUSES))
+    introduced_at = _when(required=True, allow_none=True)
+    ended_at = _when(required=True, allow_none=True)
+    end_reason = fields.String(required=True, allow_none=True)
+    meetings = fields.List(fields.Nested(MeetingView), required=True)
+    goals = fields.List(fields.Nested(GoalView), required=True)
+    final_review = fields.Nested(FinalReviewView, required=True, allow_none=True)
+
+
+class ExportView(Schema):
+    """Everything sessions holds about a person (GDPR access), words decrypted; what a person
+    wrote reads as null once they were erased. Registration and matching answer for their own."""
+
+    person_id = fields.String(required=True)
+    tenant_id = fields.String(required=True)
+    exported_at = _when(required=True)
+    programmes = fields.List(fields.Nested(ParticipationExportView), required=True)
+    pairings = fields.List(fields.Nested(PairingExportView), required=True)
+    analysis_meetings = fields.List(fields.Nested(AnalysisMeetingView), required=True, metadata={
+        "description": "a team's analysis meetings (seed 003)"})
 
 
 #: the CSV variants of the reports (text/csv, a header line first)
 PAIR_CSV = {"type": "string", "description": "one line a month: month, meetings, towards_cadence, minutes, "
             "partial, min_per_month, met"}
 PROGRAMME_CSV = {"type": "string", "description": "one line a pair: its ids, statuses, at-risk reasons, "
-                 "meetings, hours, goals and whether the final review was recorded"}
+                 "meetings, hours, goals, whether the final review was recorded, how it ended, how long "
+                 "it lasted and a team's analysis meetings"}
 
 TENANT_CSV = {"type": "string", "description": "one line a programme, then one of the tenant's totals "
-              "(programme_id: total): pairs, completed, closed_early, meetings, hours, goals_reached"}
+              "(programme_id: total): pairs, completed, closed_early, meetings, hours, goals_reached, "
+              "the 3/6/12-month milestones, and who waits (how many, median and longest days)"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,6 +453,9 @@ EXAMPLES: Dict[str, Dict[str, Any]] = {
               "areas": ["education"], "plan": "read chapter 3", "note": None},
     "dispute": {"reason": "we did not meet that week"},
     "empty": {},
+    "analysis": {"started_at": "2025-02-03T10:00:00+02:00", "minutes": 120, "mode": "in_person",
+                 "areas": ["fundraising"], "took_part": ["Ona (director)", "Jonas"],
+                 "need_found": "no fundraising plan; one donor gives 80% of the income"},
     "goal": {"title": "Pass the maths exam", "target_date": "2025-06-01"},
     "progress": {"note": "two practice tests done"},
     "final_review": {"achievements": "a fundraising strategy", "further_goals": ["find two donors"],

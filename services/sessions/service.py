@@ -8,15 +8,21 @@ from registration                        programmes (time zone, areas, cadence: 
                                          the daily watch is scheduled), people's participations and
                                          erasure (participant tokens, ``TenantKeyRotated``: the
                                          coordinator keys); ``PersonErased`` forgets the person's key
+from registration (participants)         who takes part as mentor, mentee or team, since when, until
+                                         when (``sess_participants``): who waits; the teams
 from matching                            ``PairingProposed/Confirmed/Rejected/Ended``: who is paired
-                                         with whom (``sess_pairings``)
+                                         with whom (``sess_pairings``); ``MenteeWaitlisted``: why a
+                                         mentee waits (``sess_waitlist``)
 =======================================  ============================================================
 
 Events out (:mod:`services.contracts.sessions`): ``MeetingLogged``, ``MeetingCorrected``,
 ``MeetingConfirmed``, ``MeetingDisputed``, ``MeetingWithdrawn``, ``GoalSet``,
 ``GoalProgressNoted``, ``GoalReached``, ``GoalDropped``, ``FinalReviewRecorded`` (matching
 ends the pairing as ``completed``), ``PairingAtRisk``, ``PairingBackOnTrack`` (the daily
-watch, a scheduled job per programme at 06:00 in its time zone).
+watch, a scheduled job per programme at 06:00 in its time zone), ``AnalysisMeetingLogged``,
+``AnalysisMeetingWithdrawn`` (a team's analysis meetings before it is paired, seed 003).
+``MeetingDisputed`` carries what the coordinator is to be told (the pair, the meeting, who
+logged it and who disputes it), the reason encrypted.
 
 HTTP (P: a side of the pairing with their participant token, anyone else's 404; C: the
 tenant's coordinator key; 400 bad input naming each field, 401, 403 the wrong role, 404,
@@ -40,11 +46,17 @@ POST     /tenants/{t}/pairings/{id}/final-review                      P, C   201
 GET      /tenants/{t}/pairings/{id}/progress[.csv][?as_of=]           P, C   200
 GET      /tenants/{t}/programmes/{p}/progress[.csv][?as_of=]          C      200
 GET      /tenants/{t}/progress[.csv][?as_of=]                         C      200
+POST     /tenants/{t}/programmes/{p}/teams/{team}/analysis-meetings   C      201
+GET      /tenants/{t}/programmes/{p}/teams/{team}/analysis-meetings   C, T   200
+POST     .../teams/{team}/analysis-meetings/{m}/withdraw              C      200
+GET      /tenants/{t}/people/{id}/export                              C, P*  200
 GET      /tenants/{t}/events?after=&limit=                            C      200
 =======  ===========================================================  =====  ======
 
-Private notes (and every other free text) are returned decrypted to the pair and the
-coordinator only; after the writer's erasure they read as null.
+(T: the team itself with its participant token; P*: the person themselves.) Reports as of a
+moment read the programme's settings in force then. Private notes (and every other free text)
+are returned decrypted to the pair and the coordinator only (a team's analysis notes: to the
+coordinator and the team); after the writer's erasure they read as null.
 """
 from __future__ import annotations
 
@@ -92,9 +104,11 @@ from services.platform_core.web import (
 
 from . import personal_data, read_model, reports, schemas
 from .domain import (
+    ANALYSIS_MEETING,
     FINAL_REVIEW,
     GOAL,
     MEETING,
+    AnalysisMeeting,
     FinalReview,
     Goal,
     Meeting,
@@ -124,7 +138,7 @@ REGISTRATION_EVENTS = PROGRAMME_EVENTS + (
     "PersonRegistered", "MentorRegistered", "MenteeRegistered", "TeamRegistered", "ParticipantWithdrew",
     "PersonErased", "TenantKeyRotated")
 #: the matching events sessions reads (proposals and rejections keep a pairing's stream contiguous)
-MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "PairingEnded")
+MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "PairingEnded", "MenteeWaitlisted")
 
 #: the daily watch over a programme's pairs (key ``<programme id>@<date>``)
 WATCH_JOB = "sessions-watch"
@@ -145,6 +159,8 @@ MEETING_URL = PAIRING + "/meetings/<meeting_id>"
 GOAL_URL = PAIRING + "/goals/<goal_id>"
 PROGRAMME = "/tenants/<tenant_id>/programmes/<programme_id>"
 TENANT = "/tenants/<tenant_id>"
+ANALYSIS = PROGRAMME + "/teams/<team_id>/analysis-meetings"
+NO_TEAM = "no such programme here, or no such team in it"
 
 
 def rules(*codes: str) -> str:
@@ -182,6 +198,15 @@ def meeting_view(meeting: Meeting, row: Optional[Mapping[str, Any]] = None) -> D
             "note": meeting.note, "dispute_reason": meeting.dispute_reason, "version": meeting.version}
 
 
+def analysis_view(meeting: AnalysisMeeting) -> Dict[str, Any]:
+    return {"id": meeting.id, "team_id": meeting.team_id, "programme_id": meeting.programme_id,
+            "started_at": meeting.started_at.isoformat() if meeting.started_at else None,
+            "minutes": meeting.minutes, "mode": meeting.mode, "areas": meeting.areas,
+            "attendees": meeting.attendees, "took_part": meeting.took_part, "need_found": meeting.need_found,
+            "status": meeting.status, "counted": meeting.counted,
+            "logged_at": meeting.logged_at.isoformat() if meeting.logged_at else None, "version": meeting.version}
+
+
 def goal_view(goal: Goal) -> Dict[str, Any]:
     return {"id": goal.id, "pairing_id": goal.pairing_id, "title": goal.title,
             "target_date": goal.target_date, "status": goal.status, "set_by": goal.author_id,
@@ -203,6 +228,7 @@ class SessionsService(CatchUpFeed, Documented):
     def on_registration(self, tx: StoreTransaction, event: Envelope) -> None:
         tenancy.CREDENTIALS.apply(tx.conn, event)
         read_model.PROGRAMMES.apply(tx.conn, event)
+        read_model.PARTICIPANTS.apply(tx.conn, event)
         if event.event_type == "PersonErased":  # their notes can never be read again
             personal_data.PERSON_KEYS.forget(event.tenant_id, event.stream_id, tx.conn)
         if event.event_type in PROGRAMME_EVENTS:
@@ -256,9 +282,13 @@ class SessionsService(CatchUpFeed, Documented):
 
     @staticmethod
     def _rules(tx: StoreTransaction, pairing: PairingFacts) -> ProgrammeRules:
-        rules = read_model.programme_rules(tx.conn, tx.tenant_id, pairing.programme_id)
+        return SessionsService._programme_rules(tx, pairing.programme_id)
+
+    @staticmethod
+    def _programme_rules(tx: StoreTransaction, programme_id: str) -> ProgrammeRules:
+        rules = read_model.programme_rules(tx.conn, tx.tenant_id, programme_id)
         if rules is None:
-            raise RuleBroken.one("programme_unknown", f"programme {pairing.programme_id} is not known "
+            raise RuleBroken.one("programme_unknown", f"programme {programme_id} is not known "
                                  f"here yet; try again in a moment")
         return rules
 
@@ -486,15 +516,18 @@ class SessionsService(CatchUpFeed, Documented):
         with self.store.transaction(tenant_id) as tx:
             pairing = self._pairing(tx, caller, pairing_id)
             as_of = self._as_of(request, tx.now)
-            return reports.pair_report(tx, pairing, self._rules(tx, pairing), as_of)
+            rules = read_model.programme_rules_as_of(tx.conn, tenant_id, pairing.programme_id, as_of)
+            return reports.pair_report(tx, pairing, rules or self._rules(tx, pairing), as_of)
 
     def _programme_report(self, request, tenant_id: str, programme_id: str) -> Dict[str, Any]:
         self._caller(request, tenant_id, COORDINATOR)
         with self.store.transaction(tenant_id) as tx:
-            rules = read_model.programme_rules(tx.conn, tenant_id, programme_id)
-            if rules is None:
+            if read_model.programme_rules(tx.conn, tenant_id, programme_id) is None:
                 raise NotFound(f"programme {programme_id} not found")
             as_of = self._as_of(request, tx.now)
+            rules = read_model.programme_rules_as_of(tx.conn, tenant_id, programme_id, as_of)
+            if rules is None:
+                raise NotFound(f"programme {programme_id} not found")
             return reports.programme_report(tx, programme_id, rules, as_of)
 
     @endpoint("GET", PAIRING + "/progress", roles=P_OR_C, query=schemas.ReportInput,
@@ -547,3 +580,99 @@ class SessionsService(CatchUpFeed, Documented):
               tags=("progress",))
     def tenant_progress_csv(self, request, tenant_id):
         return Response(reports.tenant_csv(self._tenant_report(request, tenant_id)), mimetype="text/csv")
+
+    # -- HTTP: a team's analysis meetings before it is paired (seed 003) -----------------------
+
+    @staticmethod
+    def _team(tx: StoreTransaction, programme_id: str, team_id: str):
+        team = read_model.team(tx.conn, tx.tenant_id, programme_id, team_id)
+        if team is None:
+            raise NotFound(f"team {team_id} not found in programme {programme_id}")
+        return team
+
+    @endpoint("POST", ANALYSIS, roles=C, body=schemas.AnalysisMeetingInput, example=X["analysis"],
+              responses={201: schemas.AnalysisMeetingView},
+              errors={404: NO_TEAM, 422: rules("team_left", "in_the_future", "after_the_pairing",
+                                               "duration_out_of_range", "unknown_area", "programme_unknown")},
+              summary="The coordinator logs a team's analysis meeting before it is paired", tags=("teams",))
+    def log_analysis_meeting(self, request, tenant_id, programme_id, team_id):
+        """A joint session analysing the team's resources, competences, aspirations and needs
+        (seed 003): when, how long, who took part and the need found (the team's personal data)."""
+        caller = self._caller(request, tenant_id, COORDINATOR)
+        data = schemas.load_input(schemas.AnalysisMeetingInput, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            team = self._team(tx, programme_id, team_id)
+            meeting = AnalysisMeeting(str(uuid.uuid4()))
+            events = meeting.log(team=team, rules=self._programme_rules(tx, programme_id), now=tx.now, **data)
+            self._append(tx, events, {(ANALYSIS_MEETING, meeting.id): 0}, caller.actor)
+            return 201, analysis_view(meeting.apply_all(events))
+
+    @endpoint("GET", ANALYSIS, roles=P_OR_C, responses={200: schemas.AnalysisMeetingListView},
+              errors={404: NO_TEAM}, summary="A team's analysis meetings, with the need found",
+              tags=("teams",))
+    def list_analysis_meetings(self, request, tenant_id, programme_id, team_id):
+        """The coordinator, or the team itself with its participant token."""
+        caller = self._caller(request, tenant_id, PARTICIPANT, COORDINATOR)
+        if caller.kind == PARTICIPANT and caller.id != team_id:
+            raise NotFound(f"team {team_id} not found in programme {programme_id}")
+        with self.store.transaction(tenant_id) as tx:
+            self._team(tx, programme_id, team_id)
+            found = [self._load(tx, AnalysisMeeting, meeting_id) for meeting_id in
+                     read_model.analysis_meeting_ids(tx.conn, tenant_id, programme_id, [team_id])]
+        return {"team_id": team_id, "programme_id": programme_id, "analysis_meetings": [
+            analysis_view(m) for m in found]}
+
+    @endpoint("POST", ANALYSIS + "/<analysis_meeting_id>/withdraw", roles=C, body=schemas.EmptyInput,
+              example=X["empty"], responses={200: schemas.AnalysisMeetingView},
+              errors={404: NO_TEAM + "; or no such meeting of it", 409: CHANGED, 422: rules("meeting_withdrawn")},
+              summary="The coordinator takes back an analysis meeting logged by mistake", tags=("teams",))
+    def withdraw_analysis_meeting(self, request, tenant_id, programme_id, team_id, analysis_meeting_id):
+        caller = self._caller(request, tenant_id, COORDINATOR)
+        schemas.load_input(schemas.EmptyInput, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            self._team(tx, programme_id, team_id)
+            meeting = self._load(tx, AnalysisMeeting, analysis_meeting_id)
+            if not meeting.exists or meeting.team_id != team_id or meeting.programme_id != programme_id:
+                raise NotFound(f"analysis meeting {analysis_meeting_id} not found for team {team_id}")
+            version = meeting.version
+            events = meeting.withdraw(now=tx.now)
+            self._append(tx, events, {(ANALYSIS_MEETING, meeting.id): version}, caller.actor)
+            return analysis_view(meeting.apply_all(events))
+
+    # -- HTTP: the person's data (GDPR access) ----------------------------------------------------
+
+    @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/export", roles=P_OR_C,
+              responses={200: schemas.ExportView}, errors={404: "no such person here (or not you)"},
+              summary="Everything sessions holds about a person (GDPR access)", tags=("people",))
+    def export(self, request, tenant_id, person_id):
+        """The person's pairings, with every meeting, goal and final review of them, and a team's
+        analysis meetings, their words decrypted (null once their writer was erased): the
+        coordinator, or the person themselves."""
+        self._caller(request, tenant_id, PARTICIPANT, COORDINATOR).require_person(person_id)
+        with self.store.transaction(tenant_id) as tx:
+            programmes = read_model.person_programmes(tx.conn, tenant_id, person_id)
+            pairings = read_model.person_pairings(tx.conn, tenant_id, person_id)
+            if not programmes and not pairings:
+                raise NotFound(f"person {person_id} not found")
+            return {"person_id": person_id, "tenant_id": tenant_id, "exported_at": tx.now.isoformat(),
+                    "programmes": programmes,
+                    "pairings": [self._pairing_export(tx, pairing, person_id) for pairing in pairings],
+                    "analysis_meetings": [analysis_view(self._load(tx, AnalysisMeeting, meeting_id)) for meeting_id
+                                          in read_model.team_analysis_ids(tx.conn, tenant_id, person_id)]}
+
+    def _pairing_export(self, tx: StoreTransaction, pairing: PairingFacts, person_id: str) -> Dict[str, Any]:
+        review = self._load(tx, FinalReview, pairing.pairing_id)
+        return {
+            "pairing_id": pairing.pairing_id, "programme_id": pairing.programme_id,
+            "role": pairing.role_of(person_id), "mentor_id": pairing.mentor_id, "mentee_id": pairing.mentee_id,
+            "status": pairing.status, "introduced_at": pairing.confirmed_at.isoformat() if pairing.confirmed_at
+            else None, "ended_at": pairing.ended_at.isoformat() if pairing.ended_at else None,
+            "end_reason": pairing.end_reason,
+            "meetings": [meeting_view(self._load(tx, Meeting, row["meeting_id"]))
+                         for row in read_model.meeting_rows(tx.conn, pairing.pairing_id)],
+            "goals": [goal_view(self._load(tx, Goal, row["goal_id"]))
+                      for row in read_model.goal_rows(tx.conn, pairing.pairing_id)],
+            "final_review": {"pairing_id": pairing.pairing_id, "recorded_at": review.recorded_at,
+                             "by_role": review.by_role,
+                             **(review.personal or {"achievements": None, "further_goals": None,
+                                                    "next_steps": None})} if review.exists else None}

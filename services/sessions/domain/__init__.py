@@ -10,8 +10,11 @@ module             holds
 ``final_review``   ``FinalReview``: achievements, further goals, next steps (ends the pairing)
 ``progress``       ``fold``, ``pair_progress``, ``assess`` (at risk), ``programme_summary``
 ``watch``          ``PairWatch``: ``PairingAtRisk`` / ``PairingBackOnTrack``
+``analysis``       ``AnalysisMeeting``: a team's analysis meetings before it is paired (seed 003)
+``waiting``        who waits for a mentor and for how long; meetings per month
 =================  ==============================================================================
 """
+from .analysis import AnalysisMeeting, TeamFacts, analysis_summary, fold_analysis
 from .final_review import FinalReview
 from .goal import Goal
 from .meeting import Meeting, parse_time
@@ -25,6 +28,7 @@ from .progress import (
                        programme_summary,
 )
 from .rules import (
+                       ANALYSIS_MEETING,
                        FINAL_REVIEW,
                        GOAL,
                        MEETING,
@@ -37,9 +41,12 @@ from .rules import (
                        ProgrammeRules,
                        RuleBroken,
 )
+from .waiting import Participation, days_to_introduction, meetings_per_month, waiting_summary, waits
 from .watch import PairWatch
 
-__all__ = ["AT_RISK_REASONS", "Assessment", "Cadence", "FINAL_REVIEW", "FinalReview", "GOAL", "Goal",
+__all__ = ["ANALYSIS_MEETING", "AnalysisMeeting", "Participation", "TeamFacts", "analysis_summary",
+           "days_to_introduction", "fold_analysis", "meetings_per_month", "waiting_summary", "waits",
+           "AT_RISK_REASONS", "Assessment", "Cadence", "FINAL_REVIEW", "FinalReview", "GOAL", "Goal",
            "MEETING", "MODES", "Meeting", "NotInPairing", "PAIR_WATCH", "PairHistory", "PairWatch",
            "PairingFacts", "ProgrammeRules", "ROLES", "RuleBroken", "assess", "fold", "pair_progress",
            "parse_time", "programme_summary"]

@@ -44,16 +44,12 @@ def parse_time(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def check_facts(pairing: PairingFacts, rules: ProgrammeRules, *, started_at: datetime, minutes: int,
-                areas: Sequence[str], now: datetime) -> None:
-    """Every rule a meeting's facts break, at once (422 naming each field)."""
+def fact_failures(rules: ProgrammeRules, *, started_at: datetime, minutes: int, areas: Sequence[str],
+                  now: datetime) -> List[Dict[str, Optional[str]]]:
+    """What a meeting's facts break, whoever held it: the time, the length, the areas."""
     failures = []
     if started_at > now:
         failures.append(failure("in_the_future", "a meeting cannot start in the future", "started_at"))
-    elif pairing.confirmed_at is not None and started_at < pairing.confirmed_at:
-        failures.append(failure("before_the_pairing", f"the pair was made on "
-                                f"{pairing.confirmed_at.isoformat()}: a meeting cannot be before it",
-                                "started_at"))
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         failures.append(failure("duration_out_of_range", f"a meeting lasts {MIN_MINUTES} to "
                                 f"{MAX_MINUTES} minutes, not {minutes}", "minutes"))
@@ -62,6 +58,17 @@ def check_facts(pairing: PairingFacts, rules: ProgrammeRules, *, started_at: dat
         failures.append(failure("unknown_area", f"not an area of the programme: {', '.join(unknown)}"
                                 + (f" (its areas: {', '.join(rules.area_ids)})" if rules.area_ids
                                    else " (it has none)"), "areas"))
+    return failures
+
+
+def check_facts(pairing: PairingFacts, rules: ProgrammeRules, *, started_at: datetime, minutes: int,
+                areas: Sequence[str], now: datetime) -> None:
+    """Every rule a meeting's facts break, at once (422 naming each field)."""
+    failures = fact_failures(rules, started_at=started_at, minutes=minutes, areas=areas, now=now)
+    if started_at <= now and pairing.confirmed_at is not None and started_at < pairing.confirmed_at:
+        failures.insert(0, failure(
+            "before_the_pairing", f"the pair was made on {pairing.confirmed_at.isoformat()}: a meeting "
+            f"cannot be before it", "started_at"))
     if failures:
         raise RuleBroken(failures)
 
@@ -183,9 +190,13 @@ class Meeting(Aggregate):
     def dispute(self, *, pairing: PairingFacts, by: str, reason: Optional[str],
                 now: datetime) -> List[DomainEvent]:
         role = self._answer(pairing, by)
+        facts = self.facts()
         personal = {"personal": {"reason": reason}} if reason is not None else {}
-        return [self._event("MeetingDisputed", {**self._body(by, role), "disputed_at": now.isoformat(),
-                                                **personal})]
+        return [self._event("MeetingDisputed", {
+            **self._body(by, role), "meeting_id": self.id, "mentor_id": pairing.mentor_id,
+            "mentee_id": pairing.mentee_id, "logged_by_person_id": self.author_id,
+            "logged_by_role": self.author_role, "started_at": facts.started_at.isoformat(),
+            "minutes": facts.minutes, "mode": facts.mode, "disputed_at": now.isoformat(), **personal})]
 
     def _authored(self, pairing: PairingFacts, by: str) -> str:
         role = self._require(pairing, by)

@@ -12,6 +12,8 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from services.contracts.programme_settings import setting
 
 MEETING, GOAL, FINAL_REVIEW, PAIR_WATCH = "meeting", "goal", "finalreview", "pairwatch"
+#: a team's analysis meeting before it is paired (seed 003)
+ANALYSIS_MEETING = "analysismeeting"
 
 IN_PERSON, REMOTE = "in_person", "remote"
 MODES = (IN_PERSON, REMOTE)

@@ -43,8 +43,9 @@ def world(platform):
 
 
 def names(pair):
-    """The pairing's tenant and id, and the tokens of its callers (the mentee as participant)."""
-    return {"tenant_id": pair.reg.slug, "pairing_id": pair.id,
+    """The pairing's tenant and id, the mentee (whose export is read), and the tokens of its
+    callers (the mentee as participant)."""
+    return {"tenant_id": pair.reg.slug, "pairing_id": pair.id, "person_id": pair.mentee,
             "tokens": {"operator": OPERATOR_TOKEN, "coordinator": pair.key, "participant": pair.mentee_token}}
 
 

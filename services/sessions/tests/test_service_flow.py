@@ -197,8 +197,9 @@ def test_the_tenant_report_sums_its_programmes(platform):
     assert csv.headers["Content-Type"].startswith("text/csv")
     lines = csv.text.splitlines()
     assert lines[0] == ("programme_id,pairs,completed,closed_early,meetings,hours,goals_reached,"
-                        "reached_3_months,reached_6_months,reached_12_months")
-    assert lines[-1] == "total,1,0,0,1,1.0,0,0,0,0" and len(lines) == 4
+                        "reached_3_months,reached_6_months,reached_12_months,waiting,median_days_waiting,"
+                        "longest_days_waiting")
+    assert lines[-1] == "total,1,0,0,1,1.0,0,0,0,0,0,," and len(lines) == 4
     assert platform.api.get(url, pair.mentor_token).status_code == 403
     assert platform.api.get(f"{url}?as_of=2999-01-01T00:00:00%2B00:00", pair.key).status_code == 400
 
@@ -227,5 +228,5 @@ def test_the_programme_report_says_who_ended_a_pair_early_and_how_long_it_lasted
     platform.clock.set(utc(12, 1, 12))
     assert platform.api.get(url, pair.key).json()["pairs"][0]["match_days"] == 125
     csv = platform.api.get(f"{url}.csv", pair.key).text.splitlines()
-    assert csv[0].endswith("end_reason,ended_by,match_days,match_months")
-    assert csv[1].endswith("withdrew,coordinator,125,4")
+    assert csv[0].endswith("end_reason,ended_by,match_days,match_months,analysis_meetings")
+    assert csv[1].endswith("withdrew,coordinator,125,4,")
