@@ -144,8 +144,8 @@ def problems(kind: str, language: str, part: str, source: str) -> List[str]:
     allowed = variables(kind)
     unknown = sorted(meta.find_undeclared_variables(tree) - set(allowed))
     if unknown:
-        return [f"unknown variable{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: a template of the {kind} message "
-                f"may use {', '.join(allowed)}"]
+        return [f"unknown variable{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: a template of the "
+                f"{kind} message may use {', '.join(allowed)}"]
     found = []
     for role, context in samples(kind).items():
         values = rendering.values_for(kind, language, {**context, "unsubscribe_url": "https://example.org/u"})
