@@ -65,6 +65,7 @@ from services.platform_core.consumer import consume
 from services.platform_core.dependencies import ClockProvider, Store, store_engine_of
 from services.platform_core.envelope import Envelope
 from services.platform_core.openapi import Documented, HealthView
+from services.platform_core.scheduler import Scheduler
 from services.platform_core.store import ALL_TENANTS, StoreTransaction
 from services.platform_core.tenancy import COORDINATOR, Caller, authenticate
 from services.platform_core.web import NotFound, api, bearer_token
@@ -158,6 +159,7 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
     clock = ClockProvider()
     config = Config()
     sender = Sender()
+    scheduler = Scheduler()  # runs the @scheduled jobs (the log's retention: .endpoints.RetentionJobs)
 
     # -- events in --------------------------------------------------------------------------------
 
