@@ -14,7 +14,7 @@ import logging
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 
-from sqlalchemy import Column, MetaData, String, Table, delete, insert, select
+from sqlalchemy import Column, MetaData, String, Table, select
 from sqlalchemy.engine import Connection
 
 from services.platform_core import settings
@@ -22,6 +22,7 @@ from services.platform_core.db import UtcDateTime
 from services.platform_core.envelope import Envelope
 from services.platform_core.projection import Projection
 
+from . import read_model
 from .domain.preferences import Unsubscribe, audience_of, group_of, token
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,8 @@ def _opt_out(conn: Connection, envelope: Envelope) -> None:
     payload = envelope.payload
     key = {"tenant_id": envelope.tenant_id, "person_id": payload["person_id"], "audience": payload["audience"],
            "group": payload["group"]}
-    conn.execute(delete(opt_outs_table).where(*(opt_outs_table.c[k] == v for k, v in key.items())))
-    if envelope.event_type == "RecipientOptedOut":
-        conn.execute(insert(opt_outs_table).values(**key, via=payload["via"], since=envelope.occurred_at))
+    read_model.put(conn, opt_outs_table, key, {"via": payload["via"], "since": envelope.occurred_at}
+                   if envelope.event_type == "RecipientOptedOut" else None)
 
 
 def opted_out(conn: Connection, what: Unsubscribe) -> bool:

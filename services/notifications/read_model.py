@@ -109,6 +109,14 @@ def _programme(conn: Connection, envelope: Envelope) -> None:
         conn.execute(insert(programmes).values(programme_id=envelope.stream_id, **values))
 
 
+def put(conn: Connection, table: Table, key: Mapping[str, Any], values: Optional[Mapping[str, Any]]) -> None:
+    """The row of ``key`` in ``table`` replaced by ``values`` (None: removed): what a projection
+    of "set" and "unset" events does."""
+    conn.execute(delete(table).where(*(table.c[k] == v for k, v in key.items())))
+    if values is not None:
+        conn.execute(insert(table).values(**key, **values))
+
+
 def programme(conn: Connection, tenant_id: str, programme_id: str) -> Optional[Dict[str, Any]]:
     row = conn.execute(select(programmes).where(programmes.c.programme_id == programme_id,
                                                 programmes.c.tenant_id == tenant_id)).mappings().first()

@@ -24,14 +24,14 @@ from datetime import datetime
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from jinja2 import TemplateSyntaxError, meta, nodes
-from sqlalchemy import Column, MetaData, String, Table, Text, delete, insert, select
+from sqlalchemy import Column, MetaData, String, Table, Text, select
 from sqlalchemy.engine import Connection
 
 from services.platform_core.db import UtcDateTime
 from services.platform_core.envelope import Envelope
 from services.platform_core.projection import Projection
 
-from . import rendering
+from . import read_model, rendering
 from .domain import INTRODUCTION, introduction_context, next_steps
 from .domain.templates import COMMON_VARIABLES
 
@@ -53,9 +53,8 @@ def _template(conn: Connection, envelope: Envelope) -> None:
     payload = envelope.payload
     key = {"tenant_id": envelope.tenant_id, "kind": payload["kind"], "language": payload["language"],
            "part": payload["part"]}
-    conn.execute(delete(overrides_table).where(*(overrides_table.c[k] == v for k, v in key.items())))
-    if envelope.event_type == "TemplateOverridden":
-        conn.execute(insert(overrides_table).values(**key, source=payload["source"], saved_at=envelope.occurred_at))
+    read_model.put(conn, overrides_table, key, {"source": payload["source"], "saved_at": envelope.occurred_at}
+                   if envelope.event_type == "TemplateOverridden" else None)
 
 
 def saved(conn: Connection, tenant_id: str, kind: Optional[str] = None,

@@ -179,6 +179,14 @@ def platform() -> Iterator[Platform]:
         yield value
 
 
+def settled_log(school: School, count: int = 3) -> List[Dict[str, Any]]:
+    """The school's log once it holds ``count`` messages, none pending."""
+    def check():
+        rows = school.log()
+        return rows if len(rows) == count and all(r["status"] != "pending" for r in rows) else None
+    return wait_for(check, timeout=30, message="every message settled")
+
+
 def republish(platform: Platform, envelope) -> None:
     """The same event delivered once more (as after a relay that died before deleting it)."""
     publisher = ConfirmingPublisher(platform.amqp_uri)

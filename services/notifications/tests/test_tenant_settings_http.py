@@ -14,7 +14,10 @@ from services.platform_core.tenancy import issue_participant_token
 from services.platform_core.testing import wait_for
 from services.registration.tests.conftest import PLATFORM_SECRET, START
 
+from .conftest import settled_log
+
 pytestmark = pytest.mark.integration
+SIGNING_KEY = preferences.signing_key({"PLATFORM_SECRET": PLATFORM_SECRET}) or b""
 
 SUBJECT = "/tenants/{slug}/templates/introduction/lt/subject"
 
@@ -24,13 +27,6 @@ def stored(platform, tenant, event_type):
     not bound to the test's watcher queue)."""
     store = store_engine_of(platform.notifications).require_store()
     return [e for e in store.read_after(0, tenant_id=tenant, event_types=[event_type])]
-
-
-def settled(school, count=3):
-    def check():
-        rows = school.log()
-        return rows if len(rows) == count and all(r["status"] != "pending" for r in rows) else None
-    return wait_for(check, timeout=30, message="every message settled")
 
 
 def test_a_tenants_own_template_is_checked_used_for_it_only_and_reset(platform):
@@ -56,8 +52,8 @@ def test_a_tenants_own_template_is_checked_used_for_it_only_and_reset(platform):
 
     school.pair()
     other.pair()
-    settled(school)
-    settled(other)
+    settled_log(school)
+    settled_log(other)
     [to_mentor] = [m for m in platform.mailbox.to("ona@example.lt") if "Sveiki" in str(m["Subject"])]
     assert str(to_mentor["Subject"]).startswith("Sveiki, Ona Petraitienė: ")
     assert len([m for m in platform.mailbox.messages if "Sveiki" in str(m["Subject"])]) == 3  # not the other's
@@ -82,7 +78,7 @@ def test_a_preview_renders_sample_data_or_a_real_pairing_and_sends_nothing(platf
 
     before = len(platform.mailbox.messages)
     envelope = school.pair()
-    settled(school)
+    settled_log(school)
     real = platform.api.get(f"/tenants/{school.slug}/previews/introduction/lv?role=mentor&pairing_id="
                             f"{envelope.stream_id}", school.key)
     assert real.status_code == 200, real.text
@@ -96,9 +92,8 @@ def test_a_preview_renders_sample_data_or_a_real_pairing_and_sends_nothing(platf
 
 def test_the_one_click_link_turns_reminders_off_once_and_the_coordinator_turns_them_on(platform):
     school = platform.school()
-    config = {"PLATFORM_SECRET": PLATFORM_SECRET}
     what = rules.Unsubscribe(school.slug, school.mentee, "guardian", "reminders")
-    token = rules.token(preferences.signing_key(config), what)
+    token = rules.token(SIGNING_KEY, what)
 
     page = platform.api.get(f"/unsubscribe/{token}")
     assert page.status_code == 200 and "<form method=\"post\">" in page.text
@@ -125,7 +120,7 @@ def test_the_one_click_link_turns_reminders_off_once_and_the_coordinator_turns_t
 def test_a_refused_address_is_marked_and_the_message_resent_once_corrected(platform):
     school = platform.school(mentee_email="reject-me@example.lt")
     school.pair()
-    failed = {r["role"]: r for r in settled(school)}["mentee"]
+    failed = {r["role"]: r for r in settled_log(school)}["mentee"]
     assert (failed["status"], failed["address_failing"]) == ("failed", True)
     [failing] = platform.api.get(f"/tenants/{school.slug}/failing-addresses", school.key).json()["failing_addresses"]
     assert (failing["recipient_id"], failing["audience"], failing["smtp_code"]) == (school.mentee, "self", 550)
@@ -156,7 +151,7 @@ def test_a_refused_address_is_marked_and_the_message_resent_once_corrected(platf
 def test_a_persons_export_holds_their_log_and_opt_outs_and_old_entries_are_pruned(platform):
     school = platform.school()
     school.pair()
-    settled(school)
+    settled_log(school)
     export = platform.api.get(f"/tenants/{school.slug}/people/{school.mentee}/notifications/export", school.key)
     assert export.status_code == 200, export.text
     body = export.json()

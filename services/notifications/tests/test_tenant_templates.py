@@ -140,7 +140,8 @@ def test_introductions_cannot_be_turned_off_and_other_kinds_are_reminders():
     assert preferences.unsubscribe_url(config, "t", "p", "mentee", INTRODUCTION) is None
     url = preferences.unsubscribe_url(config, "t", "p", "guardian", "deadline_reminder")
     assert url is not None and url.startswith("https://m.example/unsubscribe/")
-    assert rules.read_token(preferences.signing_key(config), url.rsplit("/", 1)[1]) == rules.Unsubscribe(
+    key = preferences.signing_key(config)
+    assert key is not None and rules.read_token(key, url.rsplit("/", 1)[1]) == rules.Unsubscribe(
         "t", "p", "guardian", "reminders")
     assert preferences.unsubscribe_url({}, "t", "p", "mentee", "deadline_reminder") is None  # no secret
 
@@ -226,6 +227,7 @@ def test_the_sender_skips_a_recipient_who_turned_the_kind_off(store, monkeypatch
     mail_sender(store).send_due()
     with store.transaction("school-a") as tx:
         row = read_model.message(tx.conn, "school-a", message)
+    assert row is not None
     assert (row["status"], row["last_error"]) == ("skipped", "opted_out") and RefusingSmtp.sent == []
 
 
@@ -237,6 +239,7 @@ def test_a_refusal_for_good_marks_the_address_failing_until_a_message_gets_throu
         row = read_model.message(tx.conn, "school-a", message)
         [failing] = read_model.failing(tx.conn, "school-a")
         [event] = tx.read_stream("notification", message)
+    assert row is not None
     assert (row["status"], row["smtp_code"], event.event_type) == ("failed", 550, "NotificationFailed")
     assert (failing["recipient_id"], failing["audience"], failing["message_id"]) == ("mentee-1", "self", message)
     assert failing["address_version"] == row["address_version"] == preferences.address_version(
