@@ -322,3 +322,24 @@ def test_the_published_contracts_in_docs_are_up_to_date(registered_schemas, tmp_
     assert not differ and not stale, (
         f"docs/contracts is out of date ({', '.join(differ + stale)}): run "
         "`mentoring catalogue --output docs/events.md --contracts docs/contracts`")
+
+
+def test_mails_lists_what_the_local_mail_sink_kept_and_shows_one(tmp_path):
+    from email.message import EmailMessage
+
+    kept = tmp_path / "mails"
+    kept.mkdir()
+    for n, subject in enumerate(["Meet your mentor", "Sveiki"], start=1):
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "m@example.org", f"p{n}@example.org", subject
+        message.set_content(f"Hello number {n}")
+        (kept / f"20250301T10000{n}.000000-000{n}.eml").write_bytes(bytes(message))
+    env = {"MENTORING_DATA_DIR": str(tmp_path)}
+    listed = invoke("mails", env=env)
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.splitlines()
+    assert len(lines) == 2 and "p1@example.org" in lines[0] and lines[1].endswith("Sveiki")
+    shown = invoke("mails", "--show", "2", env=env)
+    assert "Subject: Sveiki" in shown.output and "Hello number 2" in shown.output
+    assert CliRunner().invoke(cli, ["mails", "--show", "3"], env=env).exit_code != 0
+    assert "no mails" in CliRunner().invoke(cli, ["mails"], env={"MENTORING_DATA_DIR": str(tmp_path / "x")}).output

@@ -145,3 +145,48 @@ def test_a_fresh_database_gets_todays_schema_on_both_kinds(database_url):
     if database_url.startswith("postgresql"):
         assert differences(database_url, platform_metadata, read_model.metadata, tenancy.metadata) == []
     store.engine.dispose()
+
+
+
+def test_notifications_delivery_log_made_at_start_is_stamped_and_upgraded(database_url):
+    """Before its revisions, notifications made ``notif_deliveries`` at start: such a database is
+    recognised (stamped ``n001``), upgraded (``n002``: the address version, the log's age index,
+    the failing addresses; ``n003``: the occurrence in the key, the waiting reminders) and keeps
+    its log."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import Index, Table, UniqueConstraint
+
+    from services.notifications import service as notifications
+
+    metadatas = [notifications.read_model.metadata, notifications.read_model.deliveries_metadata,
+                 notifications.read_model.STAFF.metadata, notifications.reminders.metadata,
+                 notifications.reminders.CONSENTS.metadata,
+                 notifications.tenant_templates.metadata, notifications.preferences.metadata, tenancy.metadata]
+    today = notifications.read_model.deliveries
+    later = ("address_version", "occurrence")
+    legacy = Table(today.name, MetaData(), *[c.copy() for c in today.columns if c.name not in later],
+                   UniqueConstraint("cause_event_id", "recipient_id", "role", "kind", name="uq_notif_deliveries_key"))
+    for index in today.indexes:
+        if index.name != "ix_notif_deliveries_recorded":
+            Index(index.name, *[legacy.c[c.name] for c in index.columns])
+    store = EventStore(make_engine(database_url), service="notifications")
+    store.create_schema()  # the platform's tables, as that release made them too
+    with store.engine.begin() as conn:
+        legacy.create(conn)
+        conn.execute(legacy.insert().values(
+            message_id="m1", tenant_id="old", cause_event_id="e1", cause_event_type="PairingConfirmed",
+            recipient_id="p1", role="mentee", kind="introduction", programme_id="prog", pairing_id="pair",
+            facts={"mentor_id": "p0", "mentee_id": "p1"}, status="sent", language="lv", attempts=1,
+            recorded_at=datetime(2025, 1, 1, tzinfo=timezone.utc)))
+    try:
+        upgrade_database(store, metadatas, notifications.PROJECTIONS, None)
+        with store.engine.connect() as conn:
+            assert set(MigrationContext.configure(conn).get_current_heads()) == {"p004", "n003"}
+            kept = conn.execute(text("SELECT message_id, status, address_version, occurrence FROM notif_deliveries"))
+            assert [tuple(r) for r in kept] == [("m1", "sent", None, 1)]
+        if database_url.startswith("postgresql"):
+            assert differences(database_url, platform_metadata, *metadatas) == []
+        assert upgrade_database(store, metadatas, notifications.PROJECTIONS, None) == {}  # a second start: nothing
+    finally:
+        store.engine.dispose()

@@ -34,6 +34,14 @@ ROLES = ("mentor", "mentee", "guardian", "coordinator", "teacher")
 LANGUAGES = ("en", "lv", "lt", "nl")
 #: why a message was not delivered
 FAILURE_REASONS = ("rejected", "gave_up")
+#: the parts of a message a tenant may write its own template for
+TEMPLATE_PARTS = ("subject", "text", "html")
+#: what a person may turn off with the link in a mail (an introduction cannot be turned off)
+OPT_OUT_GROUPS = ("reminders",)
+#: whose address a message goes to: the person's own, or (a minor's) their guardian's
+AUDIENCES = ("self", "guardian")
+#: how an opt-out was made
+OPT_OUT_VIA = ("link", "coordinator")
 
 
 class _MessagePayload(PayloadSchema):
@@ -71,7 +79,64 @@ class NotificationFailedPayload(_MessagePayload):
     failed_at = IsoDateTime(required=True)
 
 
+@event_type("NotificationResent", stream_type="notification", service=SERVICE)
+class NotificationResentPayload(PayloadSchema):
+    """The coordinator sends a failed message again (same key, a new attempt), to the address
+    registration holds now."""
+
+    message_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    recipient_id = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    programme_id = fields.String(required=True)
+    attempts = fields.Integer(required=True, metadata={"description": "attempts made before this resend"})
+    address_changed = fields.Boolean(required=True, metadata={
+        "description": "the address is not the one that was refused"})
+    requested_at = IsoDateTime(required=True)
+
+
+class _TemplatePayload(PayloadSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    part = fields.String(required=True, validate=validate.OneOf(TEMPLATE_PARTS))
+
+
+@event_type("TemplateOverridden", stream_type="template", service=SERVICE)
+class TemplateOverriddenPayload(_TemplatePayload):
+    """A tenant's own template for a part of a kind of message in a language (checked when
+    saved: it parses, names only the variables given, reaches nothing else); used for that
+    tenant's messages only. The stream: a UUID made from tenant, kind, language and part."""
+
+    source = fields.String(required=True, metadata={"description": "the Jinja2 template"})
+
+
+@event_type("TemplateReset", stream_type="template", service=SERVICE)
+class TemplateResetPayload(_TemplatePayload):
+    """The tenant's own template removed: the platform's is used again."""
+
+
+class _OptOutPayload(PayloadSchema):
+    person_id = fields.String(required=True, metadata={"description": "a guardian's: the mentee's id"})
+    audience = fields.String(required=True, validate=validate.OneOf(AUDIENCES))
+    group = fields.String(required=True, validate=validate.OneOf(OPT_OUT_GROUPS))
+
+
+@event_type("RecipientOptedOut", stream_type="optout", service=SERVICE)
+class RecipientOptedOutPayload(_OptOutPayload):
+    """A person (or a minor's guardian) turned off a group of messages, by the one-click link
+    of a mail (RFC 8058). The stream: a UUID made from tenant, person, audience and group."""
+
+    via = fields.String(required=True, validate=validate.OneOf(OPT_OUT_VIA))
+
+
+@event_type("RecipientOptOutCleared", stream_type="optout", service=SERVICE)
+class RecipientOptOutClearedPayload(_OptOutPayload):
+    """The coordinator turned the group of messages on again (the person asked)."""
+
+
 #: Every event type notifications publishes, by name.
 PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
-    event_type_of(schema): schema for schema in (NotificationSentPayload, NotificationFailedPayload)
+    event_type_of(schema): schema for schema in (
+        NotificationSentPayload, NotificationFailedPayload, NotificationResentPayload,
+        TemplateOverriddenPayload, TemplateResetPayload, RecipientOptedOutPayload, RecipientOptOutClearedPayload)
 }

@@ -10,7 +10,15 @@
 * ``notif_deliveries``, the delivery log: kept, not a projection (what was recorded, tried and
   sent is the service's own state; ``NotificationSent`` / ``NotificationFailed`` are its
   outcomes). One row per message, its key (cause event id, recipient person id, role, kind,
-  occurrence: the how-manieth of a repeated reminder) unique; ids only, never a name or an address.
+  occurrence: the how-manieth of a repeated reminder) unique; ids only, never a name or an
+  address (``address_version``: a keyed hash of the address an attempt went to, so a corrected
+  address can be told from the refused one).
+* ``notif_failing_addresses``: kept; the addresses a mail server refused for good (a 5xx), one
+  per (person, audience: ``self`` or ``guardian``), with the version refused, until a message to
+  that person and audience is sent (a corrected address: :func:`clear_failing`).
+
+Both kept tables are made by Alembic revisions (branch ``notifications``,
+``services/platform_core/migrations/versions/n00*.py``), not at start.
 """
 from __future__ import annotations
 
@@ -27,6 +35,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     delete,
+    func,
     insert,
     select,
     update,
@@ -74,10 +83,23 @@ deliveries = Table(
     Column("recorded_at", _When, nullable=False),
     Column("next_attempt_at", _When),
     Column("sent_at", _When),
+    Column("address_version", String(32)),
     UniqueConstraint("cause_event_id", "recipient_id", "role", "kind", "occurrence", name="uq_notif_deliveries_key"),
     Index("ix_notif_deliveries_due", "status", "next_attempt_at"),
     Index("ix_notif_deliveries_programme", "tenant_id", "programme_id"),
     Index("ix_notif_deliveries_recipient", "tenant_id", "recipient_id"),
+    Index("ix_notif_deliveries_recorded", "tenant_id", "recorded_at"),
+)
+
+failing_addresses = Table(
+    "notif_failing_addresses", deliveries_metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("recipient_id", String(64), primary_key=True),
+    Column("audience", String(12), primary_key=True),
+    Column("address_version", String(32), nullable=False),
+    Column("message_id", String(64), nullable=False),
+    Column("smtp_code", Integer),
+    Column("failed_at", _When, nullable=False),
 )
 
 PROGRAMMES = ConsumedProjection("programmes", MetaData(), "registration")
@@ -123,6 +145,14 @@ def _programme(conn: Connection, envelope: Envelope) -> None:
         conn.execute(insert(programmes).values(programme_id=envelope.stream_id, **values))
 
 
+def put(conn: Connection, table: Table, key: Mapping[str, Any], values: Optional[Mapping[str, Any]]) -> None:
+    """The row of ``key`` in ``table`` replaced by ``values`` (None: removed): what a projection
+    of "set" and "unset" events does."""
+    conn.execute(delete(table).where(*(table.c[k] == v for k, v in key.items())))
+    if values is not None:
+        conn.execute(insert(table).values(**key, **values))
+
+
 def programme(conn: Connection, tenant_id: str, programme_id: str) -> Optional[Dict[str, Any]]:
     row = conn.execute(select(programmes).where(programmes.c.programme_id == programme_id,
                                                 programmes.c.tenant_id == tenant_id)).mappings().first()
@@ -157,11 +187,64 @@ def change(conn: Connection, message_id: str, **values: Any) -> None:
 
 
 def log_rows(conn: Connection, tenant_id: str, *, programme_id: Optional[str] = None,
-             person_id: Optional[str] = None) -> List[Dict[str, Any]]:
+             person_id: Optional[str] = None, pairing_id: Optional[str] = None,
+             limit: Optional[int] = None) -> List[Dict[str, Any]]:
     query = select(deliveries).where(deliveries.c.tenant_id == tenant_id)
     if programme_id is not None:
         query = query.where(deliveries.c.programme_id == programme_id)
     if person_id is not None:
         query = query.where(deliveries.c.recipient_id == person_id)
-    return [dict(row) for row in conn.execute(query.order_by(deliveries.c.recorded_at, deliveries.c.message_id))
-            .mappings()]
+    if pairing_id is not None:
+        query = query.where(deliveries.c.pairing_id == pairing_id)
+    query = query.order_by(deliveries.c.recorded_at, deliveries.c.message_id)
+    return [dict(row) for row in conn.execute(query.limit(limit) if limit else query).mappings()]
+
+
+def message(conn: Connection, tenant_id: str, message_id: str) -> Optional[Dict[str, Any]]:
+    row = conn.execute(select(deliveries).where(deliveries.c.tenant_id == tenant_id,
+                                                deliveries.c.message_id == message_id)).mappings().first()
+    return dict(row) if row else None
+
+
+# -- failing addresses ---------------------------------------------------------------------------
+
+def audience_of(role: str) -> str:
+    """Whose address a message goes to: the person's own (``self``) or their guardian's."""
+    return "guardian" if role == "guardian" else "self"
+
+
+def mark_failing(conn: Connection, row: Mapping[str, Any], address_version: str, smtp_code: Optional[int],
+                 now: datetime) -> None:
+    key = {"tenant_id": row["tenant_id"], "recipient_id": row["recipient_id"], "audience": audience_of(row["role"])}
+    clear_failing(conn, key["tenant_id"], key["recipient_id"], key["audience"])
+    conn.execute(insert(failing_addresses).values(**key, address_version=address_version,
+                                                  message_id=row["message_id"], smtp_code=smtp_code, failed_at=now))
+
+
+def clear_failing(conn: Connection, tenant_id: str, recipient_id: str, audience: str) -> None:
+    conn.execute(delete(failing_addresses).where(failing_addresses.c.tenant_id == tenant_id,
+                                                 failing_addresses.c.recipient_id == recipient_id,
+                                                 failing_addresses.c.audience == audience))
+
+
+def failing(conn: Connection, tenant_id: str, recipient_id: Optional[str] = None) -> List[Dict[str, Any]]:
+    query = select(failing_addresses).where(failing_addresses.c.tenant_id == tenant_id)
+    if recipient_id is not None:
+        query = query.where(failing_addresses.c.recipient_id == recipient_id)
+    return [dict(r) for r in conn.execute(query.order_by(failing_addresses.c.failed_at)).mappings()]
+
+
+# -- retention -----------------------------------------------------------------------------------
+
+def prune(conn: Connection, tenant_id: str, before: datetime) -> int:
+    """Delete the tenant's settled messages recorded before ``before``; how many."""
+    return conn.execute(delete(deliveries).where(deliveries.c.tenant_id == tenant_id,
+                                                 deliveries.c.status != PENDING,
+                                                 deliveries.c.recorded_at < before)).rowcount
+
+
+def pending_by_kind(conn: Connection) -> Dict[str, Tuple[int, Optional[datetime]]]:
+    """Every tenant's pending messages by kind: how many, and the oldest one's record time."""
+    rows = conn.execute(select(deliveries.c.kind, func.count(), func.min(deliveries.c.recorded_at))
+                        .where(deliveries.c.status == PENDING).group_by(deliveries.c.kind))
+    return {kind: (count, oldest) for kind, count, oldest in rows}

@@ -31,7 +31,7 @@ from services.platform_core.projection import ConsumedProjection
 from services.platform_core.store import StoreTransaction
 
 from . import read_model
-from .domain import NoOneToTell, message_id
+from .domain import message_id
 from .domain.reminders import (
     PAIRING_AT_RISK,
     PLANNED_BY,
@@ -237,25 +237,21 @@ def reschedule(tx: StoreTransaction, programme: Optional[Mapping[str, Any]]) -> 
 
 # -- sending --------------------------------------------------------------------------------------
 
-def opted_out_of_reminders(row: Mapping[str, Any]) -> bool:
-    """Whether the recipient asked for no reminders: the one place where the sending path
-    asks it (unsubscribing is not built yet, so nobody has)."""
-    return False
-
-
-def notice_context_for(row: Mapping[str, Any], programme: Mapping[str, Any], contacts) -> Tuple[Dict[str, Any], Any]:
-    """What a notice's template is given, and the contact cards it came from (``contacts``:
-    registration's ``contact_cards``). Raises :class:`~.domain.NoOneToTell`."""
-    if opted_out_of_reminders(row):
-        raise NoOneToTell("opted_out")
+def notice_people(row: Mapping[str, Any]) -> List[str]:
+    """Whose contact cards a notice needs: its recipient's, and the other side's if it names one."""
     facts = row["facts"] or {}
-    people = [row["recipient_id"]] + ([facts["other_id"]] if facts.get("other_id") else [])
-    cards = contacts(row["tenant_id"], people, row["programme_id"])
+    return [row["recipient_id"]] + ([facts["other_id"]] if facts.get("other_id") else [])
+
+
+def notice_context_of(row: Mapping[str, Any], programme: Mapping[str, Any], cards: Mapping[str, Any]
+                      ) -> Dict[str, Any]:
+    """What a notice's template is given, from the contact cards of :func:`notice_people`.
+    Raises :class:`~.domain.NoOneToTell`."""
+    facts = row["facts"] or {}
     found = cards.get("people") or {}
     zone = zone_of(programme.get("time_zone"))
-    context = notice_context(kind=row["kind"], role=row["role"], occurrence=row.get("occurrence") or 1,
-                             person=found.get(row["recipient_id"]),
-                             other=found.get(facts["other_id"]) if facts.get("other_id") else None,
-                             programme=notice_programme(programme["settings"], programme["name"]), facts=facts,
-                             local_day=lambda moment: moment.astimezone(zone).date())
-    return context, cards
+    return notice_context(kind=row["kind"], role=row["role"], occurrence=row.get("occurrence") or 1,
+                          person=found.get(row["recipient_id"]),
+                          other=found.get(facts["other_id"]) if facts.get("other_id") else None,
+                          programme=notice_programme(programme["settings"], programme["name"]), facts=facts,
+                          local_day=lambda moment: moment.astimezone(zone).date())

@@ -10,9 +10,17 @@ in its own transaction with its event:
 * a 4xx answer, no connection, a timeout: tried again after a back-off (``SMTP_RETRY_SECONDS``,
   doubled each time up to ``SMTP_RETRY_MAX_SECONDS``), the attempt and its error in the log;
   after ``SMTP_MAX_ATTEMPTS``: ``failed``, ``NotificationFailed`` (``gave_up``);
-* a 5xx answer: ``failed``, ``NotificationFailed`` (``rejected``);
+* a 5xx answer: ``failed``, ``NotificationFailed`` (``rejected``), and the address marked
+  failing (``notif_failing_addresses``: the person, the audience and the address's keyed hash)
+  until a message to that person and audience is sent; the coordinator resends it once the
+  address is corrected (``NotificationResent``: same key, a new attempt);
 * no one to tell (the recipient was erased, has no address; a guardian's message for a mentee
-  who is not a minor): ``skipped``, with the reason, and no event.
+  who is not a minor), or the recipient turned the message's group off (``opted_out``,
+  :func:`.preferences.may_send`): ``skipped``, with the reason, and no event.
+
+A message is rendered with the tenant's own templates of its kind and language, where it has
+them (:mod:`.tenant_templates`); one a person may turn off carries the one-click unsubscribe
+link (:func:`.preferences.unsubscribe_url`). Each pass sets the pending gauges (:mod:`.metrics`).
 
 The window that cannot be closed: a process that dies after the mail server accepted a message
 and before its ``sent`` committed sends it again; the repeat carries the same Message-ID (made
@@ -39,9 +47,10 @@ from services.platform_core.lease import Lease, process_identity
 from services.platform_core.metrics import FAILURES
 from services.platform_core.store import ALL_TENANTS, EventStore
 
-from . import read_model, reminders, rendering
+from . import metrics, preferences, read_model, reminders, rendering, tenant_templates
 from .domain import (
     INTRODUCTION,
+    KINDS,
     PAIRING_ENDED,
     STAFF_ROLES,
     NoOneToTell,
@@ -49,11 +58,11 @@ from .domain import (
     backoff,
     choose_language,
     classify,
-    message_context,
     next_steps,
     preferred_language,
     template_of,
 )
+from .domain import message_context as pairing_message_context
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +131,8 @@ class MailSender:
         """Send (or try) every due message; how many were tried."""
         with self.store.transaction(ALL_TENANTS) as tx:
             rows = read_model.due(tx.conn, _utcnow(), BATCH)
+            pending = read_model.pending_by_kind(tx.conn)
+        metrics.observe_pending(self.store.service, pending, _utcnow(), KINDS)
         connection: Optional[smtplib.SMTP] = None
         cards: Dict[Tuple[str, str, str, str], Mapping[str, Any]] = {}
         tried = 0
@@ -130,6 +141,7 @@ class MailSender:
                 try:
                     message, language, address = self._message(row, cards)
                 except NoOneToTell as why:
+                    metrics.SKIPPED.labels(service=self.store.service, kind=row["kind"], reason=str(why)).inc()
                     self._finish(row, status=read_model.SKIPPED, last_error=str(why))
                     continue
                 except ProgrammeNotKnownYet:
@@ -144,9 +156,9 @@ class MailSender:
                                             smtplib.SMTPSenderRefused)):
                         self._close(connection)
                         connection = None
-                    self._attempt_failed(row, language, classify(exc))
+                    self._attempt_failed(row, language, classify(exc), address)
                     continue
-                self._sent(row, language)
+                self._sent(row, language, address)
         finally:
             self._close(connection)
         return tried
@@ -178,44 +190,42 @@ class MailSender:
 
     def _message(self, row: Mapping[str, Any], cache: Dict[Tuple[str, str, str, str], Mapping[str, Any]]
                  ) -> Tuple[EmailMessage, str, str]:
-        facts = row["facts"]
-        with self.store.transaction(row["tenant_id"]) as tx:
-            programme = read_model.programme(tx.conn, row["tenant_id"], row["programme_id"])
+        tenant_id = row["tenant_id"]
+        with self.store.transaction(tenant_id) as tx:
+            programme = read_model.programme(tx.conn, tenant_id, row["programme_id"])
+            if not preferences.may_send(tx.conn, tenant_id, row["recipient_id"], row["role"], row["kind"]):
+                raise NoOneToTell("opted_out")
+            own = tenant_templates.saved(tx.conn, tenant_id, row["kind"])
         if programme is None:
             raise ProgrammeNotKnownYet(row["programme_id"])
-        if row["kind"] not in (INTRODUCTION, PAIRING_ENDED):
-            return self._notice(row, programme)
-        staff_member = row["recipient_id"] if row["role"] in STAFF_ROLES else ""
-        key = (row["tenant_id"], row["programme_id"], row["pairing_id"] or row["cause_event_id"], staff_member)
+        key = (tenant_id, row["programme_id"], row["pairing_id"] or row["cause_event_id"],
+               row["recipient_id"] if row["role"] in STAFF_ROLES or row["kind"] not in PAIRING_KINDS else "")
         if key not in cache:
-            wanted = [facts["mentor_id"], facts["mentee_id"]] + ([staff_member] if staff_member else [])
-            cache[key] = self.contacts(row["tenant_id"], wanted, row["programme_id"])
-        cards = cache[key]
-        people = cards.get("people") or {}
-        settings = programme["settings"]
-        language = choose_language(preferred_language(row["recipient_id"], people), cards.get("default_language"))
-        context = message_context(kind=row["kind"], role=row["role"], recipient_id=row["recipient_id"], facts=facts,
-                                  people=people, programme=next_steps(settings, programme["name"]),
-                                  settings=settings)
-        message = rendering.mail(kind=template_of(row["kind"], row["role"]), language=language, context=context,
-                                 sender=self.sender, message_id=row["message_id"], date=_utcnow())
-        return message, language, str(context["to"]["email"])
-
-    def _notice(self, row: Mapping[str, Any], programme: Mapping[str, Any]) -> Tuple[EmailMessage, str, str]:
-        """A notice or reminder (:mod:`.reminders`)."""
-        context, cards = reminders.notice_context_for(row, programme, self.contacts)
-        language = choose_language(preferred_language(row["recipient_id"], cards.get("people") or {}),
-                                   cards.get("default_language"))
-        message = rendering.mail(kind=row["kind"], language=language, context=context, sender=self.sender,
-                                 message_id=row["message_id"], date=_utcnow())
+            cache[key] = self.contacts(tenant_id, contacts_needed(row), row["programme_id"])
+        context, language, template = message_context(row, programme, cache[key])
+        language = rendering.available_language(template, language)
+        own = [t for t in own if t["language"] == language] if template == row["kind"] else []
+        message = rendering.mail(kind=template, language=language, context=context, sender=self.sender,
+                                 message_id=row["message_id"], date=_utcnow(),
+                                 overrides={t["part"]: t["source"] for t in own},
+                                 unsubscribe_url=preferences.unsubscribe_url(self.config, tenant_id,
+                                                                             row["recipient_id"], row["role"],
+                                                                             row["kind"]))
         return message, language, str(context["to"]["email"])
 
     # -- outcomes --------------------------------------------------------------------------------
-    def _finish(self, row: Mapping[str, Any], *, event: Optional[DomainEvent] = None, **values: Any) -> None:
+    def _finish(self, row: Mapping[str, Any], *, event: Optional[DomainEvent] = None,
+                then: Optional[Callable[[Any], None]] = None, **values: Any) -> None:
+        """The outcome of an attempt: the log row changed, its event appended (after whatever
+        the message's stream holds: a resent message has had an outcome before), ``then(conn)``,
+        in one transaction."""
         with self.store.transaction(row["tenant_id"]) as tx:
             read_model.change(tx.conn, row["message_id"], **values)
             if event is not None:
-                tx.append([event], expected={(STREAM, row["message_id"]): 0})
+                version = len(tx.read_stream(STREAM, row["message_id"]))
+                tx.append([event], expected={(STREAM, row["message_id"]): version})
+            if then is not None:
+                then(tx.conn)
 
     def _payload(self, row: Mapping[str, Any], language: str, attempts: int) -> Dict[str, Any]:
         return {"message_id": row["message_id"], "kind": row["kind"], "recipient_id": row["recipient_id"],
@@ -223,21 +233,64 @@ class MailSender:
                 "cause_event_id": row["cause_event_id"], "cause_event_type": row["cause_event_type"],
                 "occurrence": row.get("occurrence") or 1, "language": language, "attempts": attempts}
 
-    def _sent(self, row: Mapping[str, Any], language: str) -> None:
+    def _sent(self, row: Mapping[str, Any], language: str, address: str) -> None:
         attempts, now = row["attempts"] + 1, self.store.clock.now()
         payload = {**self._payload(row, language, attempts), "sent_at": now.isoformat()}
+        audience = read_model.audience_of(row["role"])
         self._finish(row, status=read_model.SENT, attempts=attempts, language=language, sent_at=_utcnow(),
-                     next_attempt_at=None, event=DomainEvent("NotificationSent", STREAM, row["message_id"], payload))
+                     next_attempt_at=None, address_version=preferences.address_version(self.config, address),
+                     event=DomainEvent("NotificationSent", STREAM, row["message_id"], payload),
+                     then=lambda conn: read_model.clear_failing(conn, row["tenant_id"], row["recipient_id"], audience))
+        metrics.SENT.labels(service=self.store.service, kind=row["kind"]).inc()
 
-    def _attempt_failed(self, row: Mapping[str, Any], language: str, outcome: Outcome) -> None:
+    def _attempt_failed(self, row: Mapping[str, Any], language: str, outcome: Outcome, address: str) -> None:
         attempts = row["attempts"] + 1
-        values = {"attempts": attempts, "language": language, "last_error": outcome.error, "smtp_code": outcome.code}
+        version = preferences.address_version(self.config, address)
+        values = {"attempts": attempts, "language": language, "last_error": outcome.error, "smtp_code": outcome.code,
+                  "address_version": version}
         if not outcome.permanent and attempts < self.max_attempts:
             wait = backoff(attempts, self.retry_first, self.retry_longest)
             self._finish(row, next_attempt_at=_utcnow() + timedelta(seconds=wait), **values)
+            metrics.RETRIED.labels(service=self.store.service, kind=row["kind"]).inc()
             return
-        payload = {**self._payload(row, language, attempts), "reason": "rejected" if outcome.permanent else "gave_up",
+        reason = "rejected" if outcome.permanent else "gave_up"
+        payload = {**self._payload(row, language, attempts), "reason": reason,
                    "smtp_code": outcome.code, "error": outcome.error,
                    "failed_at": self.store.clock.now().isoformat()}
+        now = self.store.clock.now()
         self._finish(row, status=read_model.FAILED, next_attempt_at=None,
-                     event=DomainEvent("NotificationFailed", STREAM, row["message_id"], payload), **values)
+                     event=DomainEvent("NotificationFailed", STREAM, row["message_id"], payload),
+                     then=(lambda conn: read_model.mark_failing(conn, row, version, outcome.code, now))
+                     if outcome.permanent else None, **values)
+        metrics.FAILED.labels(service=self.store.service, kind=row["kind"], reason=reason).inc()
+
+
+# -- what a message says ---------------------------------------------------------------------------
+
+#: the kinds about a pairing: their templates are given both sides (the others: notices)
+PAIRING_KINDS = (INTRODUCTION, PAIRING_ENDED)
+
+
+def contacts_needed(row: Mapping[str, Any]) -> List[str]:
+    """Whose contact cards a message needs: a pairing's news both sides of the pair (and the
+    staff member it is for), a notice its recipient (and the other side it names)."""
+    if row["kind"] not in PAIRING_KINDS:
+        return reminders.notice_people(row)
+    facts = row["facts"]
+    return [facts["mentor_id"], facts["mentee_id"]] + ([row["recipient_id"]] if row["role"] in STAFF_ROLES else [])
+
+
+def message_context(row: Mapping[str, Any], programme: Mapping[str, Any],
+                    cards: Mapping[str, Any]) -> Tuple[Dict[str, Any], str, str]:
+    """The context of a message's templates, the language it is written in (the recipient's:
+    before the fallback to English of a kind not written in it) and the templates it is
+    written with (a staff member's introduction has its own). Raises :class:`NoOneToTell`."""
+    people = cards.get("people") or {}
+    language = choose_language(preferred_language(row["recipient_id"], people), cards.get("default_language"))
+    if row["kind"] not in PAIRING_KINDS:
+        return reminders.notice_context_of(row, programme, cards), language, row["kind"]
+    settings = programme["settings"]
+    context = pairing_message_context(kind=row["kind"], role=row["role"], recipient_id=row["recipient_id"],
+                                      facts=row["facts"], people=people,
+                                      programme=next_steps(settings, programme["name"]), settings=settings)
+    return context, language, template_of(row["kind"], row["role"])

@@ -22,7 +22,13 @@ the key; it asks registration for the contacts when it sends (``registration.con
 and keeps only ids.
 
 Events out (:mod:`services.contracts.notifications`): ``NotificationSent``,
-``NotificationFailed`` (a 5xx answer, or still failing after ``SMTP_MAX_ATTEMPTS``).
+``NotificationFailed`` (a 5xx answer, or still failing after ``SMTP_MAX_ATTEMPTS``),
+``NotificationResent`` (the coordinator sends a failed message again), ``TemplateOverridden`` /
+``TemplateReset`` (a tenant's own templates), ``RecipientOptedOut`` / ``RecipientOptOutCleared``
+(who turned reminders off; :mod:`.preferences`).
+
+Scheduled: ``notifications-log-prune``, daily per tenant, deletes log entries older than
+``NOTIFICATIONS_LOG_KEEP_DAYS`` (:class:`.endpoints.RetentionJobs`).
 
 HTTP (C: the tenant's coordinator key; 401, 403 the wrong role, 404 another tenant's or
 missing):
@@ -32,13 +38,24 @@ GET      /health                                                      -      200
 GET      /tenants/{t}/programmes/{p}/notifications                    C      200
 GET      /tenants/{t}/people/{id}/notifications                       C      200
 GET      /tenants/{t}/events?after=&limit=                            C      200
+POST     /tenants/{t}/notifications/{message_id}/resend               C      200
+GET      /tenants/{t}/failing-addresses                               C      200
+GET      /tenants/{t}/people/{id}/notifications/export                C, P   200
+GET      /tenants/{t}/templates                                       C      200
+GET      /tenants/{t}/templates/{kind}/{language}/{part}              C      200
+PUT      /tenants/{t}/templates/{kind}/{language}/{part}              C      200, 422
+DELETE   /tenants/{t}/templates/{kind}/{language}/{part}              C      200
+GET      /tenants/{t}/previews/{kind}/{language}?role=&pairing_id=    C      200
+GET      /tenants/{t}/opt-outs                                        C      200
+DELETE   /tenants/{t}/opt-outs/{person_id}?audience=&group=           C      200
+GET      /unsubscribe/{token}                                         -      200 (HTML)
+POST     /unsubscribe/{token}                                         -      200 (HTML; RFC 8058)
 =======  ===========================================================  =====  ======
 """
 from __future__ import annotations
 
 import threading
-from datetime import datetime
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, List, Mapping, Optional
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
@@ -58,8 +75,9 @@ from services.platform_core.store import ALL_TENANTS, StoreTransaction
 from services.platform_core.tenancy import COORDINATOR, Caller, authenticate
 from services.platform_core.web import NotFound, api, bearer_token
 
-from . import read_model, reminders, schemas
+from . import preferences, read_model, reminders, schemas, tenant_templates
 from .domain import INTRODUCTION, PAIRING_ENDED, message_id, told_of_pairing
+from .endpoints import DeliveryEndpoints, RetentionJobs, delivery_view, failing_set, schedule_prune
 from .sender import MailSender
 
 PROGRAMME_EVENTS = ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated")
@@ -80,6 +98,10 @@ MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "Pa
 SESSIONS_EVENTS = ("PairingAtRisk", "PairingBackOnTrack")
 
 C = (COORDINATOR,)
+#: every read model (``mentoring rebuild notifications``): the programmes, their staff and the
+#: consents from registration's feed, the tenants' templates and the opt-outs from the service's
+#: own events
+PROJECTIONS = read_model.PROJECTIONS + [reminders.CONSENTS, tenant_templates.TEMPLATES, preferences.OPT_OUTS]
 NO_PROGRAMME = "the programme does not exist (or is another tenant's, or is not known here yet)"
 
 
@@ -145,31 +167,17 @@ def endpoint(method: str, url: str, **declared):
     return api(method, url, expected_exceptions=(NotFound,), **declared)
 
 
-def _when(value: Optional[datetime]) -> Optional[str]:
-    return value.isoformat() if value is not None else None
-
-
-def delivery_view(row: Mapping[str, Any]) -> Dict[str, Any]:
-    return {"message_id": row["message_id"], "kind": row["kind"], "recipient_id": row["recipient_id"],
-            "role": row["role"], "programme_id": row["programme_id"], "pairing_id": row["pairing_id"],
-            "cause_event_id": row["cause_event_id"], "cause_event_type": row["cause_event_type"],
-            "occurrence": row["occurrence"], "status": row["status"], "language": row["language"],
-            "attempts": row["attempts"],
-            "last_error": row["last_error"], "smtp_code": row["smtp_code"],
-            "recorded_at": _when(row["recorded_at"]), "next_attempt_at": _when(row["next_attempt_at"]),
-            "sent_at": _when(row["sent_at"])}
-
-
-class NotificationsService(CatchUpFeed, Documented):
+class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Documented):
     name = "notifications"
 
     store = Store(read_models=[read_model.metadata, read_model.deliveries_metadata, reminders.metadata,
-                               reminders.CONSENTS.metadata, tenancy.metadata],
-                  projections=read_model.PROJECTIONS + [reminders.CONSENTS])
+                               reminders.CONSENTS.metadata, tenant_templates.metadata, preferences.metadata,
+                               tenancy.metadata],
+                  projections=PROJECTIONS)
     clock = ClockProvider()
     config = Config()
     sender = Sender()
-    scheduler = Scheduler()
+    scheduler = Scheduler()  # runs the @scheduled jobs: waiting notices, the log's retention (.endpoints)
 
     # -- events in --------------------------------------------------------------------------------
 
@@ -190,8 +198,10 @@ class NotificationsService(CatchUpFeed, Documented):
     @scheduled(reminders.JOB)
     def notification_due(self, tx: StoreTransaction, job: Job) -> None:
         """A waiting notice's moment has come: recorded in the delivery log, sent after commit."""
-        if reminders.run_job(tx, job) and self.sender is not None:
-            tx.on_commit(self.sender.wake)
+        if reminders.run_job(tx, job):
+            schedule_prune(tx, tx.now)
+            if self.sender is not None:
+                tx.on_commit(self.sender.wake)
 
     def _notices(self, tx: StoreTransaction, event: Envelope) -> None:
         """The notices and reminders ``event`` makes (now, or scheduled for the sending window),
@@ -200,8 +210,10 @@ class NotificationsService(CatchUpFeed, Documented):
         programme = read_model.programme(tx.conn, event.tenant_id, programme_id) if programme_id else None
         recorded = reminders.plan(tx, event, programme)
         reminders.cancel(tx, event)
-        if recorded and self.sender is not None:
-            tx.on_commit(self.sender.wake)
+        if recorded:
+            schedule_prune(tx, tx.now)
+            if self.sender is not None:
+                tx.on_commit(self.sender.wake)
 
     @consume(*MATCHING_EVENTS, source="matching")
     def on_matching(self, tx: StoreTransaction, event: Envelope) -> None:
@@ -224,8 +236,10 @@ class NotificationsService(CatchUpFeed, Documented):
                 "pairing_id": event.stream_id, "facts": facts,
                 "status": read_model.PENDING, "attempts": 0, "recorded_at": tx.now,
                 "next_attempt_at": tx.now})
-        if recorded and self.sender is not None:
-            tx.on_commit(self.sender.wake)
+        if recorded:
+            schedule_prune(tx, tx.now)
+            if self.sender is not None:
+                tx.on_commit(self.sender.wake)
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -252,7 +266,8 @@ class NotificationsService(CatchUpFeed, Documented):
             if read_model.programme(tx.conn, tenant_id, programme_id) is None:
                 raise NotFound(f"programme {programme_id} not found")
             rows = read_model.log_rows(tx.conn, tenant_id, programme_id=programme_id)
-        return {"programme_id": programme_id, "notifications": [delivery_view(r) for r in rows]}
+            failing = failing_set(tx.conn, tenant_id)
+        return {"programme_id": programme_id, "notifications": [delivery_view(r, failing) for r in rows]}
 
     @endpoint("GET", "/tenants/<tenant_id>/people/<person_id>/notifications", roles=C,
               responses={200: schemas.PersonLogView},
@@ -262,4 +277,5 @@ class NotificationsService(CatchUpFeed, Documented):
         self._caller(request, tenant_id)
         with self.store.transaction(tenant_id) as tx:
             rows = read_model.log_rows(tx.conn, tenant_id, person_id=person_id)
-        return {"person_id": person_id, "notifications": [delivery_view(r) for r in rows]}
+            failing = failing_set(tx.conn, tenant_id, person_id)
+        return {"person_id": person_id, "notifications": [delivery_view(r, failing) for r in rows]}

@@ -30,6 +30,9 @@ Commands
         Upgrades the services' databases (default: every available one): kept tables through
         their Alembic revisions, read models whose shape changed rebuilt from the events. Each
         service also does this when it starts.
+    ``mentoring mails [--show N] [--json]``
+        Lists the mails the local mail sink kept (``MAIL_SINK=on``: ``./dev up`` catches every
+        mail the platform sends on 127.0.0.1:1025 instead of sending it), or shows one.
     ``mentoring config [SERVICE] [--readme README.md]``
         Prints the effective settings of a service (secrets masked), or rewrites the README's
         settings table from :mod:`.settings`.
@@ -229,6 +232,7 @@ def run_command(services):
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     env = dict(os.environ, MENTORING_PARENT_PID=str(os.getpid()))
+    sink = _start_mail_sink(env) if "notifications" in names else None
     for name in names:
         children[name] = subprocess.Popen(
             [sys.executable, "-m", "services.platform_core.cli", "run-one", name], env=env,
@@ -259,7 +263,56 @@ def run_command(services):
         if child.returncode not in (0, -signal.SIGTERM) and exit_code == 0:
             click.echo(f"{name} stopped with status {child.returncode}", err=True)
             exit_code = 1
+    if sink is not None:
+        sink.stop()
     sys.exit(exit_code)
+
+
+def _start_mail_sink(env: Mapping[str, str]):
+    """With ``MAIL_SINK=on``: a local SMTP server on SMTP_HOST:SMTP_PORT keeping every mail."""
+    if _checked(lambda: settings.read(env, "MAIL_SINK")) != "on":
+        return None
+    from . import mail_sink
+
+    host = _checked(lambda: settings.read(env, "SMTP_HOST")) or settings.BY_NAME["SMTP_HOST"].default
+    port = _checked(lambda: settings.read(env, "SMTP_PORT")) or settings.BY_NAME["SMTP_PORT"].default
+    directory = mail_sink.mails_dir(env)
+    try:
+        sink = mail_sink.start(host, int(port), directory)
+    except ImportError:
+        raise click.ClickException("MAIL_SINK=on needs aiosmtpd (pip install -e '.[test]')") from None
+    click.echo(f"mail sink on {host}:{port}: mails are kept in {directory}, not sent (`mentoring mails` "
+               f"lists them)", err=True)
+    return sink
+
+
+@cli.command("mails", help="List the mails the local mail sink kept (MAIL_SINK=on, as ./dev up runs), "
+                           "or show one.")
+@click.option("--show", "number", type=int, default=None, help="Print mail number N whole (its plain text).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per mail.")
+def mails_command(number, as_json):
+    from . import mail_sink
+
+    directory = mail_sink.mails_dir(os.environ)
+    mails = mail_sink.listed(directory)
+    if number is not None:
+        chosen = [m for m in mails if m["number"] == number]
+        if not chosen:
+            raise click.ClickException(f"there is no mail number {number} (there are {len(mails)})")
+        mail = chosen[0]
+        for header in ("date", "from", "to", "subject", "list_unsubscribe"):
+            if mail[header]:
+                click.echo(f"{header.replace('_', '-').title()}: {mail[header]}")
+        click.echo("")
+        click.echo(mail["text"])
+        return
+    if not mails:
+        click.echo(f"no mails in {directory} (is `mentoring run` running with MAIL_SINK=on?)", err=True)
+    for mail in mails:
+        if as_json:
+            click.echo(json.dumps({k: v for k, v in mail.items() if k != "text"}, ensure_ascii=False))
+        else:
+            click.echo(f"{mail['number']:>4}  {mail['date']:<31}  {mail['to'][:40]:<40}  {mail['subject']}")
 
 
 @cli.command("run-one", help="Run one service in this process until SIGTERM/SIGINT.")

@@ -147,6 +147,14 @@ SETTINGS: List[Setting] = [
     Setting("SMTP_RETRY_MAX_SECONDS", 3600.0, "the longest back-off of a message", _seconds(above=True)),
     Setting("SMTP_MAX_ATTEMPTS", 10, "attempts of a message before it is failed (`NotificationFailed`, "
             "`gave_up`)", _whole(1)),
+    Setting("NOTIFICATIONS_PUBLIC_URL", "http://localhost:8004", "the address people reach the notifications "
+            "service at: the one-click unsubscribe links of its mails start with it"),
+    Setting("NOTIFICATIONS_LOG_KEEP_DAYS", 365, "days a delivery log entry is kept after it was recorded; a "
+            "daily job per tenant deletes older ones (still pending ones stay)", _whole(1)),
+    Setting("MAIL_SINK", "off", "`on`: `mentoring run` catches every mail in a local SMTP server on "
+            "`SMTP_HOST`:`SMTP_PORT` instead of sending it, kept under `<MENTORING_DATA_DIR>/mails` "
+            "(`mentoring mails` lists them; `./dev up` turns it on, port 1025)",
+            _choice("on", "off"), reaches="cli"),
     Setting("OUTBOX_POLL_SECONDS", 1.0, "safety-net poll of the outbox relay", _seconds(above=True)),
     Setting("OUTBOX_LEASE_SECONDS", 10.0, "how long a relay's lease lasts before another replica may "
             "take over", _seconds(above=True)),

@@ -363,7 +363,9 @@ class ApiEndpoint(HttpRequestHandler):
                                 details={idempotency.HEADER: ["used for a different request"]})
         if earlier["status"] is None:
             raise idempotency.KeyInUse("its answer was not recorded")
-        return Response(earlier["body"], status=earlier["status"], mimetype="application/json",
+        # a success in the endpoint's own content type (an HTML page, say); an error is JSON
+        mimetype = self.declaration.content_type if earlier["status"] < 300 else "application/json"
+        return Response(earlier["body"], status=earlier["status"], mimetype=mimetype,
                         headers={idempotency.REPLAYED: "true"})
 
     def _run(self, request):

@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from kombu import Connection
 from nameko.containers import ServiceContainer
 
-from services.notifications import read_model
+from services.notifications import read_model, reminders
 from services.notifications.service import NotificationsService, sender_of
 from services.platform_core.catchup import CatchUpFeed
 from services.platform_core.clock import ManualClock
@@ -113,8 +113,9 @@ class Platform:
         return [e for e in self.seen if e["tenant_id"] == tenant and e["event_type"] == event_type]
 
     def run_due(self):
-        """Run the notifications' scheduled jobs due by the manual clock, once."""
-        return scheduler_of(self.notifications).run_due()
+        """Run the notifications' scheduled jobs due by the manual clock, once; the outcomes of
+        the waiting notices' jobs (the log's daily pruning runs too, unreported)."""
+        return [outcome for outcome in scheduler_of(self.notifications).run_due() if outcome[0] == reminders.JOB]
 
     def school(self, *, mentee_email: str = "jonas@example.lt", settings: Optional[Dict[str, Any]] = None
                ) -> "School":
@@ -235,6 +236,14 @@ def running_platform() -> Iterator[Platform]:
 def platform() -> Iterator[Platform]:
     with running_platform() as value:
         yield value
+
+
+def settled_log(school: School, count: int = 3, kind: str = "introduction") -> List[Dict[str, Any]]:
+    """The school's log of ``kind`` messages once it holds ``count`` of them, none pending."""
+    def check():
+        rows = school.log(kind)
+        return rows if len(rows) == count and all(r["status"] != "pending" for r in rows) else None
+    return wait_for(check, timeout=30, message="every message settled")
 
 
 def republish(platform: Platform, envelope) -> None:

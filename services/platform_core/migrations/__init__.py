@@ -5,7 +5,8 @@ Two kinds of tables live in a service's database, and each changes in its own wa
 * **Kept tables** hold what cannot be derived: the platform's tables (events, outbox, leases,
   inbox, stream cursors, catch-up positions, scheduled jobs, idempotency keys, the read
   models' fingerprints) and the per-person keys of crypto-shredding. They change only through
-  Alembic revisions (``versions/``: branch ``platform``, branch ``person_keys``), which a
+  Alembic revisions (``versions/``: branch ``platform``, branch ``person_keys``, branch
+  ``notifications`` for its delivery log, failing addresses and waiting reminders), which a
   service applies before it starts (:meth:`EventStore.create_schema`) and ``mentoring migrate``
   applies on demand. A database made before the revisions existed is recognised by its tables
   and stamped with the revision it matches, then upgraded, so nothing in it is lost.
@@ -40,9 +41,16 @@ HERE = Path(__file__).resolve().parent
 _ALEMBIC = threading.RLock()
 PLATFORM = "platform"
 PERSON_KEYS = "person_keys"
+NOTIFICATIONS = "notifications"
 #: the tables a kept branch creates (a database made before Alembic is recognised by them)
-BRANCH_TABLES = {PLATFORM: "events", PERSON_KEYS: "person_keys"}
-KEPT_BY_BRANCH = {PERSON_KEYS: {"person_keys"}}
+BRANCH_TABLES = {PLATFORM: "events", PERSON_KEYS: "person_keys", NOTIFICATIONS: "notif_deliveries"}
+#: the kept tables of a branch a service needs when it declares them all
+KEPT_BY_BRANCH = {PERSON_KEYS: {"person_keys"},
+                  NOTIFICATIONS: {"notif_deliveries", "notif_failing_addresses", "notif_reminders"}}
+#: how the revisions of each branch are named (``p001``, ``k001``, ``n001``)
+REVISION_PREFIX = {PLATFORM: "p", PERSON_KEYS: "k", NOTIFICATIONS: "n"}
+#: the revision of a branch whose tables were made at start before the branch existed
+LEGACY_REVISION = {PERSON_KEYS: "k001", NOTIFICATIONS: "n001"}
 
 
 def _config(conn: Connection) -> Config:
@@ -59,8 +67,8 @@ def _legacy_revision(conn: Connection, branch: str) -> Optional[str]:
     tables = set(inspector.get_table_names())
     if BRANCH_TABLES[branch] not in tables:
         return None
-    if branch == PERSON_KEYS:
-        return "k001"
+    if branch in LEGACY_REVISION:
+        return LEGACY_REVISION[branch]
     if "idempotency_keys" in tables:
         return "p003"
     key = inspector.get_pk_constraint("stream_cursors").get("constrained_columns") or []
@@ -74,7 +82,7 @@ def upgrade(conn: Connection, branches: Sequence[str]) -> None:
     with _ALEMBIC:  # its op and context are module globals: one upgrade at a time per process
         current = set(MigrationContext.configure(conn).get_current_heads())
         for branch in branches:
-            if not any(head.startswith(branch[0]) for head in current):
+            if not any(head.startswith(REVISION_PREFIX[branch]) for head in current):
                 legacy = _legacy_revision(conn, branch)
                 if legacy is not None:
                     log.info("database made before migrations: stamping %s at %s", branch, legacy)
