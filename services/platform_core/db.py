@@ -12,7 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import DateTime, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.types import TypeDecorator
 
 _GREEN_PATCHED = False
@@ -37,6 +39,12 @@ def _make_psycopg2_green() -> None:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def insert_for(conn: Connection):
+    """The ``insert`` of the connection's dialect, whose ``on_conflict_do_*`` make upserts
+    (one statement where a read and a write, or a delete and an insert, did one job)."""
+    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:

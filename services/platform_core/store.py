@@ -37,6 +37,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     insert,
     select,
@@ -520,7 +521,7 @@ class StoreTransaction:
         _claim_request(self, tenant)  # the Idempotency-Key of the request this serves, if any
         self._lock_for_append()
         expected = dict(expected or {})
-        versions = self._stream_versions({(e.stream_type, e.stream_id) for e in events})
+        versions = self.stream_versions({(e.stream_type, e.stream_id) for e in events})
         for key, current in versions.items():
             wanted = expected.get(key, ANY)
             if wanted != ANY and wanted != current:
@@ -575,19 +576,21 @@ class StoreTransaction:
         self.appended.extend(envelopes)
         return envelopes
 
-    def _stream_versions(self, keys) -> Dict[Tuple[str, str], int]:
-        """The current version of each stream, in one query."""
-        versions = {key: 0 for key in keys}
-        by_type: Dict[str, List[str]] = {}
-        for stream_type, stream_id in keys:
-            by_type.setdefault(stream_type, []).append(stream_id)
-        for stream_type, ids in by_type.items():
-            rows = self.conn.execute(
-                select(events_table.c.stream_id, func.max(events_table.c.stream_position))
-                .where(events_table.c.stream_type == stream_type, events_table.c.stream_id.in_(ids))
-                .group_by(events_table.c.stream_id)).all()
-            for stream_id, version in rows:
-                versions[(stream_type, stream_id)] = version
+    def stream_versions(self, keys: Iterable[Tuple[str, str]]) -> Dict[Tuple[str, str], int]:
+        """The current version of each ``(stream_type, stream_id)`` (0: no such stream), in
+        one query per 500 streams whatever their types (the unique index on type, id and
+        position serves ``type IN (...) AND id IN (...)``; pairs of the cross product that
+        were not asked for are dropped here)."""
+        wanted = set(keys)
+        versions = {key: 0 for key in wanted}
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start:start + 500]
+            rows = self.conn.execute(_STREAM_VERSIONS, {
+                "types": sorted({t for t, _ in chunk}), "ids": sorted({i for _, i in chunk})}).all()
+            for stream_type, stream_id, version in rows:
+                if (stream_type, stream_id) in wanted:
+                    versions[(stream_type, stream_id)] = int(version)
         return versions
 
     def _lock_for_append(self) -> None:
@@ -596,6 +599,13 @@ class StoreTransaction:
             self.conn.exec_driver_sql("LOCK TABLE events IN EXCLUSIVE MODE; "
                                       "SELECT pg_notify('mentoring_outbox', %(s)s)", {"s": self.store.service})
         self._locked = True
+
+
+_STREAM_VERSIONS = select(events_table.c.stream_type, events_table.c.stream_id,
+                          func.max(events_table.c.stream_position)).where(
+    events_table.c.stream_type.in_(bindparam("types", expanding=True)),
+    events_table.c.stream_id.in_(bindparam("ids", expanding=True)),
+).group_by(events_table.c.stream_type, events_table.c.stream_id)
 
 
 def row_to_envelope(row: Mapping) -> Envelope:
