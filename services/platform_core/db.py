@@ -54,8 +54,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         _make_psycopg2_green()
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg2")
-        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size,
-                             pool_pre_ping=True, future=True)
+        # no ping per checkout: a dead connection fails the first statement of a transaction,
+        # which is tried once more on a fresh one (EventStore._begin)
+        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, future=True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -44,7 +44,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .clock import Clock, SystemClock
 from .db import UtcDateTime, is_postgres
@@ -283,13 +283,9 @@ class EventStore:
         tx: Optional[StoreTransaction] = None
         try:
             resources.enter_context(self._turn())
-            conn = resources.enter_context(self.engine.connect())
+            conn, transaction = self._begin(resources, tenant_id)
             try:
-                transaction = conn.begin()
                 try:
-                    if self.postgres:  # one round trip: the role and the tenant of this transaction
-                        conn.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}; "
-                                             f"SELECT set_config('app.tenant_id', %(t)s, true)", {"t": tenant_id})
                     tx = StoreTransaction(self, conn, tenant_id)
                     yield tx
                 except BaseException:
@@ -311,6 +307,33 @@ class EventStore:
         finally:
             resources.close()
         self._committed(tx)
+
+    def _begin(self, resources: contextlib.ExitStack, tenant_id: str) -> Tuple[Connection, Any]:
+        """A connection in a new transaction, with (on PostgreSQL) the role and the tenant set
+        in one round trip. The pool does not ping a connection it hands out: one that died
+        while it waited there (the server restarted, its backend was terminated) fails this
+        first statement, before the transaction did anything, and it is tried once more on a
+        fresh connection (the pool replaces every connection older than the failure)."""
+        for attempt in (1, 2):
+            conn = self.engine.connect()
+            try:
+                transaction = conn.begin()
+                if self.postgres:
+                    conn.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}; "
+                                         f"SELECT set_config('app.tenant_id', %(t)s, true)", {"t": tenant_id})
+            except DBAPIError as exc:
+                conn.close()
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+                log.info("a pooled database connection was dead (%s); once more on a fresh one",
+                         (str(exc.orig).strip().splitlines() or [""])[0])
+                continue
+            except BaseException:
+                conn.close()
+                raise
+            resources.enter_context(conn)
+            return conn, transaction
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _committed(self, tx: "StoreTransaction") -> None:
         """COMMIT returned: what followed the transaction in memory may be seen, relays woken."""
