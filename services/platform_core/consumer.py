@@ -44,7 +44,7 @@ from eventlet.event import Event
 from eventlet.greenpool import GreenPool
 from kombu import Connection
 from nameko.extensions import Entrypoint, ProviderCollector, SharedExtension
-from sqlalchemy import and_, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -73,6 +73,32 @@ class HandlerFailed(Exception):
 
 def _insert(store: EventStore):
     return pg_insert if store.postgres else sqlite_insert
+
+
+def _cursor_lock(insert_of):
+    table = stream_cursors_table
+    return insert_of(table).values(
+        consumer=bindparam("consumer"), tenant_id=bindparam("tenant_id"),
+        stream_type=bindparam("stream_type"), stream_id=bindparam("stream_id"), position=0,
+    ).on_conflict_do_update(index_elements=list(table.primary_key.columns),
+                            set_={"position": table.c.position}).returning(table.c.position)
+
+
+def _inbox_claim(insert_of):
+    return insert_of(inbox_table).values(
+        consumer=bindparam("consumer"), event_id=bindparam("event_id"), tenant_id=bindparam("tenant_id"),
+        handled_at=bindparam("handled_at", type_=inbox_table.c.handled_at.type)).on_conflict_do_nothing()
+
+
+#: the bookkeeping of each delivered event, built once (keyed by "is it PostgreSQL")
+_CURSOR_LOCK = {True: _cursor_lock(pg_insert), False: _cursor_lock(sqlite_insert)}
+_INBOX_CLAIM = {True: _inbox_claim(pg_insert), False: _inbox_claim(sqlite_insert)}
+_CURSOR_ADVANCE = update(stream_cursors_table).where(  # (an UPDATE's parameters may not be named as columns)
+    stream_cursors_table.c.consumer == bindparam("b_consumer"),
+    stream_cursors_table.c.tenant_id == bindparam("b_tenant_id"),
+    stream_cursors_table.c.stream_type == bindparam("b_stream_type"),
+    stream_cursors_table.c.stream_id == bindparam("b_stream_id"),
+).values(position=bindparam("b_position"))
 
 
 class EventHub(SharedExtension, ProviderCollector):
@@ -455,50 +481,43 @@ class EventConsumer(Entrypoint):
 
     # -- delivering one event, exactly once and in stream order --------------------------------------------
     def deliver(self, envelope: Envelope, *, from_feed: bool = False) -> str:
-        """Run the handler for ``envelope`` unless it was handled already; returns the outcome."""
+        """Run the handler for ``envelope`` unless it was handled already; returns the outcome.
+
+        Three statements of bookkeeping around the handler: the cursor locked and read (one
+        upsert), the event claimed in the inbox (an insert that does nothing for an event
+        handled before: a duplicate), the cursor advanced. The inbox row is written before the
+        handler runs, in the same transaction: a handler that fails takes it with it."""
         store = self.event_store()
         with store.transaction(envelope.tenant_id) as tx:
             cursor = self._lock_cursor(tx, envelope)
-            if envelope.stream_position <= cursor or self._seen(tx, envelope):
+            if envelope.stream_position <= cursor or not self._claim(tx, envelope):
                 return "duplicate"
             if envelope.stream_position > cursor + 1 and not from_feed:
                 for earlier in self._missing(envelope, cursor):
-                    if earlier.event_type in self.event_types and not self._seen(tx, earlier):
+                    if earlier.event_type in self.event_types and self._claim(tx, earlier):
                         self._run_handler(tx, earlier)
-                        self._record(tx, earlier)
             self._run_handler(tx, envelope)
-            self._record(tx, envelope)
             self._advance(tx, envelope)
         return "handled"
 
     def _lock_cursor(self, tx: StoreTransaction, envelope: Envelope) -> int:
-        table = stream_cursors_table
-        key = and_(table.c.consumer == self.consumer_name, table.c.tenant_id == envelope.tenant_id,
-                   table.c.stream_type == envelope.stream_type, table.c.stream_id == envelope.stream_id)
-        tx.conn.execute(_insert(tx.store)(table).values(
-            consumer=self.consumer_name, stream_type=envelope.stream_type, stream_id=envelope.stream_id,
-            tenant_id=envelope.tenant_id, position=0).on_conflict_do_nothing())
-        query = select(table.c.position).where(key)
-        if tx.store.postgres:
-            query = query.with_for_update()
-        return tx.conn.execute(query).scalar_one()
+        """The stream's cursor, made if missing and locked until the transaction ends (on
+        PostgreSQL the upsert's update locks the row; SQLite serialises writers anyway)."""
+        return tx.conn.execute(_CURSOR_LOCK[tx.store.postgres], {
+            "consumer": self.consumer_name, "tenant_id": envelope.tenant_id,
+            "stream_type": envelope.stream_type, "stream_id": envelope.stream_id}).scalar_one()
 
     def _advance(self, tx: StoreTransaction, envelope: Envelope) -> None:
-        table = stream_cursors_table
-        tx.conn.execute(update(table).where(
-            table.c.consumer == self.consumer_name, table.c.tenant_id == envelope.tenant_id,
-            table.c.stream_type == envelope.stream_type,
-            table.c.stream_id == envelope.stream_id).values(position=envelope.stream_position))
+        tx.conn.execute(_CURSOR_ADVANCE, {
+            "b_consumer": self.consumer_name, "b_tenant_id": envelope.tenant_id,
+            "b_stream_type": envelope.stream_type, "b_stream_id": envelope.stream_id,
+            "b_position": envelope.stream_position})
 
-    def _seen(self, tx: StoreTransaction, envelope: Envelope) -> bool:
-        return tx.conn.execute(select(inbox_table.c.event_id).where(
-            inbox_table.c.consumer == self.consumer_name,
-            inbox_table.c.event_id == envelope.event_id)).first() is not None
-
-    def _record(self, tx: StoreTransaction, envelope: Envelope) -> None:
-        tx.conn.execute(inbox_table.insert().values(
-            consumer=self.consumer_name, event_id=envelope.event_id, tenant_id=envelope.tenant_id,
-            handled_at=datetime.now(timezone.utc)))
+    def _claim(self, tx: StoreTransaction, envelope: Envelope) -> bool:
+        """Record the event in the inbox; False if it was there already (handled before)."""
+        return tx.conn.execute(_INBOX_CLAIM[tx.store.postgres], {
+            "consumer": self.consumer_name, "event_id": envelope.event_id,
+            "tenant_id": envelope.tenant_id, "handled_at": datetime.now(timezone.utc)}).rowcount == 1
 
     def _missing(self, envelope: Envelope, cursor: int) -> List[Envelope]:
         try:

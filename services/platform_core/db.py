@@ -12,7 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import DateTime, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.types import TypeDecorator
 
 _GREEN_PATCHED = False
@@ -39,6 +41,12 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+def insert_for(conn: Connection):
+    """The ``insert`` of the connection's dialect, whose ``on_conflict_do_*`` make upserts
+    (one statement where a read and a write, or a delete and an insert, did one job)."""
+    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine for ``url`` (``postgresql://…`` or ``sqlite:///path``)."""
     parsed = make_url(url)
@@ -46,8 +54,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         _make_psycopg2_green()
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg2")
-        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size,
-                             pool_pre_ping=True, future=True)
+        # no ping per checkout: a dead connection fails the first statement of a transaction,
+        # which is tried once more on a fresh one (EventStore._begin)
+        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, future=True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -57,10 +57,23 @@ def payload_problems(event_type: str, payload: Dict[str, Any]) -> Dict[str, Any]
     schema_class = registered.schema if registered else None
     if not (isinstance(schema_class, type) and hasattr(schema_class, "validate")):
         return {}
-    from marshmallow import EXCLUDE
-
     checked = {k: v for k, v in payload.items() if k != ENCRYPTED_FIELD}
-    return schema_class(unknown=EXCLUDE, partial=(ENCRYPTED_FIELD,)).validate(checked)
+    return _tolerant_schema(schema_class).validate(checked)
+
+
+_TOLERANT: Dict[type, Any] = {}
+
+
+def _tolerant_schema(schema_class: type) -> Any:
+    """The schema instance that checks payloads of ``schema_class`` as they travel, built once
+    per class (building one per message was a fifth of a consumer's bookkeeping): marshmallow
+    keeps no state of a ``validate`` call on the instance."""
+    schema = _TOLERANT.get(schema_class)
+    if schema is None:
+        from marshmallow import EXCLUDE
+
+        schema = _TOLERANT[schema_class] = schema_class(unknown=EXCLUDE, partial=(ENCRYPTED_FIELD,))
+    return schema
 
 
 class UnknownEventType(KeyError):

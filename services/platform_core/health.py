@@ -15,6 +15,7 @@ import time
 from typing import Any, Dict, List, Tuple
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from . import settings
 from .metrics import FAILURES
@@ -77,8 +78,7 @@ def report(service: str, store, config: Dict[str, Any]) -> Tuple[int, Dict[str, 
     """``(status code, body)`` of ``GET /health`` for ``service`` with its ``store``."""
     body: Dict[str, Any] = {"service": service}
     try:
-        with store.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        _ping(store)
         body["database"] = "ok"
     except Exception as exc:  # the database is away: say so, do not fail
         FAILURES.labels(service=service, where="health_database").inc()
@@ -91,3 +91,16 @@ def report(service: str, store, config: Dict[str, Any]) -> Tuple[int, Dict[str, 
     if problems:
         body["problems"] = problems
     return 200, body
+
+
+def _ping(store) -> None:
+    """``SELECT 1``; once more on a fresh connection if a pooled one was dead (the pool does
+    not ping at checkout: a dead connection is found by its first statement)."""
+    for attempt in (1, 2):
+        try:
+            with store.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return
+        except DBAPIError as exc:
+            if attempt == 2 or not exc.connection_invalidated:
+                raise

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timezone
 from typing import List, Optional
 
@@ -27,7 +28,7 @@ import amqp
 import eventlet
 from eventlet.event import Event
 from kombu import Connection
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from .envelope import EVENTS_EXCHANGE, INTERNAL_EXCHANGE, Envelope
 from .lease import Lease, process_identity
@@ -151,7 +152,27 @@ class ConfirmingPublisher:
         self._connection, self._channel = None, None
 
 
+#: the backlog gauges are brought up to date at most this often (a count of the outbox is a
+#: scan of it: not once per wake)
+BACKLOG_EVERY_SECONDS = 2.0
+
+
+#: the relay's statements, built once: the next batch (in store order) and its dequeueing
+_PENDING = (select(outbox_table.c.exchange, events_table)
+            .join(events_table, events_table.c.global_position == outbox_table.c.global_position)
+            .order_by(outbox_table.c.global_position).limit(bindparam("limit")))
+_DEQUEUE = delete(outbox_table).where(outbox_table.c.global_position.in_(bindparam("positions", expanding=True)))
+
+
 class OutboxRelay:
+    """Publishes the store's outbox while it holds the relay's lease.
+
+    Per wake, the work is what publishing needs: the pending rows read (one batch, up to
+    ``batch_size``), published and confirmed, then deleted. The lease is renewed once a
+    third of its term has passed, not at every wake; the backlog gauges are counted at most
+    every :data:`BACKLOG_EVERY_SECONDS` (a wake that found the outbox empty sets them to 0
+    without a count)."""
+
     def __init__(self, store: EventStore, amqp_uri: str, *, batch_size: int = 500,
                  poll_interval: float = 1.0, lease_seconds: float = 10.0, holder: Optional[str] = None):
         self.store = store
@@ -161,6 +182,8 @@ class OutboxRelay:
         self.lease = Lease(store, "outbox-relay", holder or process_identity(store.service), lease_seconds)
         self._wake = Event()
         self._running = False
+        self._renew_at = 0.0     # monotonic: when the lease held is renewed next (0: not held)
+        self._counted_at: Optional[float] = None  # monotonic: when the backlog was last counted
         store.on_commit(lambda _appended: self.wake())
 
     def wake(self) -> None:
@@ -170,10 +193,7 @@ class OutboxRelay:
     # -- one pass ------------------------------------------------------------------------------------
     def pending(self, limit: int) -> List[tuple]:
         with self.store.transaction() as tx:
-            rows = tx.conn.execute(
-                select(outbox_table.c.exchange, events_table)
-                .join(events_table, events_table.c.global_position == outbox_table.c.global_position)
-                .order_by(outbox_table.c.global_position).limit(limit)).mappings().all()
+            rows = tx.conn.execute(_PENDING, {"limit": limit}).mappings().all()
         # the stored payload as it is (a codec's ciphertext stays ciphertext on the wire)
         return [(row["exchange"], row_to_envelope(row)) for row in rows]
 
@@ -185,9 +205,23 @@ class OutboxRelay:
         self.publisher.publish(batch)
         positions = [envelope.global_position for _exchange, envelope in batch]
         with self.store.transaction() as tx:
-            tx.conn.execute(delete(outbox_table).where(outbox_table.c.global_position.in_(positions)))
+            tx.conn.execute(_DEQUEUE, {"positions": positions})
         EVENTS_PUBLISHED.labels(service=self.store.service).inc(len(batch))
         return len(batch)
+
+    def holds_lease(self) -> bool:
+        """Take the lease, or renew it once a third of its term has passed; True while this
+        relay holds it. (Renewed on wall time in the database; the term is counted here on
+        the monotonic clock from before the renewal, so this side believes in it no longer
+        than the database does.)"""
+        now = time.monotonic()
+        if self._renew_at and now < self._renew_at:
+            return True
+        self._renew_at = 0.0
+        if not self.lease.acquire():
+            return False
+        self._renew_at = now + self.lease.ttl.total_seconds() / 3
+        return True
 
     def backlog(self):
         with self.store.transaction() as tx:
@@ -196,8 +230,17 @@ class OutboxRelay:
             oldest = oldest.replace(tzinfo=timezone.utc)
         return count, oldest
 
-    def _record_backlog(self) -> None:
-        count, oldest = self.backlog()
+    def _record_backlog(self, empty: bool = False) -> None:
+        """The backlog gauges: 0 when this wake found nothing pending, else counted, at most
+        every :data:`BACKLOG_EVERY_SECONDS`."""
+        now = time.monotonic()
+        if empty:
+            count, oldest = 0, None
+        elif self._counted_at is not None and now - self._counted_at < BACKLOG_EVERY_SECONDS:
+            return
+        else:
+            count, oldest = self.backlog()
+        self._counted_at = now
         OUTBOX_BACKLOG.labels(service=self.store.service).set(count)
         age = (datetime.now(timezone.utc) - oldest).total_seconds() if oldest else 0.0
         OUTBOX_OLDEST_AGE.labels(service=self.store.service).set(max(age, 0.0))
@@ -211,11 +254,14 @@ class OutboxRelay:
             while self._running:
                 published = 0
                 try:
-                    if self.lease.acquire():
+                    if self.holds_lease():
                         published = self.publish_pending()
-                    self._record_backlog()
+                        self._record_backlog(empty=published == 0)
+                    else:  # a stand-by: the holder's gauges say what is waiting
+                        self._record_backlog()
                     failures = 0
                 except Exception as exc:
+                    self._renew_at = 0.0  # the database or the broker failed: take it afresh
                     failures += 1
                     FAILURES.labels(service=self.store.service, where="outbox_relay").inc()
                     log.warning("outbox relay of %s: %s (will retry)", self.store.service, exc)
@@ -235,6 +281,7 @@ class OutboxRelay:
 
     def stop(self, release: bool = True) -> None:
         self._running = False
+        self._renew_at = 0.0
         self.wake()
         if release:
             try:

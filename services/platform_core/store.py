@@ -37,13 +37,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     insert,
     select,
     text,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .clock import Clock, SystemClock
 from .db import UtcDateTime, is_postgres
@@ -282,13 +283,9 @@ class EventStore:
         tx: Optional[StoreTransaction] = None
         try:
             resources.enter_context(self._turn())
-            conn = resources.enter_context(self.engine.connect())
+            conn, transaction = self._begin(resources, tenant_id)
             try:
-                transaction = conn.begin()
                 try:
-                    if self.postgres:  # one round trip: the role and the tenant of this transaction
-                        conn.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}; "
-                                             f"SELECT set_config('app.tenant_id', %(t)s, true)", {"t": tenant_id})
                     tx = StoreTransaction(self, conn, tenant_id)
                     yield tx
                 except BaseException:
@@ -310,6 +307,33 @@ class EventStore:
         finally:
             resources.close()
         self._committed(tx)
+
+    def _begin(self, resources: contextlib.ExitStack, tenant_id: str) -> Tuple[Connection, Any]:
+        """A connection in a new transaction, with (on PostgreSQL) the role and the tenant set
+        in one round trip. The pool does not ping a connection it hands out: one that died
+        while it waited there (the server restarted, its backend was terminated) fails this
+        first statement, before the transaction did anything, and it is tried once more on a
+        fresh connection (the pool replaces every connection older than the failure)."""
+        for attempt in (1, 2):
+            conn = self.engine.connect()
+            try:
+                transaction = conn.begin()
+                if self.postgres:
+                    conn.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}; "
+                                         f"SELECT set_config('app.tenant_id', %(t)s, true)", {"t": tenant_id})
+            except DBAPIError as exc:
+                conn.close()
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+                log.info("a pooled database connection was dead (%s); once more on a fresh one",
+                         (str(exc.orig).strip().splitlines() or [""])[0])
+                continue
+            except BaseException:
+                conn.close()
+                raise
+            resources.enter_context(conn)
+            return conn, transaction
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _committed(self, tx: "StoreTransaction") -> None:
         """COMMIT returned: what followed the transaction in memory may be seen, relays woken."""
@@ -520,7 +544,7 @@ class StoreTransaction:
         _claim_request(self, tenant)  # the Idempotency-Key of the request this serves, if any
         self._lock_for_append()
         expected = dict(expected or {})
-        versions = self._stream_versions({(e.stream_type, e.stream_id) for e in events})
+        versions = self.stream_versions({(e.stream_type, e.stream_id) for e in events})
         for key, current in versions.items():
             wanted = expected.get(key, ANY)
             if wanted != ANY and wanted != current:
@@ -575,19 +599,21 @@ class StoreTransaction:
         self.appended.extend(envelopes)
         return envelopes
 
-    def _stream_versions(self, keys) -> Dict[Tuple[str, str], int]:
-        """The current version of each stream, in one query."""
-        versions = {key: 0 for key in keys}
-        by_type: Dict[str, List[str]] = {}
-        for stream_type, stream_id in keys:
-            by_type.setdefault(stream_type, []).append(stream_id)
-        for stream_type, ids in by_type.items():
-            rows = self.conn.execute(
-                select(events_table.c.stream_id, func.max(events_table.c.stream_position))
-                .where(events_table.c.stream_type == stream_type, events_table.c.stream_id.in_(ids))
-                .group_by(events_table.c.stream_id)).all()
-            for stream_id, version in rows:
-                versions[(stream_type, stream_id)] = version
+    def stream_versions(self, keys: Iterable[Tuple[str, str]]) -> Dict[Tuple[str, str], int]:
+        """The current version of each ``(stream_type, stream_id)`` (0: no such stream), in
+        one query per 500 streams whatever their types (the unique index on type, id and
+        position serves ``type IN (...) AND id IN (...)``; pairs of the cross product that
+        were not asked for are dropped here)."""
+        wanted = set(keys)
+        versions = {key: 0 for key in wanted}
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start:start + 500]
+            rows = self.conn.execute(_STREAM_VERSIONS, {
+                "types": sorted({t for t, _ in chunk}), "ids": sorted({i for _, i in chunk})}).all()
+            for stream_type, stream_id, version in rows:
+                if (stream_type, stream_id) in wanted:
+                    versions[(stream_type, stream_id)] = int(version)
         return versions
 
     def _lock_for_append(self) -> None:
@@ -596,6 +622,13 @@ class StoreTransaction:
             self.conn.exec_driver_sql("LOCK TABLE events IN EXCLUSIVE MODE; "
                                       "SELECT pg_notify('mentoring_outbox', %(s)s)", {"s": self.store.service})
         self._locked = True
+
+
+_STREAM_VERSIONS = select(events_table.c.stream_type, events_table.c.stream_id,
+                          func.max(events_table.c.stream_position)).where(
+    events_table.c.stream_type.in_(bindparam("types", expanding=True)),
+    events_table.c.stream_id.in_(bindparam("ids", expanding=True)),
+).group_by(events_table.c.stream_type, events_table.c.stream_id)
 
 
 def row_to_envelope(row: Mapping) -> Envelope:

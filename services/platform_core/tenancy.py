@@ -61,7 +61,7 @@ from sqlalchemy import Boolean, Column, MetaData, String, Table, and_, delete, i
 from sqlalchemy.engine import Connection
 
 from . import settings
-from .db import UtcDateTime
+from .db import UtcDateTime, insert_for
 from .envelope import TENANT_ID, Actor, Envelope
 from .projection import Projection
 from .web import Forbidden, NotFound, ServiceUnavailable, Unauthorized
@@ -286,11 +286,10 @@ def _key_rotated(conn: Connection, envelope: Envelope) -> None:
 @CREDENTIALS.handles("MentorRegistered", "MenteeRegistered", "TeamRegistered")
 def _participant_joined(conn: Connection, envelope: Envelope) -> None:
     person, programme = envelope.stream_id, envelope.payload["programme_id"]
-    conn.execute(delete(participant_programmes_table).where(
-        participant_programmes_table.c.person_id == person,
-        participant_programmes_table.c.programme_id == programme))
-    conn.execute(insert(participant_programmes_table).values(
-        tenant_id=envelope.tenant_id, person_id=person, programme_id=programme))
+    table = participant_programmes_table
+    conn.execute(insert_for(conn)(table).values(
+        tenant_id=envelope.tenant_id, person_id=person, programme_id=programme).on_conflict_do_update(
+        index_elements=[table.c.person_id, table.c.programme_id], set_={"tenant_id": envelope.tenant_id}))
     conn.execute(delete(revoked_participants_table).where(
         revoked_participants_table.c.person_id == person,
         revoked_participants_table.c.reason == "withdrawn"))

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from services.platform_core.envelope import SYSTEM, Actor, Envelope
 from services.platform_core.events import DomainEvent
-from services.platform_core.store import StoreTransaction, events_table
+from services.platform_core.store import StoreTransaction
 
 from .. import read_model
 from ..domain.pairing import MENTEE_GUARD, MENTOR_GUARD
@@ -97,18 +96,6 @@ class UnitOfWork:
         stream = [e for e in self.tx.read_stream(stream_type, aggregate_id) if e.tenant_id == self.tenant]
         return aggregate.from_events(aggregate_id, stream)
 
-    def _versions(self, stream_type: str, ids: Iterable[str]) -> Dict[str, int]:
-        ids = sorted(set(ids))
-        found: Dict[str, int] = {i: 0 for i in ids}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            rows = self.conn.execute(select(events_table.c.stream_id,
-                                            func.max(events_table.c.stream_position)).where(
-                events_table.c.stream_type == stream_type,
-                events_table.c.stream_id.in_(chunk)).group_by(events_table.c.stream_id)).all()
-            found.update({sid: int(v) for sid, v in rows})
-        return found
-
     # -- writing ----------------------------------------------------------------------------------
 
     def append(self, events: List[DomainEvent], expected: Mapping[Tuple[str, str], int]) -> List[Envelope]:
@@ -116,10 +103,8 @@ class UnitOfWork:
             return []
         touched = {(e.stream_type, e.stream_id) for e in events}
         expected = {k: v for k, v in expected.items() if k in touched}
-        for guard in (MENTOR_GUARD, MENTEE_GUARD):
-            unread = [stream_id for stream_type, stream_id in touched
-                      if stream_type == guard and (guard, stream_id) not in expected]
-            expected.update({(guard, k): v for k, v in self._versions(guard, unread).items()})
+        expected.update(self.tx.stream_versions(
+            key for key in touched if key[0] in (MENTOR_GUARD, MENTEE_GUARD) and key not in expected))
         changed = {programme: people for programme, people in read_model.people_changed_by(events).items()
                    if people}
         envelopes = self.tx.append(events, expected=expected,

@@ -22,11 +22,13 @@ from typing import Optional
 from sqlalchemy import MetaData, Table, and_, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
+from services.platform_core.db import insert_for
 from services.platform_core.envelope import Envelope
 from services.platform_core.projection import ConsumedProjection, Projection
 
 from ..domain.pairing import ACTIVE
 from .promises import hold_place
+from .queries import forget_programme_row
 from .tables import (
     changes,
     choices,
@@ -78,6 +80,7 @@ def _programme(conn: Connection, envelope: Envelope) -> None:
     time_zone = payload.get("time_zone") or existing or "UTC"
     values = {"tenant_id": envelope.tenant_id, "time_zone": time_zone, "settings": settings,
               "mode": mode, "updated_at": _when(envelope)}
+    forget_programme_row(conn, envelope.tenant_id, pid)
     if existing is None:
         conn.execute(insert(programmes).values(programme_id=pid, **values))
     else:  # in place: a decision waiting for the row's lock must find it afterwards
@@ -85,28 +88,25 @@ def _programme(conn: Connection, envelope: Envelope) -> None:
 
 
 def _person(conn: Connection, envelope: Envelope, **values) -> None:
-    pid = envelope.stream_id
-    if values:
-        found = bool(conn.execute(update(people).where(people.c.person_id == pid).values(**values)).rowcount)
-    else:
-        found = conn.execute(select(people.c.person_id).where(people.c.person_id == pid)).first() is not None
-    if not found:
-        conn.execute(insert(people).values(person_id=pid, tenant_id=envelope.tenant_id,
-                                           **{"erased": False, **values}))
+    """The person's row, made if missing, with ``values`` set (one upsert)."""
+    row = insert_for(conn)(people).values(person_id=envelope.stream_id, tenant_id=envelope.tenant_id,
+                                          **{"erased": False, **values})
+    conn.execute(row.on_conflict_do_update(index_elements=[people.c.person_id], set_=values) if values
+                 else row.on_conflict_do_nothing(index_elements=[people.c.person_id]))
 
 
 @PARTICIPANTS.handles("MentorRegistered", "MenteeRegistered", "TeamRegistered")
 def _registered(conn: Connection, envelope: Envelope) -> None:
+    """The participation as registered (a registration again starts it afresh): one upsert."""
     payload, pid = envelope.payload, envelope.stream_id
-    key = and_(participants.c.person_id == pid,
-               participants.c.programme_id == payload["programme_id"])
-    conn.execute(delete(participants).where(key))
-    conn.execute(insert(participants).values(
-        person_id=pid, programme_id=payload["programme_id"], tenant_id=envelope.tenant_id,
-        role=ROLE_OF[envelope.event_type], age=payload.get("age_at_start"),
+    values = dict(
+        tenant_id=envelope.tenant_id, role=ROLE_OF[envelope.event_type], age=payload.get("age_at_start"),
         profile=dict(payload.get("profile") or {}),
         consent_required=bool(payload.get("consent_required", False)), training=False,
-        team_need=None, withdrawn=False, registered_at=payload.get("registered_at") or _when(envelope)))
+        team_need=None, withdrawn=False, registered_at=payload.get("registered_at") or _when(envelope))
+    conn.execute(insert_for(conn)(participants).values(
+        person_id=pid, programme_id=payload["programme_id"], **values).on_conflict_do_update(
+        index_elements=[participants.c.person_id, participants.c.programme_id], set_=values))
     _person(conn, envelope)
 
 
@@ -186,8 +186,9 @@ def _paired(conn: Connection, envelope: Envelope) -> None:
     confirmed = envelope.event_type == "PairingConfirmed"
     extra = {"confirmed_at": p.get("confirmed_at"), "confirmed_by": p.get("confirmed_by")} if confirmed else {}
     status = "confirmed" if confirmed else "proposed"
-    changed = conn.execute(update(pairings).where(pairings.c.pairing_id == pid).values(
-        status=status, version=envelope.stream_position, **extra)).rowcount
+    # the stream's first event makes the pairing; a later one confirms a proposal
+    changed = envelope.stream_position > 1 and conn.execute(update(pairings).where(
+        pairings.c.pairing_id == pid).values(status=status, version=envelope.stream_position, **extra)).rowcount
     if not changed:
         conn.execute(insert(pairings).values(
             pairing_id=pid, tenant_id=envelope.tenant_id, programme_id=p["programme_id"],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, bindparam, func, select, union
 from sqlalchemy.engine import Connection
 
 from ..domain.pairing import ACTIVE
@@ -20,17 +20,47 @@ from .tables import (
     waiting,
 )
 
+_PROGRAMME = select(programmes).where(programmes.c.programme_id == bindparam("programme_id"),
+                                      programmes.c.tenant_id == bindparam("tenant_id"))
+_PROGRAMME_LOCKED = _PROGRAMME.with_for_update()
+
 
 def programme_row(conn: Connection, tenant_id: str, programme_id: str,
                   lock: bool = False) -> Optional[Dict[str, Any]]:
     """A programme's row; ``lock=True`` holds it until the transaction ends, so matching
-    decisions on one programme are taken one at a time (across workers and replicas)."""
-    query = select(programmes).where(programmes.c.programme_id == programme_id,
-                                     programmes.c.tenant_id == tenant_id)
-    if lock and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
+    decisions on one programme are taken one at a time (across workers and replicas).
+
+    Read once per transaction: a row this transaction holds (locked on PostgreSQL; on SQLite
+    every write transaction holds the database) cannot change but by the transaction itself,
+    which forgets it when it writes it (:func:`forget_programme_row`). A consumed event asked
+    for it five times."""
+    held = _held(conn)
+    key = (tenant_id, programme_id)
+    if key in held:
+        return dict(held[key])
+    postgres = conn.dialect.name == "postgresql"
+    query = _PROGRAMME_LOCKED if lock and postgres else _PROGRAMME
+    found = conn.execute(query, {"programme_id": programme_id, "tenant_id": tenant_id}).mappings().first()
+    row = dict(found) if found else None
+    if row is not None and (lock or not postgres):
+        held[key] = row
     return dict(row) if row else None
+
+
+def forget_programme_row(conn: Connection, tenant_id: str, programme_id: str) -> None:
+    """The transaction writes the programme's row: read it afresh next time."""
+    _held(conn).pop((tenant_id, programme_id), None)
+
+
+def _held(conn: Connection) -> Dict[tuple, Dict[str, Any]]:
+    """The programme rows the connection's current transaction holds."""
+    transaction = conn.get_transaction()
+    if transaction is None:  # not in a transaction (yet): nothing is held
+        return {}
+    kept = conn.info.get("programme_rows")
+    if kept is None or kept[0] is not transaction:
+        kept = conn.info["programme_rows"] = (transaction, {})
+    return kept[1]
 
 
 def participant_rows(conn: Connection, tenant_id: str, programme_id: str,
@@ -68,20 +98,29 @@ def pairing_rows(conn: Connection, tenant_id: str, programme_id: str,
                  statuses: Optional[Iterable[str]] = None, *, mentor_id: Optional[str] = None,
                  mentee_id: Optional[str] = None,
                  person_ids: Optional[Iterable[str]] = None) -> List[Dict[str, Any]]:
-    """A programme's pairings (``person_ids``: those of these people, as mentor or mentee)."""
-    query = select(pairings).where(pairings.c.tenant_id == tenant_id,
-                                   pairings.c.programme_id == programme_id)
+    """A programme's pairings (``person_ids``: those of these people, as mentor or mentee).
+
+    Those of some people are looked up through the mentor and the mentee index (a UNION of
+    the two lookups, then by primary key), and the programme's are kept of them here: with
+    the programme in the query, or an OR of the two columns, SQLite (without statistics)
+    scans every pairing of the programme instead, for each decision
+    (``test_pairings_of_people_are_looked_up_by_their_indexes``)."""
     if person_ids is not None:
         ids = list(person_ids)
-        query = query.where(pairings.c.mentor_id.in_(ids) | pairings.c.mentee_id.in_(ids))
+        query = select(pairings).where(pairings.c.pairing_id.in_(union(
+            select(pairings.c.pairing_id).where(pairings.c.mentor_id.in_(ids)),
+            select(pairings.c.pairing_id).where(pairings.c.mentee_id.in_(ids)))))
+    else:
+        query = select(pairings).where(pairings.c.tenant_id == tenant_id,
+                                       pairings.c.programme_id == programme_id)
     if statuses is not None:
         query = query.where(pairings.c.status.in_(list(statuses)))
     if mentor_id is not None:
         query = query.where(pairings.c.mentor_id == mentor_id)
     if mentee_id is not None:
         query = query.where(pairings.c.mentee_id == mentee_id)
-    return [dict(r) for r in conn.execute(query.order_by(pairings.c.created_at,
-                                                         pairings.c.pairing_id)).mappings()]
+    rows = conn.execute(query.order_by(pairings.c.created_at, pairings.c.pairing_id)).mappings()
+    return [dict(r) for r in rows if r["tenant_id"] == tenant_id and r["programme_id"] == programme_id]
 
 
 def pairing_row(conn: Connection, tenant_id: str, pairing_id: str) -> Optional[Dict[str, Any]]:

@@ -20,7 +20,7 @@ from services.platform_core import tenancy
 from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine
 from services.platform_core.dependencies import upgrade_database
-from services.platform_core.store import EventStore, read_model_schemas_table
+from services.platform_core.store import EventStore, StoreTransaction, read_model_schemas_table
 from services.platform_core.testing import temporary_database
 
 from .conftest import MATCHING_NOW, Registration, programme_settings
@@ -187,11 +187,11 @@ def test_a_decision_failing_before_its_append_leaves_nothing_in_the_kept_state(m
         s.consume(store)
         s.check(store)
 
-        def broken(self, stream_type, ids):
+        def broken(self, keys):  # the guard streams' versions, read just before the append
             raise RuntimeError("the database went away mid-decision")
 
         with monkeypatch.context() as patch:
-            patch.setattr(UnitOfWork, "_versions", broken)
+            patch.setattr(StoreTransaction, "stream_versions", broken)
             with pytest.raises(RuntimeError):
                 with store.transaction(s.reg.slug) as tx:
                     coordinator.assign(UnitOfWork(tx), s.programme.id, mentor, mentee)  # changes the state, then fails

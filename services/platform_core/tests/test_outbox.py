@@ -156,3 +156,67 @@ def test_a_batch_is_done_only_when_every_message_of_it_is_confirmed(amqp_uri):
         assert publisher._pending == set()
     finally:
         publisher.close()
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_lease_is_renewed_once_a_third_of_its_term_not_at_every_wake(store, monkeypatch):
+    from services.platform_core import outbox
+
+    clock = _Clock()
+    monkeypatch.setattr(outbox.time, "monotonic", clock)
+    relay = OutboxRelay(store, "amqp://unused", lease_seconds=9.0)
+    taken: List[bool] = []
+    acquire = relay.lease.acquire
+
+    def counted_acquire() -> bool:
+        taken.append(acquire())
+        return taken[-1]
+
+    monkeypatch.setattr(relay.lease, "acquire", counted_acquire)
+    other = OutboxRelay(store, "amqp://unused", lease_seconds=9.0)
+    assert relay.holds_lease() and taken == [True]
+    for _ in range(5):  # wakes within the first third of the term: no statement
+        clock.now += 0.5
+        assert relay.holds_lease()
+    assert taken == [True]
+    clock.now += 0.6  # 3.1 s after taking it: renewed
+    assert relay.holds_lease() and taken == [True, True]
+    assert not other.holds_lease() and not other.holds_lease()  # a stand-by asks at each wake
+    relay.stop()  # released: the other takes it
+    assert other.holds_lease()
+
+
+def test_the_backlog_is_counted_at_most_every_two_seconds(store, monkeypatch):
+    from services.platform_core import outbox
+    from services.platform_core.metrics import OUTBOX_BACKLOG
+
+    clock = _Clock()
+    monkeypatch.setattr(outbox.time, "monotonic", clock)
+    relay = OutboxRelay(store, "amqp://unused")
+    counted: List[int] = []
+    backlog = relay.backlog
+
+    def counted_backlog():
+        counted.append(1)
+        return backlog()
+
+    monkeypatch.setattr(relay, "backlog", counted_backlog)
+    gauge = OUTBOX_BACKLOG.labels(service="test")
+    store.append("t-backlog", [DomainEvent("KeyHashNoted", "tenant", "t-backlog", {})] * 3)
+    relay._record_backlog()
+    assert len(counted) == 1 and gauge._value.get() == 3
+    clock.now += 1.0
+    relay._record_backlog()
+    assert len(counted) == 1  # not again within two seconds
+    clock.now += 1.1
+    relay._record_backlog()
+    assert len(counted) == 2
+    relay._record_backlog(empty=True)  # a wake that found nothing pending: 0, without a count
+    assert len(counted) == 2 and gauge._value.get() == 0

@@ -210,3 +210,30 @@ def test_a_service_logging_in_as_an_ordinary_role_works_and_cannot_step_out_of_t
             assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 0
     finally:
         engine.dispose()
+
+
+@pytest.mark.integration
+def test_a_pooled_connection_that_died_is_replaced_by_the_first_statement_without_a_ping(pg_url):
+    """No pre-ping per checkout (a round trip per transaction): a connection whose backend
+    was terminated while it sat in the pool fails the transaction's first statement, which is
+    tried once more on a fresh connection; the caller sees nothing."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    engine = make_engine(pg_url)
+    assert not engine.pool._pre_ping
+    store = EventStore(engine, service="test")
+    store.create_schema()
+    try:
+        with store.transaction() as tx:  # a connection, now idle in the pool
+            pid = tx.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        admin = create_engine(make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
+        admin.dispose()
+        store.append("t-ping", [DomainEvent("Registered", "person", "p-1", {"n": 1})])
+        with store.transaction() as tx:
+            assert tx.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != pid
+        assert [e.payload for e in store.read_stream("t-ping", "person", "p-1")] == [{"n": 1}]
+    finally:
+        engine.dispose()
