@@ -45,7 +45,7 @@ import time
 import uuid
 import warnings
 from datetime import datetime, timedelta, timezone
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
@@ -99,18 +99,25 @@ class PairLife:
         self.open_goals: List[Tuple[int, Goal]] = []  # (day it closes, goal)
 
     def row(self) -> Dict:
-        ended = self.end_day is not None
+        ended_at = None
+        if self.end_day is not None:  # a completed pair ends after its final review (18:00 that day)
+            ended_at = YEAR_START + timedelta(days=self.end_day, hours=20 if self.end_reason == "completed" else 11)
+        ended = ended_at is not None
         return {"pairing_id": self.facts.pairing_id, "tenant_id": TENANT, "programme_id": self.facts.programme_id,
                 "mentor_id": self.mentor, "mentee_id": self.mentee, "status": "ended" if ended else "confirmed",
                 "confirmed_at": self.facts.confirmed_at.isoformat() if self.facts.confirmed_at else None,
-                "ended_at": (YEAR_START + timedelta(days=self.end_day, hours=11)).isoformat() if ended else None,
+                "ended_at": ended_at.isoformat() if ended_at else None,
                 "end_reason": self.end_reason, "ended_by": "coordinator" if self.end_reason == "withdrew" else
                 ("mentee" if ended else None)}
 
     def day(self, day: int, rules: ProgrammeRules, now: datetime) -> List[DomainEvent]:
         if self.facts.confirmed_at is None or now < self.facts.confirmed_at:
             return []
-        if self.end_day is not None and day > self.end_day:
+        if self.end_day is not None and day >= self.end_day:
+            if day == self.end_day and self.end_reason == "completed":
+                return FinalReview(self.facts.pairing_id).record(
+                    pairing=self.facts, by=self.mentee, achievements="a plan", further_goals=["a job"],
+                    next_steps="keep going", goals_reached=1, goals_open=0, now=now)
             return []
         rng, pairing, events = self.rng, self.facts, []
         for due, meeting in [a for a in self.answers if a[0] <= day]:
@@ -158,10 +165,6 @@ class PairLife:
                     else goal.drop(pairing=pairing, by=self.mentee, now=now))
             goal.apply_all(made)
             events += made
-        if day == self.end_day and self.end_reason == "completed":
-            events += FinalReview(pairing.pairing_id).record(
-                pairing=pairing, by=self.mentee, achievements="a plan", further_goals=["a job"],
-                next_steps="keep going", goals_reached=1, goals_open=0, now=now)
         return events
 
 
@@ -214,7 +217,7 @@ def replay(store: EventStore) -> int:
     return sum(projection.rebuild(store) for projection in own_projections())
 
 
-def timed(fn, rounds: int) -> Tuple[float, object]:
+def timed(fn, rounds: int) -> Tuple[float, Any]:
     times, result = [], None
     for _ in range(rounds):
         gc.collect()
@@ -277,9 +280,9 @@ def main(argv=None) -> None:
             line("ratio replay / bare read (goal >= 0.3)", f"{bare / projected:.2f}")
             print("2. the programme report")
             for label, as_of in (("now", NOW), (f"as of {PAST.date().isoformat()}", PAST)):
-                seconds, report = timed(lambda: report_at(store, programme_id, as_of), args.rounds)
+                seconds, report = timed(lambda at=as_of: report_at(store, programme_id, at), args.rounds)
                 assert isinstance(report, dict)
-                encoded, text = timed(lambda: json.dumps(report), 1)
+                encoded, text = timed(lambda done=report: json.dumps(done), 1)
                 line(f"{label}: {len(report['pairs']):,} pairs (ms, goal < 200)",
                      f"{1000 * seconds:,.0f}  (JSON encoding {1000 * encoded:,.0f} ms, "
                      f"{len(str(text)) / 1e6:.1f} MB)")

@@ -8,7 +8,9 @@ module             holds
 ``meeting``        ``Meeting``: logged, confirmed or disputed, corrected, withdrawn
 ``goal``           ``Goal``: set, progress noted, reached or dropped
 ``final_review``   ``FinalReview``: achievements, further goals, next steps (ends the pairing)
-``progress``       ``fold``, ``pair_progress``, ``assess`` (at risk), ``programme_summary``
+``tally``          ``PairTally`` (the numbers a pair's figures come from), ``PairLedger`` (keeps it)
+``progress``       ``fold``, ``tally_of``, ``progress_of`` / ``pair_progress``, ``assessment`` /
+                   ``assess`` (at risk), ``programme_summary``
 ``watch``          ``PairWatch``: ``PairingAtRisk`` / ``PairingBackOnTrack``
 =================  ==============================================================================
 """
@@ -20,9 +22,12 @@ from .progress import (
                        Assessment,
                        PairHistory,
                        assess,
+                       assessment,
                        fold,
                        pair_progress,
                        programme_summary,
+                       progress_of,
+                       tally_of,
 )
 from .rules import (
                        FINAL_REVIEW,
@@ -37,9 +42,10 @@ from .rules import (
                        ProgrammeRules,
                        RuleBroken,
 )
+from .tally import PairLedger, PairTally
 from .watch import PairWatch
 
 __all__ = ["AT_RISK_REASONS", "Assessment", "Cadence", "FINAL_REVIEW", "FinalReview", "GOAL", "Goal",
            "MEETING", "MODES", "Meeting", "NotInPairing", "PAIR_WATCH", "PairHistory", "PairWatch",
-           "PairingFacts", "ProgrammeRules", "ROLES", "RuleBroken", "assess", "fold", "pair_progress",
-           "parse_time", "programme_summary"]
+           "PairLedger", "PairTally", "PairingFacts", "ProgrammeRules", "ROLES", "RuleBroken", "assess",
+           "assessment", "fold", "pair_progress", "parse_time", "programme_summary", "progress_of", "tally_of"]
