@@ -17,7 +17,7 @@ The consumed ones are rebuilt from their producer's catch-up feed, the own one f
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy import (
@@ -448,6 +448,10 @@ def goal_rows(conn: Connection, pairing_id: str) -> List[Dict[str, Any]]:
 def tallies(conn: Connection, tenant_id: str, pairing_ids: Sequence[str], as_of: datetime) -> Dict[str, PairTally]:
     """Each pair's tally as of ``as_of`` (its latest version recorded by then; none: nothing yet)."""
     found: Dict[str, PairTally] = {}
+    try:
+        as_of = as_of.astimezone(timezone.utc)
+    except OverflowError:  # before the first day of year 1 in UTC: nothing was recorded
+        return found
     for start in range(0, len(pairing_ids), 500):
         chunk = list(pairing_ids[start:start + 500])
         latest = (select(pair_tallies.c.tally).where(pair_tallies.c.pairing_id == pairings.c.pairing_id,
