@@ -71,6 +71,18 @@ class Projection:
                source: Optional[Callable[[int, int], list]] = None) -> int:
         """:meth:`rebuild` inside a transaction the caller holds."""
         count = 0
+        for page in self.emptied_then_pages(tx, batch, source):
+            for envelope in page:
+                self.apply(tx.conn, envelope)
+                count += 1
+        if self.after_rebuild is not None:
+            self.after_rebuild(tx.conn)
+        log.info("rebuilt %s from %d events", self.name, count)
+        return count
+
+    def emptied_then_pages(self, tx: StoreTransaction, batch: int = 1000,
+                           source: Optional[Callable[[int, int], list]] = None) -> Iterator[List[Envelope]]:
+        """Empty the read model's tables, then yield the events to replay, a page at a time."""
         for table in reversed(self.metadata.sorted_tables):
             tx.conn.execute(delete(table))
         position = 0
@@ -78,18 +90,12 @@ class Projection:
             page = (source(position, batch) if source else
                     tx.read_after(position, limit=batch, event_types=self.event_types))
             if not page:
-                break
-            for envelope in page:
-                self.apply(tx.conn, envelope)
-                count += 1
+                return
+            yield page
             last = page[-1].global_position
             if last is None:
                 raise ValueError(f"{self.name}: a replayed event has no global position")
             position = last
-        if self.after_rebuild is not None:
-            self.after_rebuild(tx.conn)
-        log.info("rebuilt %s from %d events", self.name, count)
-        return count
 
     @contextlib.contextmanager
     def history(self, **_how) -> Iterator[Optional[Callable[[int, int], list]]]:

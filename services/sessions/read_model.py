@@ -34,7 +34,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy import delete as delete_rows
 from sqlalchemy.engine import Connection
 
 from services.platform_core.db import UtcDateTime
@@ -193,15 +192,9 @@ class TallyProjection(TrackedProjection):
 
     def replay(self, tx: StoreTransaction, batch: int = 1000, source=None) -> int:
         conn = tx.conn
-        for table in reversed(self.metadata.sorted_tables):
-            conn.execute(delete_rows(table))
         fold = _TallyFold(dict(conn.execute(select(programmes.c.programme_id, programmes.c.time_zone)).all()))
         count, position = 0, 0
-        while True:
-            page = (source(position, batch) if source else
-                    tx.read_after(position, limit=batch, event_types=self.event_types))
-            if not page:
-                break
+        for page in self.emptied_then_pages(tx, batch, source):
             for envelope in page:
                 fold.add(envelope)
             count += len(page)
