@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Callable, Dict, Iterable, Iterator, Optional
+from typing import Callable, Dict, Iterable, Iterator, List, Optional
 
-from sqlalchemy import MetaData, delete, func, select
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from .envelope import Envelope
@@ -87,6 +87,20 @@ class Projection:
         total = self._total(tx, source) if progress is not None else None
         if progress is not None:
             progress(0, total)
+        for page in self.emptied_then_pages(tx, batch, source):
+            for envelope in page:
+                self.apply(tx.conn, envelope)
+                count += 1
+            if progress is not None:
+                progress(count, total)
+        if self.after_rebuild is not None:
+            self.after_rebuild(tx.conn)
+        log.info("rebuilt %s from %d events", self.name, count)
+        return count
+
+    def emptied_then_pages(self, tx: StoreTransaction, batch: int = 1000,
+                           source: Optional[Callable[[int, int], list]] = None) -> Iterator[List[Envelope]]:
+        """Empty the read model's tables, then yield the events to replay, a page at a time."""
         for table in reversed(self.metadata.sorted_tables):
             tx.conn.execute(delete(table))
         position = 0
@@ -94,25 +108,61 @@ class Projection:
             page = (source(position, batch) if source else
                     tx.read_after(position, limit=batch, event_types=self.event_types))
             if not page:
-                break
-            for envelope in page:
-                self.apply(tx.conn, envelope)
-                count += 1
-            if progress is not None:
-                progress(count, total)
+                return
+            yield page
             last = page[-1].global_position
             if last is None:
                 raise ValueError(f"{self.name}: a replayed event has no global position")
             position = last
-        if self.after_rebuild is not None:
-            self.after_rebuild(tx.conn)
-        log.info("rebuilt %s from %d events", self.name, count)
-        return count
 
     @contextlib.contextmanager
     def history(self, **_how) -> Iterator[Optional[Callable[[int, int], list]]]:
         """Where a rebuild reads the events from: ``None``, the service's own store."""
         yield None
+
+
+class TrackedProjection(Projection):
+    """A projection of the service's own events that keeps its tracking position: the global
+    position of the last event it applied, in its own table (``<tracking>``), written in the
+    transaction that applies the events. Events at or before it are passed over, so every event
+    counts once (applied twice in one transaction, replayed, or caught up after a rebuild). The
+    service's appends are serialised (the store's lock), so its own events arrive in position order.
+
+    Subclasses apply a batch at a time (:meth:`apply_batch`); a rebuild empties the tables, the
+    position with them, and replays from 0.
+    """
+
+    def __init__(self, name: str, metadata: MetaData, *, tracking: str, version: int = 1):
+        super().__init__(name, metadata, version=version)
+        self.tracking = Table(tracking, metadata, Column("projection", String(80), primary_key=True),
+                              Column("position", BigInteger, nullable=False))
+
+    def position(self, conn: Connection) -> int:
+        found = conn.execute(select(self.tracking.c.position).where(
+            self.tracking.c.projection == self.name)).scalar()
+        return int(found or 0)
+
+    def _advance(self, conn: Connection, position: int) -> None:
+        if not conn.execute(update(self.tracking).where(self.tracking.c.projection == self.name)
+                            .values(position=position)).rowcount:
+            conn.execute(insert(self.tracking).values(projection=self.name, position=position))
+
+    def apply(self, conn: Connection, envelope: Envelope) -> None:
+        self.apply_all(conn, [envelope])
+
+    def apply_all(self, conn: Connection, envelopes: Iterable[Envelope]) -> None:
+        after = self.position(conn)
+        fresh = [e for e in envelopes if (e.global_position or 0) > after]
+        if fresh:
+            self.apply_batch(conn, fresh)
+            self._advance(conn, max(e.global_position or 0 for e in fresh))
+
+    def apply_batch(self, conn: Connection, envelopes: List[Envelope]) -> None:
+        """Apply events not applied before, in position order."""
+        for envelope in envelopes:
+            handler = self.handlers.get(envelope.event_type)
+            if handler is not None:
+                handler(conn, envelope)
 
 
 class ConsumedProjection(Projection):

@@ -14,17 +14,22 @@
   ``sess_analysis_meetings``) from sessions' own events, applied in the transaction that
   appends them: each meeting's and goal's facts and status (never the personal words: those
   are read, decrypted, from the events).
+* :data:`PROGRESS` (``sess_pair_tallies``, tracking position in ``sess_progress_tracking``) from
+  the same events, applied after :data:`MEETINGS` in that transaction: each pair's tally
+  (:class:`~.domain.PairTally`) with its history, so a progress report, now or as of any moment,
+  reads one row a pair (see :class:`TallyProjection`).
 
 The consumed ones are rebuilt from their producer's catch-up feed, the own one from the store
 (``mentoring rebuild sessions``).
 """
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Dict, List, Optional, Tuple
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Index,
@@ -38,11 +43,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from services.platform_core.db import UtcDateTime
 from services.platform_core.envelope import Envelope
-from services.platform_core.projection import ConsumedProjection, Projection
+from services.platform_core.projection import ConsumedProjection, Projection, TrackedProjection
+from services.platform_core.store import StoreTransaction
 
-from .domain import PairingFacts, Participation, ProgrammeRules, TeamFacts
+from .domain import PairingFacts, PairLedger, PairTally, Participation, ProgrammeRules, TeamFacts, parse_time
 from .domain.rules import CONFIRMED, ENDED, PROPOSED, REJECTED
+from .domain.tally import GOAL_STATUS, MEETING_STATUS
 
 metadata = MetaData()
 
@@ -171,7 +179,169 @@ PROGRAMMES = ConsumedProjection("programmes", MetaData(), "registration")
 PARTICIPANTS = ConsumedProjection("participants", MetaData(), "registration")
 PAIRINGS = ConsumedProjection("pairings", MetaData(), "matching")
 MEETINGS = Projection("meetings", MetaData())
-PROJECTIONS = [PROGRAMMES, PARTICIPANTS, PAIRINGS, MEETINGS]
+
+pair_tallies = Table(
+    "sess_pair_tallies", metadata,
+    Column("pairing_id", String(64), primary_key=True),
+    #: the global position of the last event counted in it
+    Column("position", BigInteger, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("programme_id", String(64), nullable=False),
+    #: when that event was recorded: the tally holds from then until the pair's next one
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("tally", JSON, nullable=False),
+    Index("ix_sess_pair_tallies_moment", "pairing_id", "recorded_at", "position"),
+)
+
+
+class TallyProjection(TrackedProjection):
+    """Each pair's tally, a row (a version) each time it changes, so the tally as of any moment
+    is its latest version recorded by then (an index seek a pair), and the current one the
+    latest of all.
+
+    * Live (:meth:`apply_batch`, in the appending transaction, after :data:`MEETINGS`): for each
+      pair the events touch, its ledger is read from the rows :data:`MEETINGS` keeps
+      (``sess_meetings``, ``sess_goals``, ``sess_reviews``: as they stand after these events),
+      its tally taken as of the events' moment, and written as a new version, unless it equals
+      the latest (nothing to say) or the latest was recorded at the same moment (then it is
+      that version, now counting these events too).
+    * Replay (:meth:`replay`, ``mentoring rebuild sessions``): the events in position order
+      folded into a :class:`~.domain.PairLedger` a pair, in memory, a pair's events of one moment
+      together, with the same rule; versions written in batches.
+
+    Months are counted in the programme's time zone when the tally is taken (``zone`` in the
+    tally); a report reading a tally of another zone folds that pair's events instead. The
+    tracking position (:class:`~services.platform_core.projection.TrackedProjection`) makes
+    every event count once.
+    """
+
+    EVENT_TYPES = (*MEETING_STATUS, *GOAL_STATUS, "GoalProgressNoted", "FinalReviewRecorded")
+
+    def __init__(self) -> None:
+        super().__init__("progress", MetaData(), tracking="sess_progress_tracking")
+        for event_type in self.EVENT_TYPES:
+            self.handlers[event_type] = lambda conn, envelope: self.apply_batch(conn, [envelope])
+
+    # -- live -------------------------------------------------------------------------------------
+
+    def apply_batch(self, conn: Connection, envelopes: List[Envelope]) -> None:
+        touched: Dict[str, Envelope] = {}  # pairing: its last event here
+        for envelope in envelopes:
+            if envelope.event_type in self.handlers and "pairing_id" in envelope.payload:
+                touched[envelope.payload["pairing_id"]] = envelope
+        for pairing_id, last in touched.items():
+            ledger = _kept_ledger(conn, pairing_id, _zone_of(conn, last.payload["programme_id"]))
+            latest = conn.execute(select(pair_tallies.c.position, pair_tallies.c.recorded_at, pair_tallies.c.tally)
+                                  .where(pair_tallies.c.pairing_id == pairing_id)
+                                  .order_by(pair_tallies.c.position.desc()).limit(1)).first()
+            row = _version(last, ledger)
+            if latest is not None and latest.recorded_at == row["recorded_at"]:
+                conn.execute(update(pair_tallies).where(pair_tallies.c.pairing_id == pairing_id,
+                                                        pair_tallies.c.position == latest.position)
+                             .values(position=row["position"], tally=row["tally"]))
+            elif latest is None or latest.tally != row["tally"]:
+                conn.execute(insert(pair_tallies).values(**row))
+
+    # -- replay -----------------------------------------------------------------------------------
+
+    def replay(self, tx: StoreTransaction, batch: int = 1000, source=None, *, progress=None) -> int:
+        conn = tx.conn
+        fold = _TallyFold(dict(conn.execute(select(programmes.c.programme_id, programmes.c.time_zone)).all()))
+        count, position = 0, 0
+        total = self._total(tx, source) if progress is not None else None
+        if progress is not None:
+            progress(0, total)
+        for page in self.emptied_then_pages(tx, batch, source):
+            for envelope in page:
+                fold.add(envelope)
+            count += len(page)
+            position = page[-1].global_position or position
+            if progress is not None:
+                progress(count, total)
+            if len(fold.written) >= 5000:
+                conn.execute(insert(pair_tallies), fold.written)
+                fold.written.clear()
+        rows = fold.finish()
+        for start in range(0, len(rows), 5000):
+            conn.execute(insert(pair_tallies), rows[start:start + 5000])
+        if position:
+            self._advance(conn, position)
+        return count
+
+
+class _TallyFold:
+    """The replay's pairs in memory: each pair's ledger, its events of the last moment not yet
+    taken, and its latest version (kept back while the next event may still be of its moment)."""
+
+    def __init__(self, zones: Dict[str, str]):
+        self.zones = zones
+        self.ledgers: Dict[str, PairLedger] = {}
+        self.pending: Dict[str, Envelope] = {}
+        self.latest: Dict[str, Dict[str, Any]] = {}
+        self.written: List[Dict[str, Any]] = []  # versions no later event changes
+
+    def add(self, envelope: Envelope) -> None:
+        pairing_id = envelope.payload.get("pairing_id")
+        if pairing_id is None:
+            return
+        waiting = self.pending.get(pairing_id)
+        if waiting is not None and waiting.occurred_at != envelope.occurred_at:
+            self._take(pairing_id)
+        ledger = self.ledgers.get(pairing_id)
+        if ledger is None:
+            ledger = self.ledgers[pairing_id] = PairLedger(self.zones.get(envelope.payload["programme_id"], "UTC"))
+        ledger.apply(envelope)
+        self.pending[pairing_id] = envelope
+
+    def _take(self, pairing_id: str) -> None:
+        row = _version(self.pending.pop(pairing_id), self.ledgers[pairing_id])
+        before = self.latest.get(pairing_id)
+        if before is not None and before["recorded_at"] == row["recorded_at"]:
+            before.update(position=row["position"], tally=row["tally"])
+        elif before is None or before["tally"] != row["tally"]:
+            if before is not None:
+                self.written.append(before)
+            self.latest[pairing_id] = row
+
+    def finish(self) -> List[Dict[str, Any]]:
+        for pairing_id in list(self.pending):
+            self._take(pairing_id)
+        return self.written + list(self.latest.values())
+
+
+def _version(last: Envelope, ledger: PairLedger) -> Dict[str, Any]:
+    """The version row of a pair's tally as of its event ``last``."""
+    recorded = last.occurred_at
+    if recorded is None:
+        raise ValueError(f"event {last.event_id} has no moment it was recorded")
+    return {"pairing_id": last.payload["pairing_id"], "position": last.global_position,
+            "tenant_id": last.tenant_id, "programme_id": last.payload["programme_id"],
+            "recorded_at": recorded, "tally": ledger.tally(recorded).to_json()}
+
+
+def _zone_of(conn: Connection, programme_id: str) -> str:
+    return conn.execute(select(programmes.c.time_zone).where(
+        programmes.c.programme_id == programme_id)).scalar() or "UTC"
+
+
+def _kept_ledger(conn: Connection, pairing_id: str, time_zone: str) -> PairLedger:
+    """A pair's ledger from the rows :data:`MEETINGS` keeps."""
+    ledger = PairLedger(time_zone)
+    for row in conn.execute(select(meetings.c.meeting_id, meetings.c.started_at, meetings.c.minutes,
+                                   meetings.c.mode, meetings.c.status).where(meetings.c.pairing_id == pairing_id)):
+        ledger.put_meeting(row.meeting_id, parse_time(row.started_at), row.minutes, row.mode, row.status)
+    for goal_id, status in conn.execute(select(goals.c.goal_id, goals.c.status).where(
+            goals.c.pairing_id == pairing_id)):
+        ledger.put_goal(goal_id, status)
+    ledger.final_review = conn.execute(select(reviews.c.pairing_id).where(
+        reviews.c.pairing_id == pairing_id)).first() is not None
+    return ledger
+
+
+PROGRESS = TallyProjection()
+pair_tallies.to_metadata(PROGRESS.metadata)
+PROGRESS.tracking.to_metadata(metadata)
+PROJECTIONS = [PROGRAMMES, PARTICIPANTS, PAIRINGS, MEETINGS, PROGRESS]
 for _table in (programmes, programme_settings):
     _table.to_metadata(PROGRAMMES.metadata)
 participants.to_metadata(PARTICIPANTS.metadata)
@@ -383,6 +553,26 @@ def meeting_rows(conn: Connection, pairing_id: str) -> List[Dict[str, Any]]:
 def goal_rows(conn: Connection, pairing_id: str) -> List[Dict[str, Any]]:
     return [dict(r) for r in conn.execute(select(goals).where(goals.c.pairing_id == pairing_id)
                                           .order_by(goals.c.set_at, goals.c.goal_id)).mappings()]
+
+
+def tallies(conn: Connection, tenant_id: str, pairing_ids: Sequence[str], as_of: datetime) -> Dict[str, PairTally]:
+    """Each pair's tally as of ``as_of`` (its latest version recorded by then; none: nothing yet)."""
+    found: Dict[str, PairTally] = {}
+    try:
+        as_of = as_of.astimezone(timezone.utc)
+    except OverflowError:  # before the first day of year 1 in UTC: nothing was recorded
+        return found
+    for start in range(0, len(pairing_ids), 500):
+        chunk = list(pairing_ids[start:start + 500])
+        latest = (select(pair_tallies.c.tally).where(pair_tallies.c.pairing_id == pairings.c.pairing_id,
+                                                      pair_tallies.c.recorded_at <= as_of)
+                  .order_by(pair_tallies.c.recorded_at.desc(), pair_tallies.c.position.desc()).limit(1)
+                  .scalar_subquery())
+        for pairing_id, tally in conn.execute(select(pairings.c.pairing_id, latest).where(
+                pairings.c.tenant_id == tenant_id, pairings.c.pairing_id.in_(chunk))):
+            if tally is not None:
+                found[pairing_id] = PairTally.from_json(tally)
+    return found
 
 
 # -- queries of who takes part, who waits, the settings in force, teams and a person's data -------

@@ -1,8 +1,11 @@
-"""Progress reports and the daily watch, read from the store: a pair's (or a programme's)
-meeting, goal and final-review events recorded up to a moment, folded by the domain
-(:func:`~.domain.fold`) and measured at that moment (:func:`~.domain.pair_progress`). So a
-report ``as_of`` a past moment says what was known then, and every figure can be rebuilt
-from the events."""
+"""Progress reports and the daily watch, from each pair's kept tally (``read_model.PROGRESS``):
+its latest version recorded by the moment asked for, measured at that moment by the domain
+(:func:`~.domain.progress_of`). So a report ``as_of`` a past moment says what was known then,
+reading one row a pair, and every figure can be rebuilt from the events.
+
+A pair whose tally was counted in another time zone than the programme's now (its time zone
+changed since) is measured from its events recorded up to the moment instead, folded by the
+domain (:func:`~.domain.fold`, :func:`~.domain.pair_progress`): the same figures, slower."""
 from __future__ import annotations
 
 import csv
@@ -21,16 +24,18 @@ from .domain import (
     PAIR_WATCH,
     PairHistory,
     PairingFacts,
+    PairTally,
     PairWatch,
     ProgrammeRules,
     analysis_summary,
-    assess,
+    assessment,
     days_to_introduction,
     fold,
     fold_analysis,
     meetings_per_month,
-    pair_progress,
     programme_summary,
+    progress_of,
+    tally_of,
     waiting_summary,
     waits,
 )
@@ -50,18 +55,30 @@ def histories(tx: StoreTransaction, pairing_ids: List[str], as_of: datetime) -> 
     return fold(tx.read_positions(sorted(positions))) if positions else {}
 
 
+def pair_tallies(tx: StoreTransaction, pairs: List[PairingFacts], rules: ProgrammeRules,
+                 as_of: datetime) -> Dict[str, PairTally]:
+    """Each pair's tally as of ``as_of``, in the rules' time zone (kept, or folded from its events)."""
+    kept = read_model.tallies(tx.conn, tx.tenant_id, [p.pairing_id for p in pairs], as_of)
+    other_zone = [p.pairing_id for p in pairs if p.pairing_id in kept
+                  and kept[p.pairing_id].time_zone != rules.time_zone]
+    for pairing_id, history in (histories(tx, other_zone, as_of) if other_zone else {}).items():
+        kept[pairing_id] = tally_of(history, rules.time_zone, as_of)
+    empty = PairTally(rules.time_zone)
+    return {p.pairing_id: kept.get(p.pairing_id, empty) for p in pairs}
+
+
 def pair_report(tx: StoreTransaction, pairing: PairingFacts, rules: ProgrammeRules,
                 as_of: datetime) -> Dict[str, Any]:
-    history = histories(tx, [pairing.pairing_id], as_of).get(pairing.pairing_id, PairHistory())
-    return with_analysis(tx, pairing.programme_id, [pair_progress(pairing, history, rules, as_of)], as_of)[0]
+    tally = pair_tallies(tx, [pairing], rules, as_of)[pairing.pairing_id]
+    return with_analysis(tx, pairing.programme_id, [progress_of(pairing, tally, rules, as_of)], as_of)[0]
 
 
 def programme_report(tx: StoreTransaction, programme_id: str, rules: ProgrammeRules,
                      as_of: datetime) -> Dict[str, Any]:
     pairs = [p for p in read_model.programme_pairings(tx.conn, tx.tenant_id, programme_id)
              if p.confirmed_at is not None and p.confirmed_at <= as_of]
-    found = histories(tx, [p.pairing_id for p in pairs], as_of)
-    rows = [pair_progress(p, found.get(p.pairing_id, PairHistory()), rules, as_of) for p in pairs]
+    found = pair_tallies(tx, pairs, rules, as_of)
+    rows = [progress_of(p, found[p.pairing_id], rules, as_of) for p in pairs]
     rows = with_analysis(tx, programme_id, rows, as_of)
     waiting, introduced = programme_waits(tx, programme_id, as_of)
     return {"programme_id": programme_id, "as_of": as_of.isoformat(), "summary": programme_summary(rows),
@@ -201,13 +218,12 @@ def watch_programme(tx: StoreTransaction, programme_id: str, now: datetime,
         return []
     running = [p for p in read_model.programme_pairings(tx.conn, tx.tenant_id, programme_id)
                if p.status == "confirmed"]
-    found = histories(tx, [p.pairing_id for p in running], now)
+    found = pair_tallies(tx, running, rules, now)
     said: List[DomainEvent] = []
     for pairing in running:
         stream = tx.read_stream(PAIR_WATCH, pairing.pairing_id)
         watch = PairWatch.from_events(pairing.pairing_id, stream)
-        history = found.get(pairing.pairing_id, PairHistory())
-        events = watch.judge(pairing, rules, assess(pairing, history.meetings, rules, now), now)
+        events = watch.judge(pairing, rules, assessment(pairing, found[pairing.pairing_id], rules, now), now)
         if events:
             append(events, {(PAIR_WATCH, pairing.pairing_id): watch.version})
             said += events

@@ -312,6 +312,7 @@ class SessionsService(CatchUpFeed, Documented):
                 actor: Actor) -> None:
         envelopes = tx.append(events, expected=dict(expected), actor=actor)
         read_model.MEETINGS.apply_all(tx.conn, envelopes)
+        read_model.PROGRESS.apply_all(tx.conn, envelopes)  # reads what MEETINGS has just kept
 
     @staticmethod
     def _as_of(request, now: datetime) -> datetime:

@@ -8,7 +8,9 @@ module             holds
 ``meeting``        ``Meeting``: logged, confirmed or disputed, corrected, withdrawn
 ``goal``           ``Goal``: set, progress noted, reached or dropped
 ``final_review``   ``FinalReview``: achievements, further goals, next steps (ends the pairing)
-``progress``       ``fold``, ``pair_progress``, ``assess`` (at risk), ``programme_summary``
+``tally``          ``PairTally`` (the numbers a pair's figures come from), ``PairLedger`` (keeps it)
+``progress``       ``fold``, ``tally_of``, ``progress_of`` / ``pair_progress``, ``assessment`` /
+                   ``assess`` (at risk), ``programme_summary``
 ``watch``          ``PairWatch``: ``PairingAtRisk`` / ``PairingBackOnTrack``
 ``analysis``       ``AnalysisMeeting``: a team's analysis meetings before it is paired (seed 003)
 ``waiting``        who waits for a mentor and for how long; meetings per month
@@ -23,9 +25,12 @@ from .progress import (
                        Assessment,
                        PairHistory,
                        assess,
+                       assessment,
                        fold,
                        pair_progress,
                        programme_summary,
+                       progress_of,
+                       tally_of,
 )
 from .rules import (
                        ANALYSIS_MEETING,
@@ -41,6 +46,7 @@ from .rules import (
                        ProgrammeRules,
                        RuleBroken,
 )
+from .tally import PairLedger, PairTally
 from .waiting import Participation, days_to_introduction, meetings_per_month, waiting_summary, waits
 from .watch import PairWatch
 
@@ -48,5 +54,5 @@ __all__ = ["ANALYSIS_MEETING", "AnalysisMeeting", "Participation", "TeamFacts", 
            "days_to_introduction", "fold_analysis", "meetings_per_month", "waiting_summary", "waits",
            "AT_RISK_REASONS", "Assessment", "Cadence", "FINAL_REVIEW", "FinalReview", "GOAL", "Goal",
            "MEETING", "MODES", "Meeting", "NotInPairing", "PAIR_WATCH", "PairHistory", "PairWatch",
-           "PairingFacts", "ProgrammeRules", "ROLES", "RuleBroken", "assess", "fold", "pair_progress",
-           "parse_time", "programme_summary"]
+           "PairLedger", "PairTally", "PairingFacts", "ProgrammeRules", "ROLES", "RuleBroken", "assess",
+           "assessment", "fold", "pair_progress", "parse_time", "programme_summary", "progress_of", "tally_of"]

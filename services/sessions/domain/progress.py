@@ -29,7 +29,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type, U
 from zoneinfo import ZoneInfo
 
 from .final_review import FinalReview
-from .goal import DROPPED, OPEN, REACHED, Goal
+from .goal import Goal
 from .meeting import Meeting, MeetingFacts
 from .rules import (
     CONFIRMED,
@@ -40,8 +40,8 @@ from .rules import (
     PairingFacts,
     ProgrammeRules,
 )
+from .tally import WINDOW_DAYS, PairLedger, PairTally
 
-WINDOW_DAYS = 30
 GRACE_DAYS = 30
 LONGEST_GAP_DAYS = 60
 
@@ -105,6 +105,20 @@ def counted(meetings: Sequence[Meeting], now: datetime) -> List[MeetingFacts]:
     return sorted((f for f in facts if f.started_at <= now), key=lambda f: f.started_at)
 
 
+def tally_of(history: PairHistory, time_zone: str, now: datetime) -> PairTally:
+    """The tally (:mod:`.tally`) of what the history holds that had started, or was set, by ``now``."""
+    ledger = PairLedger(time_zone)
+    for meeting in history.meetings:
+        if meeting.started_at is not None and meeting.mode is not None and meeting.status is not None \
+                and meeting.started_at <= now:
+            ledger.put_meeting(meeting.id, meeting.started_at, meeting.minutes, meeting.mode, meeting.status)
+    for goal in history.goals:
+        if goal.set_at is not None and goal.set_at <= now and goal.status is not None:
+            ledger.put_goal(goal.id, goal.status)
+    ledger.final_review = history.final_review is not None and history.final_review.exists
+    return ledger.tally(now)
+
+
 @dataclass(frozen=True)
 class Assessment:
     status: str
@@ -123,55 +137,61 @@ def _days(later: datetime, earlier: datetime, zone: ZoneInfo) -> int:
 
 def assess(pairing: PairingFacts, meetings: Sequence[Meeting], rules: ProgrammeRules,
            now: datetime) -> Assessment:
+    """:func:`assessment` of these meetings."""
+    return assessment(pairing, tally_of(PairHistory(meetings=list(meetings)), rules.time_zone, now), rules, now)
+
+
+def assessment(pairing: PairingFacts, tally: PairTally, rules: ProgrammeRules, now: datetime) -> Assessment:
+    """Is the pair at risk at ``now`` (a moment no earlier than the tally's)?"""
     zone = ZoneInfo(rules.time_zone)
     pair = pairing.as_of(now)
-    held = counted(meetings, now)
-    window = [m for m in held if m.started_at > now - timedelta(days=WINDOW_DAYS)
-              and rules.cadence.counts(m.mode)]
-    since = _days(now, held[-1].started_at, zone) if held else None
+    window = sum(1 for at, mode in tally.recent if now - at < timedelta(days=WINDOW_DAYS)
+                 and rules.cadence.counts(mode))
+    last = tally.last_meeting_at
+    since = _days(now, last, zone) if last is not None else None
     introduced = pair.confirmed_at
     if pair.status != CONFIRMED or introduced is None:
-        return Assessment(ENDED if pair.status == ENDED else NOT_STARTED, (), len(window), since)
+        return Assessment(ENDED if pair.status == ENDED else NOT_STARTED, (), window, since)
     if now - introduced < timedelta(days=GRACE_DAYS):
-        return Assessment(IN_GRACE, (), len(window), since)
+        return Assessment(IN_GRACE, (), window, since)
     reasons = []
-    if len(window) < rules.cadence.min_per_month:
+    if window < rules.cadence.min_per_month:
         reasons.append(BELOW_CADENCE)
     quiet = since if since is not None else _days(now, introduced, zone)
     if quiet > allowed_gap_days(rules.cadence.min_per_month):
         reasons.append(TOO_LONG)
-    return Assessment(AT_RISK if reasons else ON_TRACK, tuple(reasons), len(window), since)
+    return Assessment(AT_RISK if reasons else ON_TRACK, tuple(reasons), window, since)
 
 
-def _month_starts(first: date, last: date) -> List[date]:
-    months, day = [], first.replace(day=1)
-    while day <= last:
-        months.append(day)
-        day = (day + timedelta(days=32)).replace(day=1)
-    return months
+def _next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
 
 
-def months(pairing: PairingFacts, held: Sequence[MeetingFacts], rules: ProgrammeRules,
+def months(pairing: PairingFacts, tally: PairTally, rules: ProgrammeRules,
            now: datetime) -> List[Dict[str, Any]]:
     """Meetings per calendar month from the introduction to ``now`` (or the end): ``met`` says
     whether a whole month reached the cadence's minimum (None for a part month, or no minimum)."""
     zone = ZoneInfo(rules.time_zone)
     if pairing.confirmed_at is None or pairing.confirmed_at > now:
         return []  # not introduced by then: no months (and ``now`` may be as early as year 1)
-    start = pairing.confirmed_at.astimezone(zone)
-    end = (pairing.ended_at if pairing.ended_at is not None else now).astimezone(zone)
+    start = pairing.confirmed_at.astimezone(zone).date()
+    end = (pairing.ended_at if pairing.ended_at is not None else now).astimezone(zone).date()
     cadence, rows = rules.cadence, []
-    for first_day in _month_starts(start.date(), end.date()):
-        key = first_day.strftime("%Y-%m")
-        of_month = [m for m in held if m.started_at.astimezone(zone).strftime("%Y-%m") == key]
-        towards = sum(1 for m in of_month if cadence.counts(m.mode))
-        next_month = (first_day + timedelta(days=32)).replace(day=1)
-        whole = start.date() <= first_day and next_month <= end.date()
-        rows.append({"month": key, "meetings": len(of_month), "towards_cadence": towards,
-                     "minutes": sum(m.minutes for m in of_month), "partial": not whole,
-                     "min_per_month": cadence.min_per_month, "max_per_month": cadence.max_per_month,
-                     "met": (towards >= cadence.min_per_month) if whole and cadence.min_per_month else None,
-                     "above_max": bool(cadence.max_per_month and towards > cadence.max_per_month)})
+    lowest, highest, remote_counts = cadence.min_per_month, cadence.max_per_month, cadence.remote_counts
+    by_month = {m.month: m for m in tally.months}
+    first_day = start.replace(day=1)
+    while first_day <= end:
+        key = f"{first_day.year:04d}-{first_day.month:02d}"
+        next_month = _next_month(first_day)
+        whole = start <= first_day and next_month <= end
+        found = by_month.get(key)
+        in_person, remote, minutes = (found.in_person, found.remote, found.minutes) if found else (0, 0, 0)
+        towards = in_person + remote if remote_counts else in_person
+        rows.append({"month": key, "meetings": in_person + remote, "towards_cadence": towards,
+                     "minutes": minutes, "partial": not whole, "min_per_month": lowest, "max_per_month": highest,
+                     "met": (towards >= lowest) if whole and lowest else None,
+                     "above_max": bool(highest and towards > highest)})
+        first_day = next_month
     return rows
 
 
@@ -196,13 +216,22 @@ def match_length(pairing: PairingFacts, rules: ProgrammeRules, now: datetime) ->
 
 def pair_progress(pairing: PairingFacts, history: PairHistory, rules: ProgrammeRules,
                   now: datetime) -> Dict[str, Any]:
-    """The per-pair projection at ``now`` (JSON values only)."""
+    """The per-pair projection at ``now`` (JSON values only), from the pair's history."""
+    return progress_of(pairing, tally_of(history, rules.time_zone, now), rules, now)
+
+
+def progress_of(pairing: PairingFacts, tally: PairTally, rules: ProgrammeRules,
+                now: datetime) -> Dict[str, Any]:
+    """The per-pair projection at ``now`` (JSON values only), from its tally (in the rules' time
+    zone, as of a moment no later than ``now``)."""
+    if tally.time_zone != rules.time_zone:
+        raise ValueError(f"a tally counted in {tally.time_zone} read with the rules of {rules.time_zone}")
     pair = pairing.as_of(now)
-    held = counted(history.meetings, now)
     zone = ZoneInfo(rules.time_zone)
-    assessment = assess(pairing, history.meetings, rules, now)
-    goals = [g for g in history.goals if g.set_at is not None and g.set_at <= now]
-    first = held[0].started_at if held else None
+    judged = assessment(pairing, tally, rules, now)
+    in_person = sum(m.in_person for m in tally.months)
+    remote = sum(m.remote for m in tally.months)
+    first = tally.first_meeting_at
     match_days, match_months = match_length(pairing, rules, now)
     return {
         "pairing_id": pair.pairing_id, "programme_id": pair.programme_id,
@@ -211,22 +240,20 @@ def pair_progress(pairing: PairingFacts, history: PairHistory, rules: ProgrammeR
         "match_days": match_days, "match_months": match_months,
         "introduced_at": pair.confirmed_at.isoformat() if pair.confirmed_at else None,
         "as_of": now.isoformat(),
-        "meetings": len(held),
-        "hours": round(sum(m.minutes for m in held) / 60, 2),
-        "in_person": sum(1 for m in held if m.mode == "in_person"),
-        "remote": sum(1 for m in held if m.mode == "remote"),
-        "disputed": sum(1 for m in history.meetings if m.status == "disputed" and m.facts().started_at <= now),
-        "months": months(pair, held, rules, now),
-        "towards_cadence_last_30_days": assessment.towards_cadence_last_30_days,
+        "meetings": in_person + remote,
+        "hours": round(sum(m.minutes for m in tally.months) / 60, 2),
+        "in_person": in_person,
+        "remote": remote,
+        "disputed": tally.disputed,
+        "months": months(pair, tally, rules, now),
+        "towards_cadence_last_30_days": judged.towards_cadence_last_30_days,
         "cadence": rules.cadence.to_dict(),
-        "days_since_last_meeting": assessment.days_since_last_meeting,
+        "days_since_last_meeting": judged.days_since_last_meeting,
         "days_to_first_meeting": _days(first, pair.confirmed_at, zone)
         if first is not None and pair.confirmed_at is not None else None,
-        "goals": {"open": sum(1 for g in goals if g.status == OPEN),
-                  "reached": sum(1 for g in goals if g.status == REACHED),
-                  "dropped": sum(1 for g in goals if g.status == DROPPED)},
-        "final_review_recorded": history.final_review is not None and history.final_review.exists,
-        "status": assessment.status, "at_risk_reasons": list(assessment.reasons),
+        "goals": {"open": tally.goals_open, "reached": tally.goals_reached, "dropped": tally.goals_dropped},
+        "final_review_recorded": tally.final_review,
+        "status": judged.status, "at_risk_reasons": list(judged.reasons),
     }
 
 

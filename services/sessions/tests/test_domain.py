@@ -14,6 +14,8 @@ from services.sessions.domain import (
     NotInPairing,
     PairHistory,
     PairingFacts,
+    PairLedger,
+    PairTally,
     PairWatch,
     ProgrammeRules,
     RuleBroken,
@@ -21,6 +23,7 @@ from services.sessions.domain import (
     fold,
     pair_progress,
     programme_summary,
+    tally_of,
 )
 from services.sessions.domain.progress import whole_months
 from services.sessions.domain.rules import Cadence
@@ -261,3 +264,22 @@ def test_the_match_length_and_how_pairs_ended():
     assert whole_months(date(2025, 3, 3), date(2026, 3, 3)) == 12
     proposed = PairingFacts("p-4", "prog-1", MENTOR, MENTEE, status="proposed")
     assert pair_progress(proposed, PairHistory(), RULES, late)["match_days"] is None
+
+
+def test_a_ledger_kept_event_by_event_tallies_as_one_counted_afresh():
+    """The tally kept through each event (a meeting's old contribution taken out as it changes)
+    equals the one counted from the aggregates at that point, and survives its JSON form."""
+    events = history()
+    meeting, [logged] = log(started_at=at(6, 5), minutes=30)
+    events += [logged, *meeting.correct(pairing=PAIRING, rules=RULES, by=MENTOR, started_at=at(5, 30),
+                                        minutes=50, mode="remote", areas=[], now=at(6, 9, 18))]
+    meeting.apply(events[-1])
+    events += meeting.withdraw(pairing=PAIRING, by=MENTOR, now=at(6, 10, 18))
+    ledger = PairLedger(RULES.time_zone)
+    for count, event in enumerate(events, 1):
+        ledger.apply(event)
+        moment = datetime(2025, 6, 11, 12, tzinfo=timezone.utc)
+        afresh = tally_of(fold(events[:count]).get(PAIRING.pairing_id, PairHistory()), RULES.time_zone, moment)
+        assert ledger.tally(moment) == afresh, event.event_type
+        assert PairTally.from_json(ledger.tally(moment).to_json()) == afresh
+    assert [m.month for m in ledger.tally(moment).months] == ["2025-03", "2025-04", "2025-06"]
