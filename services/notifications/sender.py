@@ -49,6 +49,7 @@ from .domain import (
     classify,
     message_context,
     next_steps,
+    people_of,
     preferred_language,
     template_of,
 )
@@ -184,7 +185,7 @@ class MailSender:
         staff_member = row["recipient_id"] if row["role"] in STAFF_ROLES else ""
         key = (row["tenant_id"], row["programme_id"], row["pairing_id"] or row["cause_event_id"], staff_member)
         if key not in cache:
-            wanted = [facts["mentor_id"], facts["mentee_id"]] + ([staff_member] if staff_member else [])
+            wanted = people_of(facts) + ([staff_member] if staff_member else [])
             cache[key] = self.contacts(row["tenant_id"], wanted, row["programme_id"])
         cards = cache[key]
         people = cards.get("people") or {}
@@ -192,7 +193,7 @@ class MailSender:
         language = choose_language(preferred_language(row["recipient_id"], people), cards.get("default_language"))
         context = message_context(kind=row["kind"], role=row["role"], recipient_id=row["recipient_id"], facts=facts,
                                   people=people, programme=next_steps(settings, programme["name"]),
-                                  settings=settings)
+                                  settings=settings, staff=cards.get("staff") or ())
         message = rendering.mail(kind=template_of(row["kind"], row["role"]), language=language, context=context,
                                  sender=self.sender, message_id=row["message_id"], date=_utcnow())
         return message, language, str(context["to"]["email"])

@@ -10,8 +10,11 @@ from registration                        programmes (name, languages, cadence, d
 from matching                            ``PairingConfirmed``: an introduction recorded for the
                                          mentor, the mentee and the mentee's guardian (sent to a
                                          minor's guardian only), and the coordinator's version
-                                         for each coordinator; ``PairingEnded``: ``pairing_ended``
-                                         for the same people; in the consuming transaction
+                                         for each coordinator; a team's members; in an e-course,
+                                         with ``MatchingRoundCompleted``, one group introduction
+                                         per mentor and round (:mod:`.introductions`);
+                                         ``PairingEnded``: ``pairing_ended`` for the same people;
+                                         in the consuming transaction
 =======================================  ============================================================
 
 A message's key is (cause event id, recipient person id, role, kind) (a staff member: their own
@@ -56,15 +59,16 @@ from services.platform_core.store import ALL_TENANTS, StoreTransaction
 from services.platform_core.tenancy import COORDINATOR, Caller, authenticate
 from services.platform_core.web import NotFound, api, bearer_token
 
-from . import read_model, schemas
-from .domain import INTRODUCTION, PAIRING_ENDED, message_id, told_of_pairing
+from . import introductions, read_model, schemas
+from .domain import PAIRING_ENDED, message_id, told_of_pairing
 from .sender import MailSender
 
 PROGRAMME_EVENTS = ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated")
 REGISTRATION_EVENTS = PROGRAMME_EVENTS + ("TenantKeyRotated",) + read_model.STAFF_EVENTS
 #: the matching events read (all of a pairing's, so its stream stays contiguous); a
-#: confirmation and an end make messages
-MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "PairingEnded")
+#: confirmation, an end and a round (an e-course's group introduction) make messages
+MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "PairingEnded",
+                   "MatchingRoundCompleted")
 
 C = (COORDINATOR,)
 NO_PROGRAMME = "the programme does not exist (or is another tenant's, or is not known here yet)"
@@ -149,7 +153,8 @@ def delivery_view(row: Mapping[str, Any]) -> Dict[str, Any]:
 class NotificationsService(CatchUpFeed, Documented):
     name = "notifications"
 
-    store = Store(read_models=[read_model.metadata, read_model.deliveries_metadata, tenancy.metadata],
+    store = Store(read_models=[read_model.metadata, read_model.deliveries_metadata, introductions.metadata,
+                               tenancy.metadata],
                   projections=read_model.PROJECTIONS)
     clock = ClockProvider()
     config = Config()
@@ -162,10 +167,18 @@ class NotificationsService(CatchUpFeed, Documented):
         tenancy.CREDENTIALS.apply(tx.conn, event)
         read_model.PROGRAMMES.apply(tx.conn, event)
         read_model.STAFF.apply(tx.conn, event)
+        if event.event_type in PROGRAMME_EVENTS and introductions.programme_known(tx, event):
+            self._wake_sender(tx)
 
     @consume(*MATCHING_EVENTS, source="matching")
     def on_matching(self, tx: StoreTransaction, event: Envelope) -> None:
-        kind = {"PairingConfirmed": INTRODUCTION, "PairingEnded": PAIRING_ENDED}.get(event.event_type)
+        introduce = {"PairingConfirmed": introductions.pairing_confirmed,
+                     "MatchingRoundCompleted": introductions.round_completed}.get(event.event_type)
+        if introduce is not None:
+            if introduce(tx, event):
+                self._wake_sender(tx)
+            return
+        kind = {"PairingEnded": PAIRING_ENDED}.get(event.event_type)
         if kind is None:
             return
         payload = event.payload
@@ -186,6 +199,10 @@ class NotificationsService(CatchUpFeed, Documented):
             tx.on_commit(self.sender.wake)
 
     # -- plumbing ---------------------------------------------------------------------------------
+
+    def _wake_sender(self, tx: StoreTransaction) -> None:
+        if self.sender is not None:
+            tx.on_commit(self.sender.wake)
 
     def _caller(self, request, tenant_id: str) -> Caller:
         with self.store.transaction(ALL_TENANTS) as tx:
