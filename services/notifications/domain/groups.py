@@ -165,8 +165,8 @@ def group_context(*, role: str, recipient_id: str, facts: Mapping[str, Any],
                 "students": [_student(people.get(s), mentor or {}, sharing, everything=True) for s in students]}
     if role == "mentor":
         to = _address_of("mentor", mentor)
-        return {**base, "to": to, "students": [_student(people.get(s), mentor or {}, sharing, everything=False)
-                                              for s in students]}
+        return {**base, "to": to, "mentor": {**to, "erased": False},
+                "students": [_student(people.get(s), mentor or {}, sharing, everything=False) for s in students]}
     student = people.get(recipient_id)
     to = _address_of(role, student)
     if mentor is None:
