@@ -177,7 +177,11 @@ def pairing_confirmed(tx: StoreTransaction, event: Envelope) -> bool:
 
 def _settle(tx: StoreTransaction, pairing: Dict[str, Any]) -> bool:
     """Introduce a pairing, keep it for its round, or hold it until its programme is known;
-    the programme's turn is held."""
+    the programme's turn is held. A pairing its round's group introduced already (the same event
+    replayed) records nothing."""
+    if tx.conn.execute(select(pairings.c.state).where(
+            pairings.c.pairing_id == pairing["pairing_id"])).scalar() == INTRODUCED:
+        return False
     programme = read_model.programme(tx.conn, tx.tenant_id, pairing["programme_id"])
     if programme is None:
         _keep(tx, pairing, HELD)
