@@ -116,6 +116,10 @@ class MatchingRoundCompletedPayload(PayloadSchema):
     solver_seconds = fields.Float(required=True)
     superseded = fields.Integer(required=True, metadata={
         "description": "open proposals the round replaced by better pairs"})
+    confirmed = fields.Integer(allow_none=True, load_default=None, metadata={
+        "description": "pairings the round confirmed (automatic mode; 0 where it only proposes): their "
+                       "PairingConfirmed events share this event's correlation_id (null in events before it "
+                       "was added)"})
     completed_at = fields.String(required=True)
 
 

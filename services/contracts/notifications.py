@@ -24,12 +24,15 @@ from .registration import IsoDateTime
 
 SERVICE = "notifications"
 
-#: the kinds of message
-KINDS = ("introduction", "pairing_ended", "registration_received", "consent_missing", "training_reminder",
-         "registration_closing", "shortlist_offered", "mentor_requested", "request_not_accepted", "pairing_at_risk")
+#: the kinds of message (an e-course group's introduction, one per mentor and round; the mentor's
+#: note of a student who joined their group outside a round; then notices and reminders)
+KINDS = ("introduction", "pairing_ended", "group_introduction", "group_joined", "registration_received",
+         "consent_missing", "training_reminder", "registration_closing", "shortlist_offered", "mentor_requested",
+         "request_not_accepted", "pairing_at_risk")
 #: to whom a message goes, as a side of what caused it (a guardian: the mentee's), or as the
-#: programme's staff (a coordinator, a teacher: their own person id)
-ROLES = ("mentor", "mentee", "guardian", "coordinator", "teacher")
+#: programme's staff (a coordinator, a teacher: their own person id), or as a team's member (the
+#: team's id: a member has none of their own)
+ROLES = ("mentor", "mentee", "guardian", "coordinator", "teacher", "member")
 #: the languages messages are written in
 LANGUAGES = ("en", "lv", "lt", "nl")
 #: why a message was not delivered
@@ -49,11 +52,15 @@ class _MessagePayload(PayloadSchema):
         "description": "the message's id, from its key; its Message-ID header is <message_id@sender's domain>"})
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     recipient_id = fields.String(required=True, metadata={
-        "description": "the person it is for (a guardian's message: the mentee's id)"})
+        "description": "the person it is for (a guardian's message: the mentee's id; a team member's: the "
+                       "team's id)"})
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     programme_id = fields.String(required=True)
     pairing_id = fields.String(allow_none=True, load_default=None)
-    cause_event_id = fields.String(required=True, metadata={"description": "the event it answers"})
+    cause_event_id = fields.String(required=True, metadata={
+        "description": "the event it answers; where one event makes several messages for the same recipient "
+                       "and role (a team's members, a round's groups), a UUID made from that event's id and "
+                       "the member's place or the group's mentor"})
     cause_event_type = fields.String(required=True)
     occurrence = fields.Integer(load_default=1, metadata={
         "description": "the how-manieth of a repeated reminder of one cause (1 for every other message)"})

@@ -38,7 +38,7 @@ from services.platform_core.web import (
 )
 
 from . import preferences, read_model, rendering, schemas, tenant_templates
-from .domain import KINDS, LANGUAGES, NoOneToTell
+from .domain import LANGUAGES, NoOneToTell
 from .domain import preferences as rules
 from .domain import templates as template_rules
 from .sender import STREAM, contacts_needed, message_context
@@ -109,10 +109,14 @@ class _Endpoints:
 
 # -- templates -----------------------------------------------------------------------------------
 
+#: the kinds a tenant may write its own templates of (those with sample data to check them by)
+OWN_KINDS = tuple(tenant_templates.SAMPLES)
+
+
 def _template_place(kind: str, language: str, part: Optional[str] = None) -> None:
-    if kind not in KINDS or language not in LANGUAGES or (part is not None and part not in template_rules.PARTS):
+    if kind not in OWN_KINDS or language not in LANGUAGES or (part is not None and part not in template_rules.PARTS):
         raise NotFound(f"there is no template {kind}/{language}" + (f"/{part}" if part else "")
-                       + f": kinds {', '.join(KINDS)}; languages {', '.join(LANGUAGES)}; parts "
+                       + f": kinds {', '.join(OWN_KINDS)}; languages {', '.join(LANGUAGES)}; parts "
                        f"{', '.join(template_rules.PARTS)}")
 
 
@@ -127,7 +131,7 @@ class TemplateEndpoints(_Endpoints):
             rows = tenant_templates.saved(tx.conn, tenant_id)
         return {"templates": [tenant_templates.view(r) for r in rows],
                 "kinds": {kind: {"languages": list(LANGUAGES), "parts": list(template_rules.PARTS),
-                                 "variables": tenant_templates.variables(kind)} for kind in KINDS}}
+                                 "variables": tenant_templates.variables(kind)} for kind in OWN_KINDS}}
 
     @endpoint("GET", TEMPLATE, roles=C, responses={200: schemas.TemplateView},
               errors={404: NO_TEMPLATE_PLACE + "; or the tenant has no template of its own there"},

@@ -46,6 +46,17 @@ OWN_LAYOUTS = {
     "introduction_staff": ("subject", "greeting", "lead", "mentor_heading", "mentee_heading", "guardian_line",
                            "minor_note", "email_label", "phone_label", "closing", "regards", "footer"),
     "pairing_ended": ("subject", "greeting", "lead", "reason_line", "next_line", "regards", "footer"),
+    "introduction_member": ("subject", "greeting", "lead", "mentor_heading", "team_heading", "email_label",
+                            "phone_label", "next_heading", "starts", "cadence", "where", "closing_event", "regards",
+                            "footer"),
+    "group_introduction": ("subject", "greeting", "lead", "mentor_heading", "teachers_heading", "group_line",
+                           "email_label", "phone_label", "next_heading", "starts", "where", "get_in_touch", "regards",
+                           "footer"),
+    "group_introduction_staff": ("subject", "greeting", "lead", "mentor_heading", "students_heading",
+                                 "teachers_heading", "guardian_label", "via_guardian_note", "withheld_note", "erased",
+                                 "email_label", "phone_label", "closing", "regards", "footer"),
+    "group_joined": ("subject", "greeting", "lead", "contact_heading", "email_label", "phone_label", "closing",
+                     "regards", "footer"),
 }
 
 

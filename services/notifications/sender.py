@@ -49,6 +49,8 @@ from services.platform_core.store import ALL_TENANTS, EventStore
 
 from . import metrics, preferences, read_model, reminders, rendering, tenant_templates
 from .domain import (
+    GROUP_INTRODUCTION,
+    GROUP_JOINED,
     INTRODUCTION,
     KINDS,
     PAIRING_ENDED,
@@ -59,6 +61,7 @@ from .domain import (
     choose_language,
     classify,
     next_steps,
+    people_of,
     preferred_language,
     template_of,
 )
@@ -267,24 +270,25 @@ class MailSender:
 
 # -- what a message says ---------------------------------------------------------------------------
 
-#: the kinds about a pairing: their templates are given both sides (the others: notices)
-PAIRING_KINDS = (INTRODUCTION, PAIRING_ENDED)
+#: the kinds about a pairing or an e-course group: their templates are given both sides (the
+#: others: notices)
+PAIRING_KINDS = (INTRODUCTION, PAIRING_ENDED, GROUP_INTRODUCTION, GROUP_JOINED)
 
 
 def contacts_needed(row: Mapping[str, Any]) -> List[str]:
-    """Whose contact cards a message needs: a pairing's news both sides of the pair (and the
-    staff member it is for), a notice its recipient (and the other side it names)."""
+    """Whose contact cards a message needs: a pairing's or a group's news everyone in it (and
+    the staff member it is for), a notice its recipient (and the other side it names)."""
     if row["kind"] not in PAIRING_KINDS:
         return reminders.notice_people(row)
-    facts = row["facts"]
-    return [facts["mentor_id"], facts["mentee_id"]] + ([row["recipient_id"]] if row["role"] in STAFF_ROLES else [])
+    return people_of(row["facts"]) + ([row["recipient_id"]] if row["role"] in STAFF_ROLES else [])
 
 
 def message_context(row: Mapping[str, Any], programme: Mapping[str, Any],
                     cards: Mapping[str, Any]) -> Tuple[Dict[str, Any], str, str]:
     """The context of a message's templates, the language it is written in (the recipient's:
     before the fallback to English of a kind not written in it) and the templates it is
-    written with (a staff member's introduction has its own). Raises :class:`NoOneToTell`."""
+    written with (a staff member's or a team member's introduction has its own). Raises
+    :class:`NoOneToTell`."""
     people = cards.get("people") or {}
     language = choose_language(preferred_language(row["recipient_id"], people), cards.get("default_language"))
     if row["kind"] not in PAIRING_KINDS:
@@ -292,5 +296,6 @@ def message_context(row: Mapping[str, Any], programme: Mapping[str, Any],
     settings = programme["settings"]
     context = pairing_message_context(kind=row["kind"], role=row["role"], recipient_id=row["recipient_id"],
                                       facts=row["facts"], people=people,
-                                      programme=next_steps(settings, programme["name"]), settings=settings)
+                                      programme=next_steps(settings, programme["name"]), settings=settings,
+                                      staff=cards.get("staff") or ())
     return context, language, template_of(row["kind"], row["role"])

@@ -10,8 +10,11 @@ from registration                        programmes (name, languages, cadence, d
 from matching                            ``PairingConfirmed``: an introduction recorded for the
                                          mentor, the mentee and the mentee's guardian (sent to a
                                          minor's guardian only), and the coordinator's version
-                                         for each coordinator; ``PairingEnded``: ``pairing_ended``
-                                         for the same people; in the consuming transaction
+                                         for each coordinator; a team's members; in an e-course,
+                                         with ``MatchingRoundCompleted``, one group introduction
+                                         per mentor and round (:mod:`.introductions`);
+                                         ``PairingEnded``: ``pairing_ended`` for the same people;
+                                         in the consuming transaction
 =======================================  ============================================================
 
 A message's key is (cause event id, recipient person id, role, kind) (a staff member: their own
@@ -75,8 +78,8 @@ from services.platform_core.store import ALL_TENANTS, StoreTransaction
 from services.platform_core.tenancy import COORDINATOR, Caller, authenticate
 from services.platform_core.web import NotFound, api, bearer_token
 
-from . import preferences, read_model, reminders, schemas, tenant_templates
-from .domain import INTRODUCTION, PAIRING_ENDED, message_id, told_of_pairing
+from . import introductions, preferences, read_model, reminders, schemas, tenant_templates
+from .domain import PAIRING_ENDED, message_id, told_of_pairing
 from .endpoints import DeliveryEndpoints, RetentionJobs, delivery_view, failing_set, schedule_prune
 from .sender import MailSender
 
@@ -88,10 +91,10 @@ PERSON_EVENTS = ("PersonRegistered", "MentorRegistered", "MenteeRegistered", "Te
                  "ParticipantWithdrew", "PersonErased")
 REGISTRATION_EVENTS = PROGRAMME_EVENTS + ("TenantKeyRotated",) + PERSON_EVENTS + read_model.STAFF_EVENTS
 #: the matching events read (all of a pairing's, a mentee's matching stream's and a request's, so
-#: each stream stays contiguous); a confirmation makes introductions, an end the pairing's end,
-#: the rest notices
+#: each stream stays contiguous); a confirmation and a round make introductions (an e-course's
+#: group introduction: :mod:`.introductions`), an end the pairing's end, the rest notices
 MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "PairingEnded",
-                   "MenteeWaitlisted", "ShortlistOffered", "MentorsChosen",
+                   "MatchingRoundCompleted", "MenteeWaitlisted", "ShortlistOffered", "MentorsChosen",
                    "MentorRequested", "MentorRequestAccepted", "MentorRequestDeclined", "MentorRequestExpired",
                    "MentorRequestCancelled")
 #: the sessions watch: a pair at risk is reminded, and no longer once back on track
@@ -171,8 +174,8 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
     name = "notifications"
 
     store = Store(read_models=[read_model.metadata, read_model.deliveries_metadata, reminders.metadata,
-                               reminders.CONSENTS.metadata, tenant_templates.metadata, preferences.metadata,
-                               tenancy.metadata],
+                               introductions.metadata, reminders.CONSENTS.metadata, tenant_templates.metadata,
+                               preferences.metadata, tenancy.metadata],
                   projections=PROJECTIONS)
     clock = ClockProvider()
     config = Config()
@@ -190,6 +193,8 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
             reminders.reschedule(tx, read_model.programme(tx.conn, event.tenant_id, event.stream_id))
         self._notices(tx, event)
         reminders.CONSENTS.apply(tx.conn, event)
+        if event.event_type in PROGRAMME_EVENTS and introductions.programme_known(tx, event):
+            self._wake_sender(tx)
 
     @consume(*SESSIONS_EVENTS, source="sessions")
     def on_sessions(self, tx: StoreTransaction, event: Envelope) -> None:
@@ -217,7 +222,15 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
 
     @consume(*MATCHING_EVENTS, source="matching")
     def on_matching(self, tx: StoreTransaction, event: Envelope) -> None:
-        kind = {"PairingConfirmed": INTRODUCTION, "PairingEnded": PAIRING_ENDED}.get(event.event_type)
+        introduce = {"PairingConfirmed": introductions.pairing_confirmed,
+                     "MatchingRoundCompleted": introductions.round_completed}.get(event.event_type)
+        if introduce is not None:
+            reminders.cancel(tx, event)
+            if introduce(tx, event):
+                schedule_prune(tx, tx.now)
+                self._wake_sender(tx)
+            return
+        kind = {"PairingEnded": PAIRING_ENDED}.get(event.event_type)
         if kind is None:
             self._notices(tx, event)
             return
@@ -242,6 +255,10 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
                 tx.on_commit(self.sender.wake)
 
     # -- plumbing ---------------------------------------------------------------------------------
+
+    def _wake_sender(self, tx: StoreTransaction) -> None:
+        if self.sender is not None:
+            tx.on_commit(self.sender.wake)
 
     def _caller(self, request, tenant_id: str) -> Caller:
         with self.store.transaction(ALL_TENANTS) as tx:

@@ -166,7 +166,7 @@ def run_round(uow: UnitOfWork, programme_id: str) -> Dict[str, Any]:
     events.append(round_completed(round_id, programme_id, paired=result.paired,
                                   waiting=len(result.waiting), total_score=result.total_score,
                                   solver_seconds=result.solver_seconds, superseded=superseded,
-                                  now=uow.now))
+                                  now=uow.now, confirmed=len(made) if state.mode == "automatic" else 0))
     uow.append(events, expected)
     return {"round_id": round_id, "paired": result.paired, "new_pairings": made,
             "kept_proposals": kept, "superseded": superseded,

@@ -94,11 +94,13 @@ def waitlisted(programme_id: str, mentee_id: str, reason: str, now: datetime) ->
 
 def round_completed(round_id: str, programme_id: str, *, paired: int, waiting: int,
                     total_score: int, solver_seconds: float, superseded: int,
-                    now: datetime) -> DomainEvent:
+                    now: datetime, confirmed: int = 0) -> DomainEvent:
+    """``confirmed``: the pairings the round confirmed (appended with it, so they share its
+    correlation id): notifications waits for them all before an e-course's group introduction."""
     return DomainEvent("MatchingRoundCompleted", ROUND, round_id, {
         "programme_id": programme_id, "paired": paired, "waiting": waiting,
         "total_score": int(total_score), "solver_seconds": round(float(solver_seconds), 6),
-        "superseded": superseded, "completed_at": _iso(now)})
+        "superseded": superseded, "confirmed": confirmed, "completed_at": _iso(now)})
 
 
 @dataclass(frozen=True)

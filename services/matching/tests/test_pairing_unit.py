@@ -129,10 +129,11 @@ def test_waitlisted_and_round_completed():
                              "waitlisted_at": NOW.isoformat()}
     solver_total: Any = 41.0  # a solver's float
     done = round_completed("r-1", "prog-1", paired=3, waiting=2, total_score=solver_total,
-                           solver_seconds=0.12345678, superseded=1, now=NOW)
+                           solver_seconds=0.12345678, superseded=1, now=NOW, confirmed=2)
     assert shape([done]) == [("MatchingRoundCompleted", ROUND, "r-1")]
     assert done.payload == {"programme_id": "prog-1", "paired": 3, "waiting": 2, "total_score": 41,
-                            "solver_seconds": 0.123457, "superseded": 1, "completed_at": NOW.isoformat()}
+                            "solver_seconds": 0.123457, "superseded": 1, "confirmed": 2,
+                            "completed_at": NOW.isoformat()}
     assert type(done.payload["total_score"]) is int
     assert_valid([event, done])
 

@@ -82,7 +82,12 @@ def test_the_round_waits_for_its_date_and_runs_once_across_replicas(platform, se
     assert {(r["mentee_id"], r["mentor_id"], r["origin"]) for r in rows} == {
         (t_finance, m_finance, "round"), (t_education, m_both, "round")}
     assert scheduler(platform.runner).run_due() == [] and scheduler(second_replica).run_due() == []
-    wait_for(lambda: rounds_published(platform, reg), message="the round published")
+    [done] = wait_for(lambda: rounds_published(platform, reg), message="the round published")
+    # it says how many it confirmed, and they share its correlation id (notifications' group introduction)
+    assert done["payload"]["confirmed"] == 2
+    confirmed = wait_for(lambda: len(platform.watcher.of(reg.slug, "PairingConfirmed")) == 2
+                         and platform.watcher.of(reg.slug, "PairingConfirmed"), message="the pairings published")
+    assert {e["correlation_id"] for e in confirmed} == {done["correlation_id"]}
     platform.clock.advance(days=3)
     assert scheduler(platform.runner).run_due() == []
 

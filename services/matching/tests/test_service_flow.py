@@ -170,6 +170,7 @@ def test_a_round_proposes_the_optimal_pairs_in_coordinator_assigns_mode(platform
     assert platform.reserve(reg, programme.id)["mentees"] == []
     [done] = wait_for(lambda: platform.watcher.of(reg.slug, "MatchingRoundCompleted"), message="round event")
     assert done["payload"]["paired"] == 2 and done["payload"]["total_score"] == 36
+    assert done["payload"]["confirmed"] == 0  # it only proposed
     # a second round keeps the open proposals as they are
     again = platform.api.post(f"/tenants/{reg.slug}/programmes/{programme.id}/rounds", reg.api_key).json()
     assert again["kept_proposals"] == 2 and again["new_pairings"] == [] and again["superseded"] == 0

@@ -9,15 +9,22 @@
 A staff member's message is keyed by their own person id and their role (``coordinator``), so
 each coordinator is told once per cause. Every message is in the recipient's language: a
 participant's preferred language for messages, a guardian's the mentee's, a staff member's
-their own (:func:`.introduction.choose_language` falls back to the tenant's, then English).
+their own (:func:`.introduction.choose_language` falls back to the tenant's, then English), a
+team member's the team's.
+
+A team's members (:mod:`.teams`) and an e-course's group introduction (:mod:`.groups`) have
+their own rules of who is told and what each is given.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from services.contracts.programme_settings import setting
 
+from .groups import group_context, joined_context
 from .introduction import (
+    GROUP_INTRODUCTION,
+    GROUP_JOINED,
     INTRODUCTION,
     PAIRING_ENDED,
     STAFF_ROLES,
@@ -28,6 +35,7 @@ from .introduction import (
     introduction_context,
     recipients_of,
 )
+from .teams import MEMBER, member_context
 
 
 def told_of_pairing(mentor_id: str, mentee_id: str, staff: Iterable[Tuple[str, str]]) -> List[Recipient]:
@@ -45,7 +53,12 @@ def preferred_language(recipient_id: str, people: Mapping[str, Optional[Mapping[
 
 
 def template_of(kind: str, role: str) -> str:
-    """The templates a message is written with: a staff member's introduction is their own."""
+    """The templates a message is written with: a staff member's introduction is their own, so
+    is a team member's; a group's introduction has a version for the mentor and the staff."""
+    if kind == INTRODUCTION and role == MEMBER:
+        return "introduction_member"
+    if kind == GROUP_INTRODUCTION and (role == "mentor" or role in STAFF_ROLES):
+        return "group_introduction_staff"
     return f"{kind}_staff" if kind == INTRODUCTION and role in STAFF_ROLES else kind
 
 
@@ -88,9 +101,17 @@ def ended_context(*, role: str, mentor: Optional[Mapping[str, Any]], mentee: Opt
 
 def message_context(*, kind: str, role: str, recipient_id: str, facts: Mapping[str, Any],
                     people: Mapping[str, Optional[Mapping[str, Any]]], programme: Mapping[str, Any],
-                    settings: Mapping[str, Any]) -> Dict[str, Any]:
-    """The template context of one recorded message (raises :class:`NoOneToTell`)."""
+                    settings: Mapping[str, Any], staff: Sequence[Mapping[str, Any]] = ()) -> Dict[str, Any]:
+    """The template context of one recorded message (raises :class:`NoOneToTell`); ``staff``:
+    the cards of the programme's staff (a group's introduction names its teachers)."""
+    if kind == GROUP_INTRODUCTION:
+        return group_context(role=role, recipient_id=recipient_id, facts=facts, people=people, staff_cards=staff,
+                             programme=programme, sharing=sharing_of(settings))
     mentor, mentee = people.get(facts["mentor_id"]), people.get(facts["mentee_id"])
+    if kind == GROUP_JOINED:
+        return joined_context(mentor=mentor, mentee=mentee, programme=programme, sharing=sharing_of(settings))
+    if role == MEMBER:
+        return member_context(place=int(facts["member"]), mentor=mentor, team=mentee, programme=programme)
     if role in STAFF_ROLES:
         return staff_context(role=role, staff=people.get(recipient_id), mentor=mentor, mentee=mentee,
                              programme=programme, reason=facts.get("reason"))

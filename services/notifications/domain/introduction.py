@@ -23,10 +23,13 @@ from typing import Any, Dict, List, Mapping, Optional
 
 INTRODUCTION = "introduction"
 PAIRING_ENDED = "pairing_ended"
-KINDS = (INTRODUCTION, PAIRING_ENDED)
-#: the sides of a pairing and a minor's guardian; a programme's staff (coordinators, teachers)
+#: an e-course group's introduction; the mentor's note of a student who joined their group (:mod:`.groups`)
+GROUP_INTRODUCTION, GROUP_JOINED = "group_introduction", "group_joined"
+KINDS = (INTRODUCTION, PAIRING_ENDED, GROUP_INTRODUCTION, GROUP_JOINED)
+#: the sides of a pairing and a minor's guardian; a programme's staff (coordinators, teachers);
+#: a team's member (:mod:`.teams`)
 STAFF_ROLES = ("coordinator", "teacher")
-ROLES = ("mentor", "mentee", "guardian") + STAFF_ROLES
+ROLES = ("mentor", "mentee", "guardian") + STAFF_ROLES + ("member",)
 #: the languages messages are written in (the first is the last resort)
 LANGUAGES = ("en", "lv", "lt", "nl")
 

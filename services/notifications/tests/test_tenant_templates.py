@@ -12,7 +12,15 @@ from email.policy import default
 
 import pytest
 
-from services.notifications import preferences, read_model, reminders, rendering, sender, tenant_templates
+from services.notifications import (
+    introductions,
+    preferences,
+    read_model,
+    reminders,
+    rendering,
+    sender,
+    tenant_templates,
+)
 from services.notifications.domain import INTRODUCTION, message_id
 from services.notifications.domain import preferences as rules
 from services.notifications.domain import templates as template_rules
@@ -185,6 +193,7 @@ def store(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'notifications.sqlite3'}")
     store = EventStore(engine, service="notifications", clock=ManualClock(NOW))
     store.create_schema([read_model.metadata, read_model.deliveries_metadata, reminders.metadata,
+                         introductions.metadata,
                          tenant_templates.metadata, preferences.metadata])
     with store.transaction("school-a") as tx:
         tx.conn.execute(read_model.programmes.insert().values(programme_id="prog", tenant_id="school-a",

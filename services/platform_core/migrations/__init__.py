@@ -6,7 +6,7 @@ Two kinds of tables live in a service's database, and each changes in its own wa
   inbox, stream cursors, catch-up positions, scheduled jobs, idempotency keys, the read
   models' fingerprints) and the per-person keys of crypto-shredding. They change only through
   Alembic revisions (``versions/``: branch ``platform``, branch ``person_keys``, branch
-  ``notifications`` for its delivery log, failing addresses and waiting reminders), which a
+  ``notifications`` for its delivery log, failing addresses, waiting reminders and group introductions), which a
   service applies before it starts (:meth:`EventStore.create_schema`) and ``mentoring migrate``
   applies on demand. A database made before the revisions existed is recognised by its tables
   and stamped with the revision it matches, then upgraded, so nothing in it is lost.
@@ -46,7 +46,8 @@ NOTIFICATIONS = "notifications"
 BRANCH_TABLES = {PLATFORM: "events", PERSON_KEYS: "person_keys", NOTIFICATIONS: "notif_deliveries"}
 #: the kept tables of a branch a service needs when it declares them all
 KEPT_BY_BRANCH = {PERSON_KEYS: {"person_keys"},
-                  NOTIFICATIONS: {"notif_deliveries", "notif_failing_addresses", "notif_reminders"}}
+                  NOTIFICATIONS: {"notif_deliveries", "notif_failing_addresses", "notif_reminders", "notif_turns",
+                                  "notif_pairings", "notif_rounds"}}
 #: how the revisions of each branch are named (``p001``, ``k001``, ``n001``)
 REVISION_PREFIX = {PLATFORM: "p", PERSON_KEYS: "k", NOTIFICATIONS: "n"}
 #: the revision of a branch whose tables were made at start before the branch existed
