@@ -4,18 +4,29 @@ question; "not a fit" publishes ``PairingFitConcern`` for the coordinator; the s
 pair's and the programme's progress; a side of the pair sees only its own."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import select
 
 from services.matching.tests.conftest import programme_settings
+from services.platform_core.store import ALL_TENANTS
 from services.platform_core.testing import wait_for
+from services.sessions import surveys
 
 pytestmark = pytest.mark.integration
 
 
 def utc(month, day, hour=16, minute=0):
     return datetime(2025, month, day, hour, minute, tzinfo=timezone.utc)
+
+
+def survey_rows(store):
+    with store.transaction(ALL_TENANTS) as tx:
+        return {t.name: sorted((dict(r) for r in tx.conn.execute(select(t)).mappings()),
+                               key=lambda row: json.dumps(row, sort_keys=True, default=str))
+                for t in surveys.SURVEYS.metadata.sorted_tables}
 
 
 def with_surveys():
@@ -92,6 +103,11 @@ def test_surveys_fall_due_once_are_answered_on_their_scales_and_not_a_fit_tells_
     before = api.get(f"/tenants/{slug}/programmes/{pair.programme.id}/progress?as_of=2025-02-12T00:00:00%2B00:00",
                      pair.key).json()
     assert before["surveys"] == []
+
+    # the surveys' read model rebuilt from the events is the one kept live
+    live = survey_rows(platform.store)
+    surveys.SURVEYS.rebuild(platform.store)
+    assert survey_rows(platform.store) == live and live["sess_survey_answers"]
 
 
 def test_a_programme_without_surveys_says_none_due(platform):
