@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 import services.contracts  # noqa: F401 - registers every published event type
 import services.matching.schemas  # noqa: F401 - and the private ones
 import services.registration.schemas  # noqa: F401
+from services.contracts import default_surveys
 from services.contracts import matching as matching_contract
 from services.contracts import registration as registration_contract
 from services.contracts import sessions as sessions_contract
@@ -21,6 +22,7 @@ from services.platform_core.testing import assert_valid_event, event_problems
 from services.registration import domain
 from services.sessions import domain as sessions_domain
 from services.sessions.domain import progress as sessions_progress
+from services.sessions.domain import surveys as sessions_surveys
 
 
 @pytest.mark.parametrize("name, words", [
@@ -47,6 +49,7 @@ def test_the_matching_contract_speaks_the_domains_words(name, words):
 @pytest.mark.parametrize("name, words", [
     ("MODES", sessions_domain.MODES), ("ROLES", sessions_domain.ROLES),
     ("AT_RISK_REASONS", sessions_progress.AT_RISK_REASONS),
+    ("SURVEY_SCHEDULES", sessions_surveys.SCHEDULES), ("SURVEY_SCHEDULES", default_surveys.SCHEDULES),
 ])
 def test_the_sessions_contract_speaks_the_domains_words(name, words):
     assert getattr(sessions_contract, name) == words

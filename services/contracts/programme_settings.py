@@ -9,7 +9,9 @@ settings readers take their defaults from here too (``tests/test_programme_setti
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, List, Mapping
+
+from .default_surveys import default_surveys
 
 #: ``section.key`` -> the value an unset setting means
 DEFAULTS: dict = {
@@ -48,6 +50,12 @@ DEFAULTS.update({
 })
 
 
+# -- surveys (seed 002): whether a programme runs them; which ones: ``survey_definitions`` ------
+DEFAULTS.update({
+    "surveys.enabled": False,
+})
+
+
 def default(path: str) -> Any:
     value = DEFAULTS[path]
     return list(value) if isinstance(value, list) else value
@@ -63,3 +71,14 @@ def setting(settings: Mapping[str, Any], path: str) -> Any:
             break
         value = value.get(key)
     return default(path) if value is None else value
+
+
+def survey_definitions(settings: Mapping[str, Any]) -> List[Mapping[str, Any]]:
+    """The surveys a programme runs: none unless ``surveys.enabled``; its own
+    ``surveys.definitions`` if set, else the shipped set (:mod:`.default_surveys`)."""
+    if not setting(settings, "surveys.enabled"):
+        return []
+    section = settings.get("surveys")
+    own = section.get("definitions") if isinstance(section, Mapping) else None
+    chosen: List[Mapping[str, Any]] = list(own) if own is not None else list(default_surveys())
+    return chosen

@@ -21,6 +21,9 @@ from marshmallow import Schema, ValidationError, fields, validate
 from services.platform_core.events import event_type, event_type_of
 from services.platform_core.schemas import PayloadSchema
 
+from .default_surveys import RESPONDENTS as SURVEY_RESPONDENTS
+from .default_surveys import SCHEDULES as SURVEY_SCHEDULES
+
 SERVICE = "registration"
 
 # ---------------------------------------------------------------------------------------------
@@ -210,15 +213,35 @@ def settings_schemas(base: Type[Schema], day: Type[fields.Field], prefix: str) -
         sending_window=fields.Nested(window), quiet_periods=fields.List(fields.Nested(quiet)),
         consent_reminder=fields.Nested(consent_reminder), training_reminder=fields.Nested(days_before),
         registration_closing=fields.Nested(days_before))
+    texts = fields.Dict(keys=Language(), values=fields.String(validate=validate.Length(min=1, max=1000)))
+    scale = schema("SurveyScale", __doc__="Whole numbers from min to max (the shipped set: 1-5).",
+                   min=Int(0, 10, required=True), max=Int(0, 10, required=True))
+    question = schema(
+        "SurveyQuestion", __doc__="A question, answered on a scale or with one of its choices (a choice "
+                                  "in concern tells the coordinator).",
+        id=Code(required=True), texts=texts, scale=fields.Nested(scale, allow_none=True),
+        choices=fields.List(Code(), allow_none=True), concern=fields.List(Code(), allow_none=True))
+    survey = schema(
+        "Survey", __doc__="A survey: when it falls due for a pair (after_first_meeting; periodic: "
+                          "first_after_days after the introduction, then every every_days; start_and_end), "
+                          "who answers it, its questions.",
+        id=Code(required=True), schedule=fields.String(required=True, validate=validate.OneOf(SURVEY_SCHEDULES)),
+        respondents=fields.List(fields.String(validate=validate.OneOf(SURVEY_RESPONDENTS)), required=True),
+        titles=texts, first_after_days=optional_int(1, 730), every_days=optional_int(1, 730),
+        questions=fields.List(fields.Nested(question), required=True))
+    surveys = schema(
+        "Surveys", __doc__="Whether the programme runs surveys (default: no), and which (definitions "
+                           "unset or null: the shipped set, docs/surveys.md).",
+        enabled=fields.Boolean(), definitions=fields.List(fields.Nested(survey), allow_none=True))
     settings = schema(
         "Settings", __doc__="A programme's settings: dates, people, rules, content, matching, "
-                            "notifications.",
+                            "notifications, surveys.",
         name=fields.String(required=True, validate=validate.Length(min=1, max=200)),
         description=fields.String(allow_none=True, validate=validate.Length(max=4000)),
         dates=fields.Nested(dates, required=True), people=fields.Nested(people),
         rules=fields.Nested(rules), content=fields.Nested(content, required=True),
         matching=fields.Nested(matching), introduction=fields.Nested(introduction),
-        notifications=fields.Nested(notifications))
+        notifications=fields.Nested(notifications), surveys=fields.Nested(surveys))
     return {"Settings": settings, "Dates": dates}
 
 

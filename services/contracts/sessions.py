@@ -4,6 +4,8 @@ platform's event catalogue.
 Meetings live on ``meeting``/<uuid>, goals on ``goal``/<uuid>, a pair's final review on
 ``finalreview``/<pairing id> and the daily watch over a pair on ``pairwatch``/<pairing id>.
 Every payload names its ``pairing_id`` and ``programme_id``; people are named by their ids.
+A pair's surveys (seed 002: ``SurveyDue``, ``SurveyAnswered``, ``PairingFitConcern``) live on
+``pairsurveys``/<pairing id>; the answers are numbers on a scale or a choice's code, in clear.
 A team's analysis meetings before it is paired (seed 003) live on ``analysismeeting``/<uuid>
 and name the ``team_id`` and ``programme_id`` (there is no pairing yet); who took part and
 the need found are the team's personal data.
@@ -235,11 +237,64 @@ class PairingBackOnTrackPayload(_WatchPayload):
     """A pair that was at risk meets as its programme asks again."""
 
 
+# -- surveys (seed 002) ---------------------------------------------------------------------------
+
+#: when a survey falls due for a pair (services/contracts/default_surveys.py)
+SURVEY_SCHEDULES = ("after_first_meeting", "periodic", "start_and_end")
+
+
+class _SurveyPayload(PayloadSchema):
+    pairing_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    mentor_id = fields.String(required=True)
+    mentee_id = fields.String(required=True)
+    survey_id = fields.String(required=True, metadata={"description": "the survey's id in the programme's settings"})
+    occurrence = fields.String(required=True, metadata={
+        "description": "which time it is asked: first_meeting, start, end, or day_<n> (n days after the introduction)"})
+
+
+@event_type("SurveyDue", stream_type="pairsurveys", service=SERVICE)
+class SurveyDuePayload(_SurveyPayload):
+    """A survey fell due for a pair (the daily watch, in the programme's time zone; each
+    occurrence once): its respondents are invited to answer."""
+
+    schedule = fields.String(required=True, validate=validate.OneOf(SURVEY_SCHEDULES))
+    respondents = fields.List(fields.String(validate=validate.OneOf(("mentor", "mentee"))), required=True)
+    respondent_ids = fields.List(fields.String(), required=True, metadata={
+        "description": "the people asked to answer, in the order of respondents"})
+    due_at = IsoDateTime(required=True)
+    announced_at = IsoDateTime(required=True)
+
+
+class _AnsweredPayload(_SurveyPayload):
+    by_person_id = fields.String(required=True)
+    by_role = fields.String(required=True, validate=validate.OneOf(("mentor", "mentee")))
+    answered_at = IsoDateTime(required=True)
+
+
+@event_type("SurveyAnswered", stream_type="pairsurveys", service=SERVICE)
+class SurveyAnsweredPayload(_AnsweredPayload):
+    """A respondent answered an occurrence of a survey (once): each question's answer, a whole
+    number on its scale or one of its choices."""
+
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+
+
+@event_type("PairingFitConcern", stream_type="pairsurveys", service=SERVICE)
+class PairingFitConcernPayload(_AnsweredPayload):
+    """An answer chose a concern (the fit check's ``not_a_fit``): the programme's coordinator
+    is to be told."""
+
+    concerns = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
+        "description": "question id -> the concern chosen"})
+
+
 #: Every event type sessions publishes, by name.
 PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
     event_type_of(schema): schema for schema in (
         MeetingLoggedPayload, MeetingCorrectedPayload, MeetingConfirmedPayload, MeetingDisputedPayload,
         MeetingWithdrawnPayload, GoalSetPayload, GoalProgressNotedPayload, GoalReachedPayload,
         GoalDroppedPayload, FinalReviewRecordedPayload, PairingAtRiskPayload, PairingBackOnTrackPayload,
-        AnalysisMeetingLoggedPayload, AnalysisMeetingWithdrawnPayload)
+        AnalysisMeetingLoggedPayload, AnalysisMeetingWithdrawnPayload, SurveyDuePayload, SurveyAnsweredPayload,
+        PairingFitConcernPayload)
 }

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from services.platform_core.events import DomainEvent
 from services.platform_core.store import StoreTransaction, events_table
 
-from . import read_model
+from . import read_model, surveys
 from .domain import (
     ANALYSIS_MEETING,
     PAIR_WATCH,
@@ -70,7 +70,8 @@ def pair_tallies(tx: StoreTransaction, pairs: List[PairingFacts], rules: Program
 def pair_report(tx: StoreTransaction, pairing: PairingFacts, rules: ProgrammeRules,
                 as_of: datetime) -> Dict[str, Any]:
     tally = pair_tallies(tx, [pairing], rules, as_of)[pairing.pairing_id]
-    return with_analysis(tx, pairing.programme_id, [progress_of(pairing, tally, rules, as_of)], as_of)[0]
+    rows = with_analysis(tx, pairing.programme_id, [progress_of(pairing, tally, rules, as_of)], as_of)
+    return surveys.with_pair_surveys(tx, rows, as_of)[0][0]
 
 
 def programme_report(tx: StoreTransaction, programme_id: str, rules: ProgrammeRules,
@@ -79,11 +80,11 @@ def programme_report(tx: StoreTransaction, programme_id: str, rules: ProgrammeRu
              if p.confirmed_at is not None and p.confirmed_at <= as_of]
     found = pair_tallies(tx, pairs, rules, as_of)
     rows = [progress_of(p, found[p.pairing_id], rules, as_of) for p in pairs]
-    rows = with_analysis(tx, programme_id, rows, as_of)
+    rows, scores = surveys.with_pair_surveys(tx, with_analysis(tx, programme_id, rows, as_of), as_of)
     waiting, introduced = programme_waits(tx, programme_id, as_of)
     return {"programme_id": programme_id, "as_of": as_of.isoformat(), "summary": programme_summary(rows),
             "waiting": waiting_summary(waiting, introduced), "meetings_per_month": meetings_per_month(rows),
-            "analysis": teams_analysis(tx, programme_id, as_of), "pairs": rows}
+            "analysis": teams_analysis(tx, programme_id, as_of), "surveys": scores, "pairs": rows}
 
 
 def tenant_report(tx: StoreTransaction, as_of: datetime) -> Dict[str, Any]:

@@ -13,6 +13,8 @@ from services.contracts import sessions as contracts
 from services.platform_core.schemas import InputSchema
 from services.platform_core.web import load_input as load_input  # one for every service
 
+from .survey_schemas import PairSurveyScoresView, ProgrammeSurveyScoresView
+
 SERVICE = contracts.SERVICE
 PAYLOAD_SCHEMAS = contracts.PAYLOAD_SCHEMAS
 
@@ -272,6 +274,8 @@ class PairProgressView(Schema):
                                   required=True)
     analysis = fields.Nested(AnalysisSummaryView, required=True, allow_none=True, metadata={
         "description": "a team's analysis meetings before the pairing (null: the mentee is no team)"})
+    surveys = fields.List(fields.Nested(PairSurveyScoresView), required=True, metadata={
+        "description": "survey scores per survey and respondent role (a side of the pair: their own only)"})
 
 
 class EndedEarlyView(Schema):
@@ -340,6 +344,8 @@ class ProgrammeProgressView(Schema):
     waiting = fields.Nested(WaitingView, required=True)
     meetings_per_month = fields.List(fields.Nested(MonthTotalView), required=True)
     analysis = fields.Nested(AnalysisTotalsView, required=True)
+    surveys = fields.List(fields.Nested(ProgrammeSurveyScoresView), required=True, metadata={
+        "description": "survey scores over the pairs: means per survey and occurrence, start-to-end change"})
     pairs = fields.List(fields.Nested(PairProgressView), required=True)
 
 

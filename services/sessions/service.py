@@ -20,7 +20,9 @@ Events out (:mod:`services.contracts.sessions`): ``MeetingLogged``, ``MeetingCor
 ``GoalProgressNoted``, ``GoalReached``, ``GoalDropped``, ``FinalReviewRecorded`` (matching
 ends the pairing as ``completed``), ``PairingAtRisk``, ``PairingBackOnTrack`` (the daily
 watch, a scheduled job per programme at 06:00 in its time zone), ``AnalysisMeetingLogged``,
-``AnalysisMeetingWithdrawn`` (a team's analysis meetings before it is paired, seed 003).
+``AnalysisMeetingWithdrawn`` (a team's analysis meetings before it is paired, seed 003),
+``SurveyDue`` (the daily watch, each occurrence once), ``SurveyAnswered``, ``PairingFitConcern``
+(surveys, seed 002: :mod:`.domain.surveys`, :mod:`.surveys`).
 ``MeetingDisputed`` carries what the coordinator is to be told (the pair, the meeting, who
 logged it and who disputes it), the reason encrypted.
 
@@ -43,6 +45,8 @@ GET      /tenants/{t}/pairings/{id}/goals                             P, C   200
 POST     /tenants/{t}/pairings/{id}/goals/{g}/progress  {note}        P      200
 POST     /tenants/{t}/pairings/{id}/goals/{g}/reach|drop              P      200
 POST     /tenants/{t}/pairings/{id}/final-review                      P, C   201
+GET      /tenants/{t}/pairings/{id}/surveys                           P, C   200
+POST     /tenants/{t}/pairings/{id}/surveys/{survey}/{occurrence}     P      201
 GET      /tenants/{t}/pairings/{id}/progress[.csv][?as_of=]           P, C   200
 GET      /tenants/{t}/programmes/{p}/progress[.csv][?as_of=]          C      200
 GET      /tenants/{t}/progress[.csv][?as_of=]                         C      200
@@ -102,7 +106,8 @@ from services.platform_core.web import (
     read_json,
 )
 
-from . import personal_data, read_model, reports, schemas
+from . import personal_data, read_model, reports, schemas, surveys
+from . import survey_schemas as survey_views
 from .domain import (
     ANALYSIS_MEETING,
     FINAL_REVIEW,
@@ -117,6 +122,7 @@ from .domain import (
     ProgrammeRules,
     RuleBroken,
 )
+from .domain.surveys import PAIR_SURVEYS, PairSurveys, pair_surveys
 
 
 def _unprocessable(exc: BaseException) -> ApiError:
@@ -144,7 +150,7 @@ MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "Pa
 WATCH_JOB = "sessions-watch"
 WATCH_HOUR = 6
 
-PROJECTIONS = read_model.PROJECTIONS
+PROJECTIONS = [*read_model.PROJECTIONS, surveys.SURVEYS]
 
 
 def endpoint(method: str, url: str, **declared):
@@ -216,8 +222,9 @@ def goal_view(goal: Goal) -> Dict[str, Any]:
 class SessionsService(CatchUpFeed, Documented):
     name = "sessions"
 
-    store = Store(read_models=[read_model.metadata, tenancy.metadata, personal_data.KEYS_METADATA],
-                  codec_factory=personal_data.codec, projections=read_model.PROJECTIONS)
+    store = Store(read_models=[read_model.metadata, surveys.metadata, tenancy.metadata,
+                               personal_data.KEYS_METADATA],
+                  codec_factory=personal_data.codec, projections=PROJECTIONS)
     clock = ClockProvider()
     config = Config()
     scheduler = Scheduler()
@@ -249,10 +256,12 @@ class SessionsService(CatchUpFeed, Documented):
     @scheduled(WATCH_JOB)
     def daily_watch(self, tx: StoreTransaction, job: Job) -> None:
         """Every running pair of the programme assessed; at risk, or back on track, published;
-        tomorrow's watch scheduled."""
+        the surveys fallen due said; tomorrow's watch scheduled."""
         programme_id = job.payload["programme_id"]
         reports.watch_programme(tx, programme_id, tx.now,
                                 lambda events, expected: self._append(tx, events, expected, SYSTEM))
+        surveys.announce_due(tx, programme_id, tx.now,
+                             lambda events, expected: self._append(tx, events, expected, SYSTEM))
         self._schedule_watch(tx, programme_id, tx.now)
 
     # -- plumbing ---------------------------------------------------------------------------------
@@ -313,6 +322,7 @@ class SessionsService(CatchUpFeed, Documented):
         envelopes = tx.append(events, expected=dict(expected), actor=actor)
         read_model.MEETINGS.apply_all(tx.conn, envelopes)
         read_model.PROGRESS.apply_all(tx.conn, envelopes)  # reads what MEETINGS has just kept
+        surveys.SURVEYS.apply_all(tx.conn, envelopes)
 
     @staticmethod
     def _as_of(request, now: datetime) -> datetime:
@@ -510,6 +520,63 @@ class SessionsService(CatchUpFeed, Documented):
         return 201, {"pairing_id": pairing_id, "recorded_at": review.recorded_at, "by_role": review.by_role,
                      **(review.personal or {})}
 
+    # -- HTTP: surveys (seed 002) -----------------------------------------------------------------
+
+    @endpoint("GET", PAIRING + "/surveys", roles=P_OR_C, responses={200: survey_views.PairSurveysView},
+              errors={404: NO_PAIRING}, summary="The surveys fallen due for the pair, and who answered",
+              tags=("surveys",))
+    def list_surveys(self, request, tenant_id, pairing_id):
+        """Each occurrence fallen due, with its questions; a side of the pair sees which are theirs
+        to answer, the coordinator everyone's answers and the pair's scores."""
+        caller = self._caller(request, tenant_id, PARTICIPANT, COORDINATOR)
+        with self.store.transaction(tenant_id) as tx:
+            pairing = self._pairing(tx, caller, pairing_id)
+            defined = {s.id: s for s in surveys.programme_surveys_of(tx.conn, tenant_id, pairing.programme_id)}
+            given = surveys.answer_rows(tx.conn, tenant_id, [pairing_id])
+            occurrences = surveys.due_rows(tx.conn, tenant_id, pairing_id)
+        role = pairing.role_of(caller.id) if caller.kind == PARTICIPANT else None
+        listed = []
+        for row in occurrences:
+            these = [a for a in given if (a.survey_id, a.occurrence) == (row["survey_id"], row["occurrence"])]
+            survey = defined.get(row["survey_id"])
+            answered_by = [a.role for a in these]
+            listed.append({
+                "survey_id": row["survey_id"], "occurrence": row["occurrence"], "due_at": row["due_at"],
+                "respondents": row["respondents"], "answered_by": answered_by,
+                "titles": dict(survey.titles) if survey else {},
+                "questions": [{"id": q.id, "texts": dict(q.texts),
+                               "scale": {"min": q.scale[0], "max": q.scale[1]} if q.scale else None,
+                               "choices": list(q.choices)} for q in survey.questions] if survey else [],
+                "yours_to_answer": None if role is None else role in row["respondents"] and role not in answered_by,
+                "answers": {a.role: dict(a.answers) for a in these} if role is None else None})
+        return {"pairing_id": pairing_id, "surveys": listed,
+                "scores": pair_surveys(given) if role is None else None}
+
+    @endpoint("POST", PAIRING + "/surveys/<survey_id>/<occurrence>", roles=P,
+              body=survey_views.SurveyAnswerInput, example=survey_views.EXAMPLES["survey_answer"],
+              responses={201: survey_views.SurveyAnsweredView},
+              errors={404: NO_PAIRING, 409: "the pair's surveys changed meanwhile: try again",
+                      422: rules("survey_not_due", "not_a_respondent", "already_answered", "unknown_question",
+                                 "unanswered", "out_of_scale")},
+              summary="A side of the pair answers a survey fallen due for them", tags=("surveys",))
+    def answer_survey(self, request, tenant_id, pairing_id, survey_id, occurrence):
+        """Every question answered, on its scale or with one of its choices (422 naming
+        ``answers.<question id>``), once per respondent and occurrence; a concern (the fit check's
+        ``not_a_fit``) tells the coordinator (``PairingFitConcern``)."""
+        caller = self._caller(request, tenant_id, PARTICIPANT)
+        by = self._person(caller)
+        data = schemas.load_input(survey_views.SurveyAnswerInput, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            pairing = self._pairing(tx, caller, pairing_id)
+            defined = {s.id: s for s in surveys.programme_surveys_of(tx.conn, tenant_id, pairing.programme_id)}
+            stream = PairSurveys.from_events(pairing_id, tx.read_stream(PAIR_SURVEYS, pairing_id))
+            events = stream.answer(pairing, defined.get(survey_id), survey_id, occurrence, by, data["answers"], tx.now)
+            self._append(tx, events, {(PAIR_SURVEYS, pairing_id): stream.version}, caller.actor)
+        answered = events[0].payload
+        return 201, {"pairing_id": pairing_id, "survey_id": survey_id, "occurrence": occurrence,
+                     "by_role": answered["by_role"], "answered_at": answered["answered_at"],
+                     "answers": answered["answers"], "coordinator_told": len(events) > 1}
+
     # -- HTTP: progress reports (JSON, and the same as CSV) -------------------------------------
 
     def _pair_report(self, request, tenant_id: str, pairing_id: str) -> Dict[str, Any]:
@@ -518,7 +585,10 @@ class SessionsService(CatchUpFeed, Documented):
             pairing = self._pairing(tx, caller, pairing_id)
             as_of = self._as_of(request, tx.now)
             rules = read_model.programme_rules_as_of(tx.conn, tenant_id, pairing.programme_id, as_of)
-            return reports.pair_report(tx, pairing, rules or self._rules(tx, pairing), as_of)
+            report = reports.pair_report(tx, pairing, rules or self._rules(tx, pairing), as_of)
+        if caller.kind == PARTICIPANT:  # a side of the pair sees its own answers' scores only
+            report["surveys"] = [s for s in report["surveys"] if s["role"] == pairing.role_of(caller.id)]
+        return report
 
     def _programme_report(self, request, tenant_id: str, programme_id: str) -> Dict[str, Any]:
         self._caller(request, tenant_id, COORDINATOR)

@@ -15,6 +15,7 @@ from services.contracts.programme_settings import default as default_of
 from .days import _iso, add_months
 from .notification_settings import NotificationTiming, read_notification_timing
 from .reading import _language, _matches, _not_before, _Problems, _Reader
+from .survey_settings import SurveySettings, read_survey_settings
 from .vocabulary import (
     CODE,
     CONSENT_RULES,
@@ -273,6 +274,7 @@ class ProgrammeSettings:
     introduction: IntroductionRules = IntroductionRules()
     description: Optional[str] = None
     notifications: NotificationTiming = NotificationTiming()
+    surveys: SurveySettings = SurveySettings()
 
     @property
     def participant_kind(self) -> str:
@@ -283,7 +285,7 @@ class ProgrammeSettings:
                 "dates": self.dates.to_dict(), "people": self.people.to_dict(),
                 "rules": self.rules.to_dict(), "content": self.content.to_dict(),
                 "matching": self.matching.to_dict(), "introduction": self.introduction.to_dict(),
-                "notifications": self.notifications.to_dict()}
+                "notifications": self.notifications.to_dict(), "surveys": self.surveys.to_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ProgrammeSettings":
@@ -301,6 +303,7 @@ class ProgrammeSettings:
         matching = _read_matching(reader.section("matching"))
         introduction = _read_introduction(reader.section("introduction"))
         notifications = read_notification_timing(reader.section("notifications"))
+        surveys = read_survey_settings(reader.section("surveys"))
         reader.finish()
         _check_settings_as_a_whole(days, people_reader.has("team_size"), rules, matching,
                                    problems)
@@ -309,7 +312,7 @@ class ProgrammeSettings:
             raise AssertionError("a required setting is missing but no problem was reported")
         return cls(name=name, description=description, dates=dates, people=people,
                    rules=rules, content=content, matching=matching, introduction=introduction,
-                   notifications=notifications)
+                   notifications=notifications, surveys=surveys)
 
 
 def _default_int(path: str) -> int:

@@ -48,7 +48,8 @@ START = datetime(2025, 2, 10, 9, 0, tzinfo=timezone.utc)
 class Watcher:
     """An external subscriber of what sessions (and matching, for pairings) publish."""
 
-    KEYS = ("*.meeting.*", "*.goal.*", "*.finalreview.*", "*.pairwatch.*", "*.pairing.*", "*.analysismeeting.*")
+    KEYS = ("*.meeting.*", "*.goal.*", "*.finalreview.*", "*.pairwatch.*", "*.pairing.*", "*.analysismeeting.*",
+            "*.pairsurveys.*")
 
     def __init__(self, amqp_uri: str):
         self.amqp_uri, self.queue = amqp_uri, f"watcher-{uuid.uuid4().hex[:8]}"
