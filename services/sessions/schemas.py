@@ -78,6 +78,9 @@ class FinalReviewInput(InputSchema):
     achievements = Text(8000, required=True)
     further_goals = fields.List(Text(500), load_default=list, validate=validate.Length(max=20))
     next_steps = Text(8000, required=True)
+    certificate_name = Text(200, load_default=None, allow_none=True, metadata={
+        "description": "issue the mentee's certificate of the validated learning outcomes with it, under this "
+                       "name (seed 002; refused with the review if the mentor validated none)"})
 
 
 class AnalysisMeetingInput(InputSchema):
@@ -193,6 +196,8 @@ class FinalReviewView(Schema):
     achievements = fields.String(allow_none=True)
     further_goals = fields.List(fields.String(), allow_none=True)
     next_steps = fields.String(allow_none=True)
+    certificate_id = fields.String(allow_none=True, metadata={
+        "description": "the certificate issued with it (when certificate_name was given)"})
 
 
 class CadenceView(Schema):
