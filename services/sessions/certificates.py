@@ -29,7 +29,7 @@ import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
 from eventlet import tpool
-from sqlalchemy import Column, Index, MetaData, String, Table, insert, select, update
+from sqlalchemy import BigInteger, Column, Index, MetaData, String, Table, insert, select, update
 from sqlalchemy.engine import Connection
 from werkzeug.wrappers import Response
 
@@ -97,7 +97,9 @@ outcomes = Table(
     Column("programme_id", String(64), nullable=False),
     Column("status", String(12), nullable=False),
     Column("recorded_at", String(40), nullable=False),
-    Index("ix_sess_outcomes_pairing", "pairing_id"),
+    #: the global position of its recording: outcomes are listed in the order they were recorded
+    Column("position", BigInteger, nullable=False),
+    Index("ix_sess_outcomes_pairing", "pairing_id", "position"),
 )
 
 certificates = Table(
@@ -126,7 +128,8 @@ def _recorded(conn: Connection, envelope: Envelope) -> None:
     payload = envelope.payload
     conn.execute(insert(outcomes).values(
         outcome_id=envelope.stream_id, tenant_id=envelope.tenant_id, pairing_id=payload["pairing_id"],
-        programme_id=payload["programme_id"], status="recorded", recorded_at=payload["recorded_at"]))
+        programme_id=payload["programme_id"], status="recorded", recorded_at=payload["recorded_at"],
+        position=envelope.global_position))
 
 
 @OUTCOMES.handles(*_OUTCOME_STATUS)
@@ -154,7 +157,7 @@ def outcome_ids(conn: Connection, pairing_id: str, status: Optional[str] = None)
     query = select(outcomes.c.outcome_id).where(outcomes.c.pairing_id == pairing_id)
     if status is not None:
         query = query.where(outcomes.c.status == status)
-    return list(conn.execute(query.order_by(outcomes.c.recorded_at, outcomes.c.outcome_id)).scalars())
+    return list(conn.execute(query.order_by(outcomes.c.position)).scalars())
 
 
 def certificate_row(conn: Connection, certificate_id: str) -> Optional[Dict[str, Any]]:
@@ -195,6 +198,13 @@ class OutcomeEndpoints:
     _pairing: Any
     _load: Any
     _append: Any
+
+    def _outcomes_export(self, tx: StoreTransaction, pairing: PairingFacts) -> Dict[str, Any]:
+        """A pairing's learning outcomes and certificates, for a person's export."""
+        held = self._load(tx, PairingCertificates, pairing.pairing_id)
+        return {"outcomes": [outcome_view(self._load(tx, LearningOutcome, outcome_id))
+                             for outcome_id in outcome_ids(tx.conn, pairing.pairing_id)],
+                "certificates": [self._certificate_view(tx.tenant_id, c) for c in held.issued.values()]}
 
     def _outcome(self, tx: StoreTransaction, outcome_id: str, pairing: PairingFacts) -> LearningOutcome:
         found = self._load(tx, LearningOutcome, outcome_id)

@@ -11,7 +11,15 @@ from services.platform_core.schemas import InputSchema
 
 from .domain.certificate import VERDICTS
 from .domain.outcomes import OUTCOME_STATUSES
-from .schemas import Text, _personal
+
+
+def Text(maximum: int, **kwargs) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=maximum), **kwargs)
+
+
+def _personal(description: str) -> fields.String:
+    return fields.String(required=True, allow_none=True, metadata={
+        "description": description + " (personal: null once its writer is erased)"})
 
 
 class NewOutcomeInput(InputSchema):

@@ -13,6 +13,8 @@ from services.contracts import sessions as contracts
 from services.platform_core.schemas import InputSchema
 from services.platform_core.web import load_input as load_input  # one for every service
 
+from .outcome_schemas import CertificateView, OutcomeView
+
 SERVICE = contracts.SERVICE
 PAYLOAD_SCHEMAS = contracts.PAYLOAD_SCHEMAS
 
@@ -418,6 +420,9 @@ class PairingExportView(Schema):
     meetings = fields.List(fields.Nested(MeetingView), required=True)
     goals = fields.List(fields.Nested(GoalView), required=True)
     final_review = fields.Nested(FinalReviewView, required=True, allow_none=True)
+    outcomes = fields.List(fields.Nested(OutcomeView), required=True, metadata={
+        "description": "the mentee's learning outcomes and the mentor's validation (seed 002)"})
+    certificates = fields.List(fields.Nested(CertificateView), required=True)
 
 
 class ExportView(Schema):

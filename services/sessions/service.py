@@ -689,4 +689,5 @@ class SessionsService(CatchUpFeed, certificates.OutcomeEndpoints, Documented):
             "final_review": {"pairing_id": pairing.pairing_id, "recorded_at": review.recorded_at,
                              "by_role": review.by_role,
                              **(review.personal or {"achievements": None, "further_goals": None,
-                                                    "next_steps": None})} if review.exists else None}
+                                                    "next_steps": None})} if review.exists else None,
+            **self._outcomes_export(tx, pairing)}

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from services.matching.tests.conftest import programme_settings
+from services.platform_core.store import ALL_TENANTS
 from services.platform_core.testing import wait_for
+from services.sessions import certificates
 from services.sessions.tests.conftest import Watcher
 
 pytestmark = pytest.mark.integration
@@ -22,7 +26,7 @@ NAME = "Jānis Bērziņš-Žukauskas"
 
 
 class OutcomeWatcher(Watcher):
-    KEYS = ("*.outcome.*", "*.certificate.*")
+    KEYS = ("*.outcome.*", "*.certificate.*")  # type: ignore[assignment]  # its own keys
 
 
 def utc(month, day, hour=12):
@@ -97,7 +101,7 @@ def test_the_mentor_validates_and_the_certificate_verifies_until_revoked_or_eras
     for expected in (NAME, f"Komandas darbs {LATVIAN}", f"Ąžuolų sodas {LITHUANIAN}", "Jauniešu mentorings 2025", code,
                      "Mācīšanās rezultātu sertifikāts"):
         assert expected in text
-    root = reader.trailer["/Root"]
+    root: Any = reader.trailer["/Root"]
     assert root["/MarkInfo"]["/Marked"].value is True and "/StructTreeRoot" in root and root["/Lang"] == "lv"
 
     # the public verification: no credentials, JSON or a page
@@ -155,3 +159,19 @@ def test_a_certificate_is_issued_with_the_final_review(platform):
     assert (certificate["id"], certificate["name"], certificate["issued_by_role"]) == \
         (recorded.json()["certificate_id"], "Līga Ozola", "coordinator")
     assert verify(platform, certificate["code"]).json()["outcomes"] == ["Plāno savu nedēļu"]
+    export = api.get(f"/tenants/{pair.reg.slug}/people/{pair.mentee}/export", pair.mentee_token)
+    assert export.status_code == 200, export.text
+    [exported] = export.json()["pairings"]
+    assert [o["title"] for o in exported["outcomes"]] == ["Plāno savu nedēļu"]
+    assert [c["name"] for c in exported["certificates"]] == ["Līga Ozola"]
+
+    # the read model rebuilt from the events is the one kept live
+    live = kept(platform.store)
+    certificates.OUTCOMES.rebuild(platform.store)
+    assert kept(platform.store) == live and all(live.values())
+
+
+def kept(store):
+    with store.transaction(ALL_TENANTS) as tx:
+        return {t.name: sorted(tuple(sorted(dict(r).items())) for r in tx.conn.execute(select(t)).mappings())
+                for t in certificates.OUTCOMES.metadata.sorted_tables}
