@@ -21,6 +21,7 @@ from services.platform_core.outbox import to_amqp_message
 from services.platform_core.testing import assert_valid_event, event_problems
 from services.registration import domain
 from services.sessions import domain as sessions_domain
+from services.sessions.domain import outcomes as sessions_outcomes
 from services.sessions.domain import progress as sessions_progress
 from services.sessions.domain import surveys as sessions_surveys
 
@@ -50,6 +51,7 @@ def test_the_matching_contract_speaks_the_domains_words(name, words):
     ("MODES", sessions_domain.MODES), ("ROLES", sessions_domain.ROLES),
     ("AT_RISK_REASONS", sessions_progress.AT_RISK_REASONS),
     ("SURVEY_SCHEDULES", sessions_surveys.SCHEDULES), ("SURVEY_SCHEDULES", default_surveys.SCHEDULES),
+    ("CERTIFICATE_LANGUAGES", sessions_outcomes.CERTIFICATE_LANGUAGES),
 ])
 def test_the_sessions_contract_speaks_the_domains_words(name, words):
     assert getattr(sessions_contract, name) == words

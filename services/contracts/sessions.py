@@ -9,6 +9,9 @@ A pair's surveys (seed 002: ``SurveyDue``, ``SurveyAnswered``, ``PairingFitConce
 A team's analysis meetings before it is paired (seed 003) live on ``analysismeeting``/<uuid>
 and name the ``team_id`` and ``programme_id`` (there is no pairing yet); who took part and
 the need found are the team's personal data.
+A mentee's learning outcomes (seed 002) live on ``outcome``/<uuid> (recorded by the mentee,
+validated or "not yet" by the pair's mentor), a pair's certificates on ``certificate``/<pairing
+id> (issued, revoked; the name as issued and the verification code are the mentee's personal data).
 Free text (a meeting's plan and private note, a dispute's reason, a goal's words, progress
 notes, the final review) is personal: it sits under ``personal``, encrypted with the key of
 the person who wrote it (the final review: the mentee's), and reads as null once that person
@@ -36,6 +39,8 @@ MODES = ("in_person", "remote")
 ROLES = ("mentor", "mentee", "coordinator")
 #: why a pair is at risk
 AT_RISK_REASONS = ("below_cadence", "no_meeting_for_too_long")
+#: the languages a certificate is written in (seed 002)
+CERTIFICATE_LANGUAGES = ("en", "lv", "lt", "nl")
 
 
 def _personal(schema: Type[Schema]) -> fields.Nested:
@@ -213,6 +218,89 @@ class AnalysisMeetingWithdrawnPayload(PayloadSchema):
     withdrawn_at = IsoDateTime(required=True)
 
 
+class OutcomePersonalPayload(PayloadSchema):
+    title = fields.String(allow_none=True, metadata={"description": "what the mentee learned, in a line"})
+    description = fields.String(allow_none=True)
+    areas = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "the programme's competence areas it belongs to (ids)"})
+
+
+@event_type("LearningOutcomeRecorded", stream_type="outcome", service=SERVICE)
+class LearningOutcomeRecordedPayload(_ActPayload):
+    """The mentee of a pair recorded a learning outcome (seed 002): what they learned and the
+    programme's competence areas it belongs to, all the mentee's personal data. The pair's
+    mentor validates it, or says not yet."""
+
+    mentor_id = fields.String(required=True)
+    mentee_id = fields.String(required=True)
+    recorded_at = IsoDateTime(required=True)
+    personal = _personal(OutcomePersonalPayload)
+
+
+class AssessmentPersonalPayload(PayloadSchema):
+    note = fields.String(allow_none=True, metadata={"description": "the mentor's note"})
+
+
+@event_type("OutcomeValidated", stream_type="outcome", service=SERVICE)
+class OutcomeValidatedPayload(_ActPayload):
+    """The pair's mentor validated a learning outcome: it can go on the mentee's certificate."""
+
+    validated_at = IsoDateTime(required=True)
+    personal = _personal(AssessmentPersonalPayload)
+
+
+@event_type("OutcomeNotYetValidated", stream_type="outcome", service=SERVICE)
+class OutcomeNotYetValidatedPayload(_ActPayload):
+    """The pair's mentor found a learning outcome not (yet) shown; it may be validated later."""
+
+    assessed_at = IsoDateTime(required=True)
+    personal = _personal(AssessmentPersonalPayload)
+
+
+class CertificatePersonalPayload(PayloadSchema):
+    name = fields.String(allow_none=True, metadata={"description": "the mentee's name as issued"})
+    code = fields.String(allow_none=True, metadata={"description": "the verification code printed on it"})
+
+
+@event_type("CertificateIssued", stream_type="certificate", service=SERVICE)
+class CertificateIssuedPayload(PayloadSchema):
+    """A certificate of the learning outcomes the mentor validated was issued to the mentee of
+    a pair (the stream id is the pairing's). The name as issued and the verification code are
+    the mentee's personal data; ``code_hash`` (SHA-256 of the code) is what a verification
+    looks up."""
+
+    certificate_id = fields.String(required=True)
+    pairing_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    mentor_id = fields.String(required=True)
+    mentee_id = fields.String(required=True)
+    issued_by_role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    issued_at = IsoDateTime(required=True)
+    language = fields.String(required=True, validate=validate.OneOf(CERTIFICATE_LANGUAGES))
+    outcome_ids = fields.List(fields.String(), required=True, metadata={
+        "description": "the validated learning outcomes it lists"})
+    code_hash = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    personal = _personal(CertificatePersonalPayload)
+
+
+class RevocationPersonalPayload(PayloadSchema):
+    reason = fields.String(allow_none=True)
+
+
+@event_type("CertificateRevoked", stream_type="certificate", service=SERVICE)
+class CertificateRevokedPayload(PayloadSchema):
+    """The coordinator revoked a certificate: it no longer verifies (the reason is under
+    ``personal``, with the mentee's key)."""
+
+    certificate_id = fields.String(required=True)
+    pairing_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    mentee_id = fields.String(required=True)
+    by_role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    revoked_at = IsoDateTime(required=True)
+    personal = _personal(RevocationPersonalPayload)
+
+
 class _WatchPayload(PayloadSchema):
     pairing_id = fields.String(required=True)
     programme_id = fields.String(required=True)
@@ -296,5 +384,7 @@ PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
         MeetingWithdrawnPayload, GoalSetPayload, GoalProgressNotedPayload, GoalReachedPayload,
         GoalDroppedPayload, FinalReviewRecordedPayload, PairingAtRiskPayload, PairingBackOnTrackPayload,
         AnalysisMeetingLoggedPayload, AnalysisMeetingWithdrawnPayload, SurveyDuePayload, SurveyAnsweredPayload,
-        PairingFitConcernPayload)
+        PairingFitConcernPayload,
+        LearningOutcomeRecordedPayload, OutcomeValidatedPayload, OutcomeNotYetValidatedPayload,
+        CertificateIssuedPayload, CertificateRevokedPayload)
 }

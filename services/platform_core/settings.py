@@ -155,6 +155,10 @@ SETTINGS: List[Setting] = [
             "`SMTP_HOST`:`SMTP_PORT` instead of sending it, kept under `<MENTORING_DATA_DIR>/mails` "
             "(`mentoring mails` lists them; `./dev up` turns it on, port 1025)",
             _choice("on", "off"), reaches="cli"),
+    Setting("SESSIONS_PUBLIC_URL", "http://localhost:8003", "the address people reach the sessions service "
+            "at: the public verification URL printed on a certificate starts with it (`/verify/<code>`)"),
+    Setting("CERTIFICATE_FONT_DIR", "/usr/share/fonts/truetype/dejavu", "the folder of `DejaVuSans.ttf` and "
+            "`DejaVuSans-Bold.ttf`, embedded in certificates (they carry every lv, lt and nl diacritic)"),
     Setting("OUTBOX_POLL_SECONDS", 1.0, "safety-net poll of the outbox relay", _seconds(above=True)),
     Setting("OUTBOX_LEASE_SECONDS", 10.0, "how long a relay's lease lasts before another replica may "
             "take over", _seconds(above=True)),

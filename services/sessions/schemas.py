@@ -13,6 +13,7 @@ from services.contracts import sessions as contracts
 from services.platform_core.schemas import InputSchema
 from services.platform_core.web import load_input as load_input  # one for every service
 
+from .outcome_schemas import CertificateView, OutcomeView
 from .survey_schemas import PairSurveyScoresView, ProgrammeSurveyScoresView
 
 SERVICE = contracts.SERVICE
@@ -80,6 +81,9 @@ class FinalReviewInput(InputSchema):
     achievements = Text(8000, required=True)
     further_goals = fields.List(Text(500), load_default=list, validate=validate.Length(max=20))
     next_steps = Text(8000, required=True)
+    certificate_name = Text(200, load_default=None, allow_none=True, metadata={
+        "description": "issue the mentee's certificate of the validated learning outcomes with it, under this "
+                       "name (seed 002; refused with the review if the mentor validated none)"})
 
 
 class AnalysisMeetingInput(InputSchema):
@@ -195,6 +199,8 @@ class FinalReviewView(Schema):
     achievements = fields.String(allow_none=True)
     further_goals = fields.List(fields.String(), allow_none=True)
     next_steps = fields.String(allow_none=True)
+    certificate_id = fields.String(allow_none=True, metadata={
+        "description": "the certificate issued with it (when certificate_name was given)"})
 
 
 class CadenceView(Schema):
@@ -419,6 +425,9 @@ class PairingExportView(Schema):
     meetings = fields.List(fields.Nested(MeetingView), required=True)
     goals = fields.List(fields.Nested(GoalView), required=True)
     final_review = fields.Nested(FinalReviewView, required=True, allow_none=True)
+    outcomes = fields.List(fields.Nested(OutcomeView), required=True, metadata={
+        "description": "the mentee's learning outcomes and the mentor's validation (seed 002)"})
+    certificates = fields.List(fields.Nested(CertificateView), required=True)
 
 
 class ExportView(Schema):

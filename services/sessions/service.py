@@ -23,6 +23,8 @@ watch, a scheduled job per programme at 06:00 in its time zone), ``AnalysisMeeti
 ``AnalysisMeetingWithdrawn`` (a team's analysis meetings before it is paired, seed 003),
 ``SurveyDue`` (the daily watch, each occurrence once), ``SurveyAnswered``, ``PairingFitConcern``
 (surveys, seed 002: :mod:`.domain.surveys`, :mod:`.surveys`).
+``LearningOutcomeRecorded``, ``OutcomeValidated``, ``OutcomeNotYetValidated``, ``CertificateIssued``,
+``CertificateRevoked`` (learning outcomes validated by the mentor, and the certificate: seed 002).
 ``MeetingDisputed`` carries what the coordinator is to be told (the pair, the meeting, who
 logged it and who disputes it), the reason encrypted.
 
@@ -54,10 +56,17 @@ POST     /tenants/{t}/programmes/{p}/teams/{team}/analysis-meetings   C      201
 GET      /tenants/{t}/programmes/{p}/teams/{team}/analysis-meetings   C, T   200
 POST     .../teams/{team}/analysis-meetings/{m}/withdraw              C      200
 GET      /tenants/{t}/people/{id}/export                              C, P*  200
+POST     /tenants/{t}/pairings/{id}/outcomes  {title, areas}          P      201
+POST     .../outcomes/{o}/validate|not-yet  {note?}                   P      200
+POST     /tenants/{t}/pairings/{id}/certificates  {name}              C      201
+GET      /tenants/{t}/pairings/{id}/certificates/{c}.pdf              P, C   200
+POST     .../certificates/{c}/revoke                                  C      200
+GET      /verify/{code}                                               -      200
 GET      /tenants/{t}/events?after=&limit=                            C      200
 =======  ===========================================================  =====  ======
 
-(T: the team itself with its participant token; P*: the person themselves.) Reports as of a
+(T: the team itself with its participant token; P*: the person themselves.) Learning outcomes
+and certificates (seed 002): :mod:`.certificates`. Reports as of a
 moment read the programme's settings in force then. Private notes (and every other free text)
 are returned decrypted to the pair and the coordinator only (a team's analysis notes: to the
 coordinator and the team); after the writer's erasure they read as null.
@@ -106,7 +115,7 @@ from services.platform_core.web import (
     read_json,
 )
 
-from . import personal_data, read_model, reports, schemas, surveys
+from . import certificates, personal_data, read_model, reports, schemas, surveys
 from . import survey_schemas as survey_views
 from .domain import (
     ANALYSIS_MEETING,
@@ -150,7 +159,7 @@ MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "Pa
 WATCH_JOB = "sessions-watch"
 WATCH_HOUR = 6
 
-PROJECTIONS = [*read_model.PROJECTIONS, surveys.SURVEYS]
+PROJECTIONS = [*read_model.PROJECTIONS, surveys.SURVEYS, certificates.OUTCOMES]
 
 
 def endpoint(method: str, url: str, **declared):
@@ -219,10 +228,10 @@ def goal_view(goal: Goal) -> Dict[str, Any]:
             "meeting_id": goal.meeting_id, "progress": goal.progress, "version": goal.version}
 
 
-class SessionsService(CatchUpFeed, Documented):
+class SessionsService(CatchUpFeed, certificates.OutcomeEndpoints, Documented):
     name = "sessions"
 
-    store = Store(read_models=[read_model.metadata, surveys.metadata, tenancy.metadata,
+    store = Store(read_models=[read_model.metadata, surveys.metadata, certificates.metadata, tenancy.metadata,
                                personal_data.KEYS_METADATA],
                   codec_factory=personal_data.codec, projections=PROJECTIONS)
     clock = ClockProvider()
@@ -323,6 +332,7 @@ class SessionsService(CatchUpFeed, Documented):
         read_model.MEETINGS.apply_all(tx.conn, envelopes)
         read_model.PROGRESS.apply_all(tx.conn, envelopes)  # reads what MEETINGS has just kept
         surveys.SURVEYS.apply_all(tx.conn, envelopes)
+        certificates.OUTCOMES.apply_all(tx.conn, envelopes)
 
     @staticmethod
     def _as_of(request, now: datetime) -> datetime:
@@ -499,7 +509,7 @@ class SessionsService(CatchUpFeed, Documented):
     @endpoint("POST", PAIRING + "/final-review", roles=P_OR_C, body=schemas.FinalReviewInput,
               example=X["final_review"], responses={201: schemas.FinalReviewView},
               errors={404: NO_PAIRING, 409: "another final review was recorded meanwhile",
-                      422: rules("already_recorded", *NOT_RUNNING)},
+                      422: rules("already_recorded", *NOT_RUNNING, "no_validated_outcome")},
               summary="Record the pair's final review: matching ends the pairing as completed",
               tags=("final review",))
     def final_review(self, request, tenant_id, pairing_id):
@@ -517,8 +527,10 @@ class SessionsService(CatchUpFeed, Documented):
                                    goals_open=statuses.count("open"), now=tx.now)
             self._append(tx, events, {(FINAL_REVIEW, pairing_id): review.version}, caller.actor)
             review.apply_all(events)
+            issued = self._issue(tx, pairing, data["certificate_name"], review.by_role or COORDINATOR,
+                                 caller.actor)[1].id if data["certificate_name"] else None
         return 201, {"pairing_id": pairing_id, "recorded_at": review.recorded_at, "by_role": review.by_role,
-                     **(review.personal or {})}
+                     **(review.personal or {}), **({"certificate_id": issued} if issued else {})}
 
     # -- HTTP: surveys (seed 002) -----------------------------------------------------------------
 
@@ -746,4 +758,5 @@ class SessionsService(CatchUpFeed, Documented):
             "final_review": {"pairing_id": pairing.pairing_id, "recorded_at": review.recorded_at,
                              "by_role": review.by_role,
                              **(review.personal or {"achievements": None, "further_goals": None,
-                                                    "next_steps": None})} if review.exists else None}
+                                                    "next_steps": None})} if review.exists else None,
+            **self._outcomes_export(tx, pairing)}

@@ -14,12 +14,16 @@ module             holds
 ``watch``          ``PairWatch``: ``PairingAtRisk`` / ``PairingBackOnTrack``
 ``analysis``       ``AnalysisMeeting``: a team's analysis meetings before it is paired (seed 003)
 ``waiting``        who waits for a mentor and for how long; meetings per month
+``outcomes``       ``LearningOutcome``: recorded by the mentee, validated (or not yet) by the mentor
+``certificate``    ``PairingCertificates``: issued, revoked; the verification code and ``verdict``
 =================  ==============================================================================
 """
 from .analysis import AnalysisMeeting, TeamFacts, analysis_summary, fold_analysis
+from .certificate import CERTIFICATE, IssuedCertificate, PairingCertificates, Verdict, verdict
 from .final_review import FinalReview
 from .goal import Goal
 from .meeting import Meeting, parse_time
+from .outcomes import OUTCOME, LearningOutcome, WrongSide, certificate_language, competence_areas
 from .progress import (
                        AT_RISK_REASONS,
                        Assessment,
@@ -50,7 +54,9 @@ from .tally import PairLedger, PairTally
 from .waiting import Participation, days_to_introduction, meetings_per_month, waiting_summary, waits
 from .watch import PairWatch
 
-__all__ = ["ANALYSIS_MEETING", "AnalysisMeeting", "Participation", "TeamFacts", "analysis_summary",
+__all__ = ["CERTIFICATE", "IssuedCertificate", "LearningOutcome", "OUTCOME", "PairingCertificates", "Verdict",
+           "WrongSide", "certificate_language", "competence_areas", "verdict",
+           "ANALYSIS_MEETING", "AnalysisMeeting", "Participation", "TeamFacts", "analysis_summary",
            "days_to_introduction", "fold_analysis", "meetings_per_month", "waiting_summary", "waits",
            "AT_RISK_REASONS", "Assessment", "Cadence", "FINAL_REVIEW", "FinalReview", "GOAL", "Goal",
            "MEETING", "MODES", "Meeting", "NotInPairing", "PAIR_WATCH", "PairHistory", "PairWatch",

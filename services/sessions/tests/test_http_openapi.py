@@ -39,7 +39,18 @@ def world(platform):
                              {"title": "Pass maths", "target_date": "2025-06-01"})
     assert goal.status_code == 201, goal.text
     return {**names(pair), "programme_id": pair.programme.id, "meeting_id": logged.json()["id"],
-            "goal_id": goal.json()["id"], "reviewed": names(reviewed)}
+            "goal_id": goal.json()["id"], "reviewed": names(reviewed), **certified(platform, pair)}
+
+
+def certified(platform, pair):
+    """A learning outcome the mentor validated, and the certificate issued of it."""
+    outcome = platform.api.post(f"{pair.base}/outcomes", pair.mentee_token, {"title": "Teamwork"})
+    assert outcome.status_code == 201, outcome.text
+    validated = platform.api.post(f"{pair.base}/outcomes/{outcome.json()['id']}/validate", pair.mentor_token, {})
+    assert validated.status_code == 200, validated.text
+    issued = platform.api.post(f"{pair.base}/certificates", pair.key, {"name": "Jānis Bērziņš"})
+    assert issued.status_code == 201, issued.text
+    return {"outcome_id": outcome.json()["id"], "certificate_id": issued.json()["id"], "code": issued.json()["code"]}
 
 
 def names(pair):
