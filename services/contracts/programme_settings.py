@@ -26,6 +26,8 @@ DEFAULTS: dict = {
     "rules.consent.school_year_starts.day": 1,
     "content.cadence.min_per_month": 0,
     "content.cadence.remote_counts": True,
+    # the first days after the introduction, when a pair is never at risk (read by sessions)
+    "content.cadence.grace_days": 30,
     "matching.mode": "automatic",
     "matching.participant_kind": "individual",
     "matching.shortlist_size": 3,

@@ -176,7 +176,10 @@ def settings_schemas(base: Type[Schema], day: Type[fields.Field], prefix: str) -
                       "choosing it says something sensitive about a mentee (addiction, ...): "
                       "it never enters a broadcast event, and matching does not weigh it")}))
     cadence = schema("Cadence", min_per_month=Int(0, 31), max_per_month=optional_int(1, 31),
-                     meeting_minutes=optional_int(5, 600), remote_counts=fields.Boolean())
+                     meeting_minutes=optional_int(5, 600), remote_counts=fields.Boolean(),
+                     grace_days=Int(0, 180, metadata={"description": (
+                         "the first days after the introduction, when a pair is not yet judged on how often "
+                         "it meets (default 30)")}))
     content = schema("Content", areas=fields.List(fields.Nested(area)),
                      languages=fields.List(Language(), required=True,
                                            validate=validate.Length(min=1)),

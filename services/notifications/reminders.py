@@ -33,13 +33,15 @@ from services.platform_core.store import StoreTransaction
 from . import read_model
 from .domain import message_id
 from .domain.reminders import (
-    PAIRING_AT_RISK,
+    ABOUT_A_PAIRING,
+    MEETING_DISPUTED,
     PLANNED_BY,
     STALE_AFTER,
     Cancel,
     Planned,
     cancellations,
     consent_covers,
+    dispute_context,
     due_moment,
     first_moment,
     notice_context,
@@ -130,7 +132,7 @@ def _record(tx: StoreTransaction, row: Mapping[str, Any]) -> bool:
         "message_id": row["message_id"], "tenant_id": row["tenant_id"], "cause_event_id": row["cause_event_id"],
         "cause_event_type": row["cause_event_type"], "recipient_id": row["recipient_id"], "role": row["role"],
         "kind": row["kind"], "occurrence": row["occurrence"], "programme_id": row["programme_id"],
-        "pairing_id": row["about_id"] if row["kind"] == PAIRING_AT_RISK else None,
+        "pairing_id": row["about_id"] if row["kind"] in ABOUT_A_PAIRING else None,
         "facts": dict(row["facts"]), "status": read_model.PENDING, "attempts": 0, "recorded_at": tx.now,
         "next_attempt_at": tx.now})
 
@@ -157,9 +159,12 @@ def plan(tx: StoreTransaction, envelope: Envelope, programme: Optional[Mapping[s
     settings, now = programme["settings"], tx.now
     covered = (envelope.event_type == "MenteeRegistered"
                and consent_covers(_consents_of(tx.conn, envelope.stream_id), settings))
+    coordinators = [person_id for person_id, role in read_model.staff_of(tx.conn, envelope.tenant_id,
+                                                                         programme["programme_id"])
+                    if role == "coordinator"] if envelope.event_type == "MeetingDisputed" else []
     recorded = False
     for planned in plans_for(envelope.event_type, envelope.payload, stream_id=envelope.stream_id,
-                             settings=settings, consent_covered=covered):
+                             settings=settings, consent_covered=covered, coordinators=coordinators):
         row = _row(envelope, programme["programme_id"], planned, now)
         try:
             due = first_moment(planned.kind, planned.occurrence, cause_at=now, settings=settings,
@@ -238,8 +243,11 @@ def reschedule(tx: StoreTransaction, programme: Optional[Mapping[str, Any]]) -> 
 # -- sending --------------------------------------------------------------------------------------
 
 def notice_people(row: Mapping[str, Any]) -> List[str]:
-    """Whose contact cards a notice needs: its recipient's, and the other side's if it names one."""
+    """Whose contact cards a notice needs: its recipient's, and the other side's if it names one
+    (a dispute: both sides')."""
     facts = row["facts"] or {}
+    if row["kind"] == MEETING_DISPUTED:
+        return [row["recipient_id"], facts["mentor_id"], facts["mentee_id"]]
     return [row["recipient_id"]] + ([facts["other_id"]] if facts.get("other_id") else [])
 
 
@@ -250,6 +258,11 @@ def notice_context_of(row: Mapping[str, Any], programme: Mapping[str, Any], card
     facts = row["facts"] or {}
     found = cards.get("people") or {}
     zone = zone_of(programme.get("time_zone"))
+    if row["kind"] == MEETING_DISPUTED:
+        return dispute_context(to=found.get(row["recipient_id"]), mentor=found.get(facts["mentor_id"]),
+                               mentee=found.get(facts["mentee_id"]),
+                               programme=notice_programme(programme["settings"], programme["name"]), facts=facts,
+                               local_time=lambda moment: moment.astimezone(zone))
     return notice_context(kind=row["kind"], role=row["role"], occurrence=row.get("occurrence") or 1,
                           person=found.get(row["recipient_id"]),
                           other=found.get(facts["other_id"]) if facts.get("other_id") else None,

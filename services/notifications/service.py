@@ -7,6 +7,11 @@ from registration                        programmes (name, languages, cadence, d
                                          ``notif_programmes``); ``TenantKeyRotated`` (the
                                          coordinator keys); ``StaffMember*`` (who is on each
                                          programme's staff: ``notif_staff``)
+from sessions                            ``PairingAtRisk`` (both sides reminded, in the sending
+                                         window), ``PairingBackOnTrack`` (dropped);
+                                         ``MeetingDisputed``: ``meeting_disputed`` to each of the
+                                         programme's coordinators (the meeting's other events
+                                         are read only to keep its stream contiguous)
 from matching                            ``PairingConfirmed``: an introduction recorded for the
                                          mentor, the mentee and the mentee's guardian (sent to a
                                          minor's guardian only), and the coordinator's version
@@ -97,8 +102,11 @@ MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "Pa
                    "MatchingRoundCompleted", "MenteeWaitlisted", "ShortlistOffered", "MentorsChosen",
                    "MentorRequested", "MentorRequestAccepted", "MentorRequestDeclined", "MentorRequestExpired",
                    "MentorRequestCancelled")
-#: the sessions watch: a pair at risk is reminded, and no longer once back on track
-SESSIONS_EVENTS = ("PairingAtRisk", "PairingBackOnTrack")
+#: every event of a meeting's stream (so it stays contiguous: no gap to fill from sessions' feed);
+#: only a dispute makes a message (to the programme's coordinators)
+MEETING_EVENTS = ("MeetingLogged", "MeetingCorrected", "MeetingConfirmed", "MeetingDisputed", "MeetingWithdrawn")
+#: the sessions watch (a pair at risk is reminded, and no longer once back on track) and the meetings
+SESSIONS_EVENTS = ("PairingAtRisk", "PairingBackOnTrack") + MEETING_EVENTS
 
 C = (COORDINATOR,)
 #: every read model (``mentoring rebuild notifications``): the programmes, their staff and the
@@ -198,6 +206,8 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
 
     @consume(*SESSIONS_EVENTS, source="sessions")
     def on_sessions(self, tx: StoreTransaction, event: Envelope) -> None:
+        if event.event_type in MEETING_EVENTS and event.event_type != "MeetingDisputed":
+            return  # read only to keep the meeting's stream contiguous
         self._notices(tx, event)
 
     @scheduled(reminders.JOB)

@@ -35,6 +35,7 @@ from . import read_model, rendering
 from .domain import INTRODUCTION, PAIRING_ENDED, ended_context, introduction_context, next_steps
 from .domain.reminders import (
     CONSENT_MISSING,
+    MEETING_DISPUTED,
     MENTOR_REQUESTED,
     NOTICE_KINDS,
     PAIRING_AT_RISK,
@@ -43,6 +44,7 @@ from .domain.reminders import (
     REQUEST_NOT_ACCEPTED,
     SHORTLIST_OFFERED,
     TRAINING_REMINDER,
+    dispute_context,
     notice_context,
     notice_programme,
 )
@@ -145,10 +147,23 @@ def _notice_samples(kind: str) -> Callable[[], Dict[str, Dict[str, Any]]]:
     return samples
 
 
+_COORDINATOR = {"name": "Ruta Kazlauskiene", "email": "ruta@example.org", "phone": None, "language": "en"}
+
+
+def _dispute_samples() -> Dict[str, Dict[str, Any]]:
+    facts = {"mentor_id": "mentor", "mentee_id": "mentee", "meeting_id": "meeting",
+             "started_at": "2025-03-12T16:00:00+00:00", "minutes": 60, "mode": "in_person",
+             "logged_by_role": "mentor", "disputed_by_role": "mentee", "disputed_at": "2025-03-14T09:30:00+00:00"}
+    return {"coordinator": dispute_context(to=_COORDINATOR, mentor=_MENTOR, mentee=_MENTEE,
+                                           programme=notice_programme(_SAMPLE_SETTINGS, _NAME), facts=facts,
+                                           local_time=lambda moment: moment)}
+
+
 #: kind -> a function giving a sample context per role (every kind that a tenant may override)
 SAMPLES: Dict[str, Callable[[], Dict[str, Dict[str, Any]]]] = {
     INTRODUCTION: _introduction_samples, PAIRING_ENDED: _pairing_ended_samples,
-    **{kind: _notice_samples(kind) for kind in NOTICE_KINDS}}
+    **{kind: _notice_samples(kind) for kind in NOTICE_KINDS if kind in _NOTICE_CASES},
+    MEETING_DISPUTED: _dispute_samples}
 
 
 def samples(kind: str) -> Dict[str, Dict[str, Any]]:

@@ -212,9 +212,10 @@ def pair_csv(report: Dict[str, Any]) -> str:
 
 def watch_programme(tx: StoreTransaction, programme_id: str, now: datetime,
                     append) -> List[DomainEvent]:
-    """Assess every running pair of the programme at ``now``; ``append(events, expected)`` the
-    ``PairingAtRisk`` / ``PairingBackOnTrack`` a change of state calls for."""
-    rules = read_model.programme_rules(tx.conn, tx.tenant_id, programme_id)
+    """Assess every running pair of the programme at ``now``, with the settings in force then;
+    ``append(events, expected)`` the ``PairingAtRisk`` / ``PairingBackOnTrack`` a change of
+    state calls for."""
+    rules = read_model.programme_rules_as_of(tx.conn, tx.tenant_id, programme_id, now)
     if rules is None:
         return []
     running = [p for p in read_model.programme_pairings(tx.conn, tx.tenant_id, programme_id)

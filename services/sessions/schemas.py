@@ -210,6 +210,8 @@ class CadenceView(Schema):
     max_per_month = fields.Integer(required=True, allow_none=True)
     meeting_minutes = fields.Integer(required=True, allow_none=True)
     remote_counts = fields.Boolean(required=True)
+    grace_days = fields.Integer(required=True, metadata={
+        "description": "the first days after the introduction, when a pair is not yet judged on how often it meets"})
 
 
 class MonthView(Schema):

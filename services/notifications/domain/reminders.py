@@ -15,7 +15,11 @@ Kinds (besides the introduction):
 * ``shortlist_offered``, ``mentor_requested`` (with its answer deadline) and
   ``request_not_accepted`` (declined or expired): mentee-chooses mode;
 * ``pairing_at_risk``: to both sides of a pair the sessions watch found meeting too seldom;
-  no longer once it is back on track.
+  no longer once it is back on track;
+* ``meeting_disputed``: to each of the programme's coordinators, when a side of a pair disputes
+  a meeting the other logged: which pair, which meeting (its day, time, length and mode), who
+  logged it and who disputes it, names from the contact cards (never the dispute's reason: that
+  is the disputer's personal data, and the coordinator reads it in sessions).
 
 Every message waits for the sending window, outside quiet periods (:mod:`.schedule`); any that
 still waits is dropped when its person withdraws from the programme or is erased, or its
@@ -40,19 +44,25 @@ SHORTLIST_OFFERED = "shortlist_offered"
 MENTOR_REQUESTED = "mentor_requested"
 REQUEST_NOT_ACCEPTED = "request_not_accepted"
 PAIRING_AT_RISK = "pairing_at_risk"
+MEETING_DISPUTED = "meeting_disputed"
 #: the kinds made here, each with its templates (``templates/<kind>/``)
 NOTICE_KINDS = (REGISTRATION_RECEIVED, CONSENT_MISSING, TRAINING_REMINDER, REGISTRATION_CLOSING,
-                SHORTLIST_OFFERED, MENTOR_REQUESTED, REQUEST_NOT_ACCEPTED, PAIRING_AT_RISK)
+                SHORTLIST_OFFERED, MENTOR_REQUESTED, REQUEST_NOT_ACCEPTED, PAIRING_AT_RISK, MEETING_DISPUTED)
+#: the kinds about a pairing (the delivery log names it)
+ABOUT_A_PAIRING = (PAIRING_AT_RISK, MEETING_DISPUTED)
 #: kinds due on a day of the programme's calendar or after a while (the rest: at once)
 TIMED = (CONSENT_MISSING, TRAINING_REMINDER, REGISTRATION_CLOSING)
 
-MENTOR, MENTEE, GUARDIAN = "mentor", "mentee", "guardian"
+MENTOR, MENTEE, GUARDIAN, COORDINATOR = "mentor", "mentee", "guardian", "coordinator"
 #: an event older than this when it comes (a consumer catching up on history) makes no notices:
 #: news of long ago is no news
 STALE_AFTER = timedelta(days=2)
 #: the events that make notices (each names its programme)
 PLANNED_BY = ("MentorRegistered", "MenteeRegistered", "ShortlistOffered", "MentorRequested",
-              "MentorRequestDeclined", "MentorRequestExpired", "PairingAtRisk")
+              "MentorRequestDeclined", "MentorRequestExpired", "PairingAtRisk", "MeetingDisputed")
+#: what a coordinator's ``meeting_disputed`` keeps of the dispute (ids, the meeting's facts, the roles)
+DISPUTE_FACTS = ("mentor_id", "mentee_id", "meeting_id", "started_at", "minutes", "mode", "logged_by_role",
+                 "disputed_at")
 
 
 @dataclass(frozen=True)
@@ -98,9 +108,11 @@ def _training_required(settings: Mapping[str, Any]) -> bool:
 
 
 def plans_for(event_type: str, payload: Mapping[str, Any], *, stream_id: str,
-              settings: Mapping[str, Any], consent_covered: bool = False) -> List[Planned]:
+              settings: Mapping[str, Any], consent_covered: bool = False,
+              coordinators: Sequence[str] = ()) -> List[Planned]:
     """The messages ``event_type`` makes (``stream_id``: its stream's id), given the programme's
-    ``settings``; ``consent_covered``: a consent given earlier already covers the programme."""
+    ``settings``; ``consent_covered``: a consent given earlier already covers the programme;
+    ``coordinators``: the person ids of the programme's coordinators."""
     if event_type == "MentorRegistered":
         plans = [Planned(REGISTRATION_RECEIVED, stream_id, MENTOR)]
         if _training_required(settings) and (settings.get("rules") or {}).get("training", {}).get("seminar_date"):
@@ -134,6 +146,10 @@ def plans_for(event_type: str, payload: Mapping[str, Any], *, stream_id: str,
                         facts={**watch, "other_id": payload["mentee_id"]}),
                 Planned(PAIRING_AT_RISK, payload["mentee_id"], MENTEE, about_id=payload["pairing_id"],
                         facts={**watch, "other_id": payload["mentor_id"]})]
+    if event_type == "MeetingDisputed":
+        dispute = {**{key: payload[key] for key in DISPUTE_FACTS}, "disputed_by_role": payload["by_role"]}
+        return [Planned(MEETING_DISPUTED, person_id, COORDINATOR, about_id=payload["pairing_id"], facts=dispute)
+                for person_id in sorted(set(coordinators))]
     return []
 
 
@@ -246,6 +262,36 @@ def notice_programme(settings: Mapping[str, Any], name: str) -> Dict[str, Any]:
             "seminar_minutes": training.get("seminar_minutes"),
             "training_before": training.get("rule"),
             "registration_closes": (settings.get("dates") or {}).get("mentee_registration_closes")}
+
+
+def _named(card: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """A side of a pair as a coordinator's notice names it (erased since: no name)."""
+    return {"name": (card or {}).get("name") or "", "erased": card is None}
+
+
+def dispute_context(*, to: Optional[Mapping[str, Any]], mentor: Optional[Mapping[str, Any]],
+                    mentee: Optional[Mapping[str, Any]], programme: Mapping[str, Any], facts: Mapping[str, Any],
+                    local_time) -> Dict[str, Any]:
+    """What a coordinator's ``meeting_disputed`` template is given: ``to``, the pair (``mentor``,
+    ``mentee``: names from their cards, ``erased`` once they are), who logged the meeting and who
+    disputes it (``logged_by``, ``disputed_by``: a side with its ``role``), the ``meeting``
+    (its local ``date`` and ``time``, ``minutes``, ``mode``), the programme. ``local_time``
+    turns an instant into the programme's local time. Raises :class:`NoOneToTell`."""
+    if to is None:
+        raise NoOneToTell("recipient_erased")
+    if not to.get("email"):
+        raise NoOneToTell("no_address")
+    sides = {MENTOR: _named(mentor), MENTEE: _named(mentee)}
+    nobody = {"name": "", "erased": False}
+    started = local_time(datetime.fromisoformat(str(facts["started_at"])))
+    return {"kind": MEETING_DISPUTED, "role": COORDINATOR,
+            "to": {"name": to.get("name") or "", "email": to.get("email"), "phone": to.get("phone")},
+            "mentor": sides[MENTOR], "mentee": sides[MENTEE],
+            "logged_by": {**sides.get(facts["logged_by_role"], nobody), "role": facts["logged_by_role"]},
+            "disputed_by": {**sides.get(facts["disputed_by_role"], nobody), "role": facts["disputed_by_role"]},
+            "meeting": {"date": started.date().isoformat(), "time": started.strftime("%H:%M"),
+                        "minutes": int(facts["minutes"]), "mode": facts["mode"]},
+            "programme": dict(programme)}
 
 
 def notice_context(*, kind: str, role: str, occurrence: int, person: Optional[Mapping[str, Any]],

@@ -1,10 +1,14 @@
 """A pairing's news over the real broker to a real SMTP server: the programme's coordinator gets
 their own introduction in their language, and a pairing's end reaches both sides, the minor's
-guardian and the coordinator; each message once, even when its cause is delivered twice."""
+guardian and the coordinator; a meeting disputed in sessions reaches the coordinator; each
+message once, even when its cause is delivered twice."""
 from __future__ import annotations
+
+import uuid
 
 import pytest
 
+from services.platform_core.events import DomainEvent
 from services.platform_core.metrics import EVENTS_CONSUMED
 from services.platform_core.testing import wait_for
 
@@ -18,6 +22,11 @@ MENTOR, MENTEE, GUARDIAN = "ona@example.lt", "jonas@example.lt", "rasa@example.l
 def duplicates() -> float:
     """Matching's events notifications found it had handled already (this process's counter)."""
     return EVENTS_CONSUMED.labels(service="notifications", consumer="on_matching", outcome="duplicate")._value.get()
+
+
+def sessions_duplicates() -> float:
+    """Sessions' events notifications found it had handled already (this process's counter)."""
+    return EVENTS_CONSUMED.labels(service="notifications", consumer="on_sessions", outcome="duplicate")._value.get()
 
 
 def settled(school, kind, count):
@@ -89,3 +98,50 @@ def test_a_coordinator_taken_off_the_staff_is_no_longer_told(platform):
     rows = settled(school, "introduction", 3)
     assert "coordinator" not in {r["role"] for r in rows}
     assert not platform.mailbox.to(coordinator_mail)
+
+
+def test_a_disputed_meeting_is_told_to_the_coordinator_once_in_their_language(platform):
+    school = platform.school()
+    coordinator_mail = f"coordinator-{school.slug}@example.lt"
+    coordinator = school.add_coordinator(coordinator_mail, "lv")
+    confirmed = school.pair()
+    settled(school, "introduction", 4)
+
+    # sessions: the mentor logs a meeting, the mentee disputes it (the stream as sessions writes it)
+    meeting_id, reason = str(uuid.uuid4()), "he never came"
+    act = {"pairing_id": confirmed.stream_id, "programme_id": school.programme_id}
+    facts = {"started_at": "2025-01-14T15:00:00+00:00", "minutes": 45, "mode": "remote"}
+    logged, disputed = platform.sessions_store.append(school.slug, [
+        DomainEvent("MeetingLogged", "meeting", meeting_id, {
+            **act, **facts, "by_person_id": school.mentor, "by_role": "mentor", "areas": [],
+            "personal": {"plan": None, "note": None}, "goals_set": [], "goals_reached": [],
+            "logged_at": "2025-01-14T17:00:00+00:00"}),
+        DomainEvent("MeetingDisputed", "meeting", meeting_id, {
+            **act, **facts, "by_person_id": school.mentee, "by_role": "mentee", "meeting_id": meeting_id,
+            "mentor_id": school.mentor, "mentee_id": school.mentee, "logged_by_person_id": school.mentor,
+            "logged_by_role": "mentor", "disputed_at": "2025-01-15T09:00:00+00:00",
+            "personal": {"reason": reason}})], expected={("meeting", meeting_id): 0})
+
+    [row] = settled(school, "meeting_disputed", 1)
+    assert (row["recipient_id"], row["role"], row["status"], row["language"], row["cause_event_id"]) == \
+        (coordinator, "coordinator", "sent", "lv", disputed.event_id)
+    [mail] = platform.mailbox.to(coordinator_mail, [row["message_id"]])
+    assert str(mail["Subject"]).startswith("Apstrīdēta tikšanās – Ona Petraitienė un Jonas Jonaitis")
+    text = mail.get_body(("plain",)).get_content()
+    # who disputed, the pair, the meeting in the tenant's time (Vilnius: 17:00), never the reason
+    assert text.count("Jonas Jonaitis") >= 1 and "(mentorējamais)" in text and "2025-01-14 plkst. 17:00" in text
+    assert "45 minūtes" in text and "attālināti" in text and reason not in text and reason not in str(mail)
+    assert "List-Unsubscribe" not in mail
+    assert [e for e in platform.events(school.slug, "NotificationSent") if e["payload"]["kind"] == "meeting_disputed"]
+    assert platform.mailbox.to(MENTOR, [row["message_id"]]) == []  # the pair is not told by this
+
+    # the dispute delivered once more: a duplicate, nothing new recorded or sent
+    before = sessions_duplicates()
+    mails = len(platform.mailbox.messages)
+    republish(platform, disputed)
+    republish(platform, logged)
+    wait_for(lambda: sessions_duplicates() >= before + 2, timeout=20, message="both repeats handled as duplicates")
+    assert len(school.log("meeting_disputed")) == 1
+    platform.notifications_sender().send_due()
+    assert len(platform.mailbox.messages) == mails
+    assert len(platform.mailbox.to(coordinator_mail)) == 2  # the introduction and the dispute, once each

@@ -77,7 +77,7 @@ def test_an_unknown_filter_and_a_blank_template_are_refused():
 
 def test_every_kind_has_sample_data_for_every_role():
     for kind in tenant_templates.SAMPLES:
-        assert set(tenant_templates.samples(kind)) <= {"mentor", "mentee", "guardian"}
+        assert set(tenant_templates.samples(kind)) <= {"mentor", "mentee", "guardian", "coordinator"}
         assert "t" in tenant_templates.variables(kind)
 
 

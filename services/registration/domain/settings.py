@@ -181,6 +181,10 @@ class Area:
         return {"id": self.id, "labels": dict(self.labels), **({"sensitive": True} if self.sensitive else {})}
 
 
+#: the longest grace period a programme may set (days after the introduction)
+MAX_GRACE_DAYS = 180
+
+
 @dataclass(frozen=True)
 class Cadence:
     """How often pairs meet (seed 000: at least twice a month, 1 h, face to face; seed 001:
@@ -190,10 +194,14 @@ class Cadence:
     max_per_month: Optional[int] = None
     meeting_minutes: Optional[int] = None
     remote_counts: bool = True
+    #: the first days after the introduction (the pairing's confirmation): a pair is not yet
+    #: judged on how often it meets
+    grace_days: int = 30
 
     def to_dict(self) -> Dict[str, Any]:
         return {"min_per_month": self.min_per_month, "max_per_month": self.max_per_month,
-                "meeting_minutes": self.meeting_minutes, "remote_counts": self.remote_counts}
+                "meeting_minutes": self.meeting_minutes, "remote_counts": self.remote_counts,
+                "grace_days": self.grace_days}
 
 
 @dataclass(frozen=True)
@@ -456,7 +464,9 @@ def _read_content(reader: _Reader) -> Content:
         languages=reader.texts("languages", required=True, check=_language),
         remote_allowed=reader.flag("remote_allowed"),
         cadence=Cadence(low, high, cadence.integer("meeting_minutes", minimum=5, maximum=600),
-                        cadence.flag("remote_counts", default=default_of("content.cadence.remote_counts"))),
+                        cadence.flag("remote_counts", default=default_of("content.cadence.remote_counts")),
+                        cadence.integer("grace_days", default=_default_int("content.cadence.grace_days"),
+                                        minimum=0, maximum=MAX_GRACE_DAYS)),
     )
     languages = content.languages
     for area, labels in area_labels:

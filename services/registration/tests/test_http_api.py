@@ -166,6 +166,8 @@ def test_programme_bad_input(api):
     assert_bad_input(api.patch(f"/tenants/{slug}/programmes/{pid}", key,
                                {"people": {"mentee_min_age": "old"}, "bogus": True}),
                      "people.mentee_min_age", "bogus")
+    assert_bad_input(api.patch(f"/tenants/{slug}/programmes/{pid}", key,
+                               {"content": {"cadence": {"grace_days": 181}}}), "content.cadence.grace_days")
     assert_bad_input(api.patch(f"/tenants/{slug}/programmes/{pid}", key, {"name": "x"},
                                headers={"If-Match": "yesterday"}), "If-Match")
     assert_bad_input(api.patch(f"/tenants/{slug}/programmes/{pid}", key,

@@ -87,6 +87,27 @@ def test_every_problem_of_the_settings_is_named_by_its_dotted_path():
     }
 
 
+def test_the_grace_period_is_thirty_days_unless_the_programme_sets_it_and_travels_in_the_events():
+    created = Programme("p-1").create(tenant=tenant(), settings=school_settings(), now=NOW)
+    assert created[0].payload["settings"]["content"]["cadence"]["grace_days"] == 30
+    school = programme(school_settings())
+    [updated] = school.update(changes={"content": {"cadence": {"grace_days": 14}}}, now=NOW)
+    assert updated.payload["changed"] == ["content.cadence.grace_days"]
+    assert updated.payload["settings"]["content"]["cadence"]["grace_days"] == 14
+    assert updated.payload["settings"]["content"]["cadence"]["min_per_month"] == 2, "the rest is kept"
+    school.apply_all([updated])
+    assert school.current_settings.content.cadence.grace_days == 14
+
+
+@pytest.mark.parametrize("given, problem", [
+    (-1, "must be between 0 and 180"), (181, "must be between 0 and 180"),
+    ("two weeks", "must be a whole number"), (14.5, "must be a whole number"), (True, "must be a whole number")])
+def test_a_grace_period_out_of_range_is_named_by_its_path(given, problem):
+    settings = school_settings()
+    settings["content"]["cadence"]["grace_days"] = given
+    assert errors_of(settings) == {"content.cadence.grace_days": [problem]}
+
+
 def test_registration_must_close_after_it_opens_and_before_the_round():
     settings = school_settings()
     settings["dates"].update(mentor_registration_opens="2025-02-10",

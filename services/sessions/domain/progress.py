@@ -10,8 +10,9 @@ reached and dropped. :func:`assess` says whether the pair is at risk:
 * ``no_meeting_for_too_long``: no meeting (of any kind) for longer than
   :func:`allowed_gap_days` (twice the interval the cadence expects, at most 60 days);
 
-never during the first :data:`GRACE_DAYS` days after the introduction, and never once the
-pairing has ended. A disputed or withdrawn meeting does not count anywhere.
+never during the grace period the programme sets (``content.cadence.grace_days``: the first
+days after the introduction, 30 unless set), and never once the pairing has ended. A disputed
+or withdrawn meeting does not count anywhere.
 
 :func:`fold` turns a pair's stored events into the aggregates these functions read, so a
 report at any moment is the fold of the events recorded up to it.
@@ -42,7 +43,6 @@ from .rules import (
 )
 from .tally import WINDOW_DAYS, PairLedger, PairTally
 
-GRACE_DAYS = 30
 LONGEST_GAP_DAYS = 60
 
 ON_TRACK, AT_RISK, IN_GRACE, NOT_STARTED = "on_track", "at_risk", "in_grace", "not_started"
@@ -152,7 +152,7 @@ def assessment(pairing: PairingFacts, tally: PairTally, rules: ProgrammeRules, n
     introduced = pair.confirmed_at
     if pair.status != CONFIRMED or introduced is None:
         return Assessment(ENDED if pair.status == ENDED else NOT_STARTED, (), window, since)
-    if now - introduced < timedelta(days=GRACE_DAYS):
+    if now - introduced < timedelta(days=rules.cadence.grace_days):
         return Assessment(IN_GRACE, (), window, since)
     reasons = []
     if window < rules.cadence.min_per_month:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from services.contracts.programme_settings import setting
+from services.contracts.programme_settings import default, setting
 
 MEETING, GOAL, FINAL_REVIEW, PAIR_WATCH = "meeting", "goal", "finalreview", "pairwatch"
 #: a team's analysis meeting before it is paired (seed 003)
@@ -54,19 +54,23 @@ class NotInPairing(Exception):
 
 @dataclass(frozen=True)
 class Cadence:
-    """How often pairs meet (seed 000: at least twice a month, about 1 h, face to face only)."""
+    """How often pairs meet (seed 000: at least twice a month, about 1 h, face to face only),
+    and the grace period after the introduction before a pair is judged on it."""
 
     min_per_month: int = 0
     max_per_month: Optional[int] = None
     meeting_minutes: Optional[int] = None
     remote_counts: bool = True
+    #: the first days after the introduction, when a pair is never at risk (the programme sets it)
+    grace_days: int = default("content.cadence.grace_days")
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> "Cadence":
         raw = (settings.get("content") or {}).get("cadence") or {}
         return cls(min_per_month=int(setting(settings, "content.cadence.min_per_month")),
                    max_per_month=raw.get("max_per_month"), meeting_minutes=raw.get("meeting_minutes"),
-                   remote_counts=bool(setting(settings, "content.cadence.remote_counts")))
+                   remote_counts=bool(setting(settings, "content.cadence.remote_counts")),
+                   grace_days=int(setting(settings, "content.cadence.grace_days")))
 
     def counts(self, mode: str) -> bool:
         """Does a meeting of this mode count towards the cadence?"""
@@ -74,7 +78,8 @@ class Cadence:
 
     def to_dict(self) -> Dict[str, Any]:
         return {"min_per_month": self.min_per_month, "max_per_month": self.max_per_month,
-                "meeting_minutes": self.meeting_minutes, "remote_counts": self.remote_counts}
+                "meeting_minutes": self.meeting_minutes, "remote_counts": self.remote_counts,
+                "grace_days": self.grace_days}
 
 
 @dataclass(frozen=True)

@@ -191,6 +191,29 @@ def test_on_track_falls_behind_and_back(now, status, reasons, towards, since):
             assessment.days_since_last_meeting) == (status, reasons, towards, since)
 
 
+@pytest.mark.parametrize("now, status, reasons", [
+    (datetime(2025, 3, 17, 9, 59, tzinfo=timezone.utc), "in_grace", []),  # a minute short of 14 days
+    (datetime(2025, 3, 17, 10, 0, tzinfo=timezone.utc), "at_risk", ["below_cadence"]),  # judged from day 14
+    (datetime(2025, 3, 20, 12, tzinfo=timezone.utc), "at_risk", ["below_cadence"]),  # in grace under 30 days
+])
+def test_a_programme_of_fourteen_days_grace_judges_its_pairs_from_the_fourteenth_day(now, status, reasons):
+    record = fold(history())[PAIRING.pairing_id]
+    short = ProgrammeRules(area_ids=RULES.area_ids, cadence=Cadence(min_per_month=2, remote_counts=False,
+                                                                    grace_days=14))
+    assessment = assess(PAIRING, record.meetings, short, now)
+    assert (assessment.status, list(assessment.reasons)) == (status, reasons)
+    progress = pair_progress(PAIRING, record, short, now)
+    assert (progress["status"], progress["cadence"]["grace_days"]) == (status, 14)
+
+
+def test_the_grace_period_is_read_from_the_settings_and_is_thirty_days_unless_set():
+    given = {"content": {"cadence": {"min_per_month": 2, "grace_days": 14}}}
+    assert ProgrammeRules.from_settings(given).cadence.grace_days == 14
+    assert ProgrammeRules.from_settings({"content": {"cadence": {"min_per_month": 2}}}).cadence.grace_days == 30
+    assert ProgrammeRules.from_settings({}).cadence.grace_days == 30
+    assert ProgrammeRules.from_settings({"content": {"cadence": {"grace_days": 0}}}).cadence.grace_days == 0
+
+
 def test_remote_meetings_count_where_the_cadence_says_so():
     record = fold(history())[PAIRING.pairing_id]
     remote_ok = ProgrammeRules(area_ids=RULES.area_ids, cadence=Cadence(min_per_month=2, remote_counts=True))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
@@ -172,6 +172,46 @@ def test_who_waits_and_for_how_long_meetings_per_month_and_the_settings_in_force
     assert march["cadence"]["min_per_month"] == settings["content"]["cadence"]["min_per_month"] == 2
     assert report(platform, reg, programme.id, as_of=utc(3, 31))["pairs"][0]["cadence"]["min_per_month"] == 2
     assert mentee == paired["pairs"][0]["mentee_id"]
+
+
+def test_the_grace_period_is_the_programmes_and_the_watch_and_reports_read_the_one_in_force(platform):
+    pair = platform.pair(programme_settings("automatic"))  # at least 2 meetings a month; none are logged
+    reg, base = pair.reg, pair.base
+    introduced = datetime.fromisoformat(platform.api.get(f"{base}/progress", pair.key).json()["introduced_at"])
+    # the programme shortens its grace period from 30 days to 14 days, 16 days and a half after the introduction
+    changed_at = introduced + timedelta(days=16, hours=12)
+    content = copy.deepcopy(pair.programme.current_settings.to_dict()["content"])
+    assert content["cadence"]["grace_days"] == 30
+    content["cadence"]["grace_days"] = 14
+    reg._append(pair.programme.update(changes={"content": content}, now=changed_at))
+    table = read_model.programme_settings
+
+    def versions():
+        with platform.store.transaction(ALL_TENANTS) as tx:
+            return len(tx.conn.execute(select(table).where(table.c.programme_id == pair.programme.id)).all())
+    wait_for(lambda: versions() == 2, timeout=20, message="sessions to see the new grace period")
+
+    def watched():
+        with platform.store.transaction(ALL_TENANTS) as tx:
+            return [e.event_type for e in tx.read_stream("pairwatch", pair.id)]
+    # 16 days after the introduction: the 30 days in force then still hold
+    platform.clock.set(introduced + timedelta(days=16))
+    platform.run_due()
+    assert watched() == []
+    before = platform.api.get(f"{base}/progress?as_of={q(introduced + timedelta(days=16))}", pair.key).json()
+    assert (before["status"], before["cadence"]["grace_days"]) == ("in_grace", 30)
+    platform.clock.set(introduced + timedelta(days=18))
+    assert platform.api.get(f"{base}/progress?as_of={q(introduced + timedelta(days=16))}", pair.key).json() == before
+    # 17 days after: 14 days are in force, and the pair met less often than the cadence asks
+    after = platform.api.get(f"{base}/progress?as_of={q(introduced + timedelta(days=17))}", pair.key).json()
+    assert (after["status"], after["at_risk_reasons"], after["cadence"]["grace_days"]) == \
+        ("at_risk", ["below_cadence"], 14)
+    programme = report(platform, reg, pair.programme.id, as_of=introduced + timedelta(days=16))
+    assert programme["summary"]["by_status"] == {"in_grace": 1}
+    assert report(platform, reg, pair.programme.id, as_of=introduced + timedelta(days=17))["summary"]["by_status"] \
+        == {"at_risk": 1}
+    platform.run_due()
+    assert watched() == ["PairingAtRisk"]
 
 
 def test_the_persons_export_and_after_erasure_and_the_dispute_the_coordinator_is_told_of(platform):
