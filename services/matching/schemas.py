@@ -80,11 +80,40 @@ class MenteeReleasedPayload(_GuardPayload):
     mentor_id = fields.String(required=True)
 
 
-#: Every event type this service emits, by name: the published ones and the guards.
+@event_type("RoundRequested", stream_type="matchround", service=SERVICE, visibility="private")
+class RoundRequestedPayload(PayloadSchema):
+    """A coordinator asked for a cohort round with ``Prefer: respond-async``: it runs after the
+    answer (never published; the round's publication is ``MatchingRoundCompleted``)."""
+
+    programme_id = fields.String(required=True)
+    requested_at = fields.String(required=True)
+
+
+@event_type("RoundResultRecorded", stream_type="matchround", service=SERVICE, visibility="private")
+class RoundResultRecordedPayload(PayloadSchema):
+    """An asked round ran: what it did, as the synchronous answer says it (never published)."""
+
+    programme_id = fields.String(required=True)
+    result = fields.Dict(required=True)
+    finished_at = fields.String(required=True)
+
+
+@event_type("RoundFailed", stream_type="matchround", service=SERVICE, visibility="private")
+class RoundFailedPayload(PayloadSchema):
+    """An asked round could not be run; nothing of it was written (never published)."""
+
+    programme_id = fields.String(required=True)
+    reason = fields.String(required=True)
+    code = fields.String(required=True)
+    finished_at = fields.String(required=True)
+
+
+#: Every event type this service emits, by name: the published ones, the guards and an asked round's.
 PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
     **contracts.PAYLOAD_SCHEMAS,
     **{event_type_of(schema): schema for schema in (
-        MentorSlotTakenPayload, MentorSlotFreedPayload, MenteePlacedPayload, MenteeReleasedPayload)}}
+        MentorSlotTakenPayload, MentorSlotFreedPayload, MenteePlacedPayload, MenteeReleasedPayload,
+        RoundRequestedPayload, RoundResultRecordedPayload, RoundFailedPayload)}}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,6 +268,33 @@ class RoundView(Schema):
     total_score = fields.Integer(required=True)
     solver_seconds = fields.Float(required=True)
     pairings = fields.List(fields.Nested(PairingView), required=True)
+
+
+class RoundAcceptedView(Schema):
+    """A cohort round asked with ``Prefer: respond-async``: it runs after this answer; its
+    progress and result are read at ``location`` (the ``Location`` header)."""
+
+    round_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("running",)))
+    requested_at = _when(required=True)
+    location = fields.String(required=True)
+
+
+class AskedRoundView(Schema):
+    """A round asked with ``Prefer: respond-async``: ``running``; ``completed`` with ``result``
+    (what the round did, as the synchronous answer says it, its pairings as they are now); or
+    ``failed`` with ``reason`` (in words) and ``code``: nothing of the round was written."""
+
+    round_id = fields.String(required=True)
+    programme_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("running", "completed", "failed")))
+    requested_at = _when(required=True)
+    finished_at = _when(required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
+    code = fields.String(required=True, allow_none=True)
+    result = fields.Nested(RoundView, required=True, allow_none=True)
+    location = fields.String(required=True)
 
 
 class ReserveMenteeView(Schema):

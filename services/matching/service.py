@@ -48,6 +48,8 @@ POST     /tenants/{t}/programmes/{p}/proposals/{id}/reject  {reason?}    200
 POST     /tenants/{t}/programmes/{p}/pairings  {mentor_id, mentee_id}    201
 POST     /tenants/{t}/programmes/{p}/pairings/{id}/end  {reason, rematch?, version?}  200
 POST     /tenants/{t}/programmes/{p}/rounds                              201
+         ... with ``Prefer: respond-async``: at once, the round runs after   202
+GET      /tenants/{t}/programmes/{p}/rounds/{id}  (an asked round)       200
 GET      /tenants/{t}/programmes/{p}/reserve                             200
 GET      /tenants/{t}/programmes/{p}/requests[?status=...]               200
 GET      /tenants/{t}/programmes/{p}/teams/{id}/candidates               200
@@ -80,11 +82,13 @@ from services.matching.decisions import (
     RuleFailed,
     StateConflict,
     UnitOfWork,
+    asked_rounds,
     choices,
     coordinator,
     placement,
     schedules,
 )
+from services.matching.decisions.asked_rounds import ASKED_ROUND_JOB
 from services.matching.decisions.choices import REQUEST_EXPIRY
 from services.matching.decisions.schedules import OPENING_JOB, ROUND_JOB
 from services.matching.domain.pairing import PairingRuleBroken
@@ -92,7 +96,7 @@ from services.matching.domain.reasons import score_reasons
 from services.matching.domain.settings import rules_from_settings
 from services.matching.programme_state import ProgrammeState, SettingsUnusable, today_in
 from services.matching.reactions import react
-from services.platform_core import health, tenancy
+from services.platform_core import health, settings, tenancy
 from services.platform_core.catchup import CatchUpFeed
 from services.platform_core.consumer import consume
 from services.platform_core.dependencies import ClockProvider, Store
@@ -110,6 +114,7 @@ from services.platform_core.web import (
     api,
     bearer_token,
     map_error,
+    prefers_async,
     read_json,
 )
 
@@ -270,6 +275,11 @@ class MatchingService(CatchUpFeed, Documented):
         """The programme's cohort round date has come."""
         schedules.scheduled_round(UnitOfWork(tx), job.payload["programme_id"], job.payload["date"])
 
+    @scheduled(ASKED_ROUND_JOB)
+    def asked_round(self, tx: StoreTransaction, job: Job) -> None:
+        """A round asked with ``Prefer: respond-async``: run now (again, if a replica died running it)."""
+        asked_rounds.run(UnitOfWork(tx, actor=asked_rounds.actor_of(job.payload)), job.payload["round_id"])
+
     # -- plumbing ---------------------------------------------------------------------------------
 
     def _caller(self, request, tenant_id: str, *kinds: str) -> Caller:
@@ -389,19 +399,62 @@ class MatchingService(CatchUpFeed, Documented):
             return self._pairing_result(tx, tenant_id, pairing_id, uow)
 
     @endpoint("POST", PROGRAMME + "/rounds", roles=C, body=schemas.EmptyInput, example=X["empty"],
-              responses={201: schemas.RoundView},
+              responses={201: schemas.RoundView, 202: schemas.RoundAcceptedView}, respond_async=True,
               errors={404: NO_PROGRAMME, 409: MOVED_ON,
                       422: "the programme has no cohort round (mentees choose), or " + UNUSABLE},
               summary="Run a cohort round: the optimal assignment of everyone waiting")
     def run_round(self, request, tenant_id, programme_id):
+        """Answers with what the round did (201), once it ran. With ``Prefer: respond-async``
+        it answers 202 at once: the round runs after the answer (on this replica, or on another
+        if this one stops) and ``Location`` says where its progress and result are read."""
         caller = self._caller(request, tenant_id)
         schemas.load_input(schemas.EmptyInput, read_json(request))
         with self.store.transaction(tenant_id) as tx:
+            programme = self._programme(tx, tenant_id, programme_id)
+            uow = UnitOfWork(tx, actor=caller.actor)
+            if prefers_async(request):
+                round_id = asked_rounds.ask(uow, programme)
+                self.scheduler.run_soon_after(tx, ASKED_ROUND_JOB, round_id)
+                row = _existing(read_model.asked_round_row(tx.conn, tenant_id, programme_id, round_id))
+                return 202, {"round_id": round_id, "programme_id": programme_id, "status": row["status"],
+                             "requested_at": row["requested_at"], "location": self._round_location(row)}
+            return 201, self._round_result(tx, coordinator.run_round(uow, programme_id))
+
+    @staticmethod
+    def _round_location(row: Dict[str, Any]) -> str:
+        return f"/tenants/{row['tenant_id']}/programmes/{row['programme_id']}/rounds/{row['round_id']}"
+
+    @staticmethod
+    def _round_result(tx: StoreTransaction, summary: Dict[str, Any]) -> Dict[str, Any]:
+        """A round's answer: what it did, with its new pairings (as they are now) explained."""
+        summary = dict(summary)
+        rows = [read_model.pairing_row(tx.conn, tx.tenant_id, pid) for pid in summary["new_pairings"]]
+        summary["pairings"] = [pairing_view(r) for r in rows if r]
+        return explained(tx, summary)
+
+    @endpoint("GET", PROGRAMME + "/rounds/<round_id>", roles=C, responses={200: schemas.AskedRoundView},
+              errors={404: NO_PROGRAMME + "; or no round of that id was asked in it with respond-async"},
+              summary="A round asked with Prefer: respond-async: running, completed (its result) or failed (why)")
+    def asked_round_view(self, request, tenant_id, programme_id, round_id):
+        """Any replica answers. A round whose replica stopped while it ran is run again by another
+        (it stays ``running``); one that failed on our side every time it was tried is ``failed``."""
+        self._caller(request, tenant_id)
+        with self.store.transaction(tenant_id) as tx:
             self._programme(tx, tenant_id, programme_id)
-            summary = coordinator.run_round(UnitOfWork(tx, actor=caller.actor), programme_id)
-            rows = [read_model.pairing_row(tx.conn, tenant_id, pid) for pid in summary["new_pairings"]]
-            summary["pairings"] = [pairing_view(r) for r in rows if r]
-            return 201, explained(tx, summary)
+            row = read_model.asked_round_row(tx.conn, tenant_id, programme_id, round_id)
+            if row is None:
+                raise NotFound(f"round {round_id} was not asked for in programme {programme_id}")
+            view = {key: row[key] for key in ("round_id", "programme_id", "status", "requested_at",
+                                              "finished_at", "reason", "code")}
+            view["result"] = self._round_result(tx, row["result"]) if row["status"] == "completed" else None
+            view["location"] = self._round_location(row)
+            job = self.scheduler.get(tx, ASKED_ROUND_JOB, round_id)
+            tries = int(settings.value(self.config, "SCHEDULER_MAX_ATTEMPTS"))
+            if row["status"] == "running" and job is not None and job.done_at is None and job.attempts >= tries:
+                view.update(status="failed", code="round_error", reason=(
+                    f"the round failed on our side each of the {job.attempts} times it was tried, and "
+                    f"nothing of it was written; ask for a new round, or report round {round_id}"))
+            return view
 
     @endpoint("GET", PROGRAMME + "/reserve", roles=C, responses={200: schemas.ReserveView},
               errors={404: NO_PROGRAMME, 422: UNUSABLE})

@@ -272,6 +272,14 @@ _HEADERS = {
 }
 
 
+_ACCEPTED_HEADERS = {
+    "Location": {"description": "where the progress and the result are read",
+                 "schema": {"type": "string"}},
+    "Preference-Applied": {"description": "respond-async: the work goes on after this answer",
+                           "schema": {"type": "string", "enum": ["respond-async"]}},
+}
+
+
 def _operation(schemas: _Schemas, method: str, url: str, name: str, handler: Any,
                declared: Declaration) -> Dict[str, Any]:
     doc = _text(getattr(handler, "__doc__", None))
@@ -314,6 +322,12 @@ def _parameters(schemas: _Schemas, method: str, url: str, declared: Declaration)
                            "schema": {"type": "string", "minLength": 1, "maxLength": 200,
                                       "pattern": "^[\\x21-\\x7e]+$"},
                            "example": "4f1c6a57-2f0e-4c0b-9a51-3e8d9d2f6c11"})
+    if declared.respond_async:
+        parameters.append({"name": "Prefer", "in": "header", "required": False,
+                           "description": "respond-async: answer 202 at once with where to read the "
+                                          "progress and the result (Location); without it, the work is "
+                                          "done before the answer",
+                           "schema": {"type": "string"}, "example": "respond-async"})
     if declared.if_match:
         parameters.append({"name": "If-Match", "in": "header", "required": False,
                            "description": "the version you read, e.g. \"3\" (or expected_version in "
@@ -345,6 +359,8 @@ def _responses(schemas: _Schemas, method: str, url: str, declared: Declaration) 
             described["headers"] = {"Idempotent-Replayed": {
                 "description": "true when this answer is the first answer to the same request, replayed",
                 "schema": {"type": "string", "enum": ["true"]}}}
+        if status == 202 and declared.respond_async:
+            described["headers"] = {**described.get("headers", {}), **_ACCEPTED_HEADERS}
         responses[str(status)] = described
     for status, causes in sorted(_errors(method, url, declared).items()):
         described = {"description": "; ".join(text for _, text, _ in causes),
@@ -362,7 +378,7 @@ def _success(status: int, view: Any) -> str:
     name = getattr(view, "__name__", None)
     doc = _text(getattr(view, "__doc__", None)) if name else ""
     return " ".join(doc.split()) if doc and view.__doc__ is not Schema.__doc__ else \
-        {200: "OK", 201: "Created", 204: "No content"}.get(status, "OK")
+        {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}.get(status, "OK")
 
 
 def build(service_class: type, title: Optional[str] = None) -> Dict[str, Any]:

@@ -29,9 +29,14 @@ How a job runs
     tenant, marks the job done in it (only if it still holds the claim, which also locks the
     row), runs the handler through ``container.spawn_worker`` with that transaction, and
     commits: the handler's effects and the job's completion commit together or not at all.
+    While the handler runs, the claim is renewed every third of its term, so a long job (a
+    large cohort round) is not taken over while its replica lives.
     A replica that dies before committing leaves nothing behind but its claim, which expires,
-    and another replica runs the job again. A replica that lost its claim (it was too slow,
-    or the job was rescheduled meanwhile) writes nothing.
+    and another replica runs the job again. A command that needs its job run at once (a round
+    asked with ``Prefer: respond-async``) calls ``scheduler.run_soon_after(tx, kind, key)``:
+    once its transaction commits, the job is claimed and run in a managed thread of its own.
+    A replica that lost its claim (it was too slow, or the job was rescheduled meanwhile)
+    writes nothing.
 
 Failures
     A handler that raises rolls its transaction back; the job's ``attempts`` (counted when it
@@ -237,7 +242,34 @@ class JobRunner:
         return Job.from_row(row)
 
     def execute(self, job: Job, run) -> str:
-        """Run a claimed job: effects and completion commit together. Returns the outcome."""
+        """Run a claimed job: effects and completion commit together. Returns the outcome.
+        The claim is renewed while the handler runs (:meth:`_hold`), so a job that runs longer
+        than ``SCHEDULER_CLAIM_SECONDS`` (a large cohort round) is not taken over while it is
+        alive; once its process dies, nobody renews it and it expires."""
+        finished = Event()
+        eventlet.spawn(self._hold, job, finished)
+        try:
+            return self._execute(job, run)
+        finally:
+            finished.send(True)
+
+    def _hold(self, job: Job, finished: Event) -> None:
+        """Renew this holder's claim of ``job`` every third of its term until ``finished``."""
+        every = max(self.claim.total_seconds() / 3, 0.01)
+        while True:
+            with eventlet.Timeout(every, False):
+                finished.wait()
+            if finished.ready():
+                return
+            try:
+                with self.store.transaction(ALL_TENANTS) as tx:
+                    tx.conn.execute(update(jobs).where(
+                        jobs.c.job_id == job.job_id, jobs.c.claimed_by == self.holder,
+                        jobs.c.done_at.is_(None)).values(claimed_until=_wall_now() + self.claim))
+            except Exception as exc:  # the database away: the claim may expire, as it would
+                log.info("scheduled job %s/%s: its claim was not renewed (%s)", job.kind, job.key, exc)
+
+    def _execute(self, job: Job, run) -> str:
         try:
             with self.store.transaction(job.tenant_id) as tx:
                 # the handler first, the job's row last: a handler takes its own locks (a
@@ -293,6 +325,16 @@ class JobRunner:
             log.warning("scheduled job %s/%s failed (attempt %d of %d, retry in %.1fs): %s",
                         job.kind, job.key, job.attempts, self.max_attempts, backoff, error)
         return outcome
+
+    def run_one(self, kind: str, key: str, run, now: Optional[datetime] = None) -> Optional[str]:
+        """Claim and run job ``(kind, key)`` now if it is due and nobody holds it; its outcome,
+        or None if it was not this runner's to run."""
+        now = (now or self.clock.now()).astimezone(timezone.utc)
+        with self.store.transaction(ALL_TENANTS) as tx:
+            job_id = tx.conn.execute(select(jobs.c.job_id).where(
+                jobs.c.kind == kind, jobs.c.job_key == key)).scalar()
+        job = self.claim_job(job_id, [kind], now) if job_id else None
+        return None if job is None else self.execute(job, run)
 
     def run_due(self, handlers: Dict[str, Any], now: Optional[datetime] = None) -> List[Tuple[str, str, str]]:
         """One pass: claim and run every due job of the kinds in ``handlers``
@@ -384,6 +426,23 @@ class SchedulerLoop(SharedExtension):
             handlers = {kind: entrypoint.run for kind, entrypoint in self.entrypoints.items()}
             return self._runner().run_due(handlers, now)
 
+    def run_soon(self, kind: str, key: str) -> None:
+        """Run job ``(kind, key)`` at once in a managed thread of its own (not waiting for the
+        next pass, nor holding it up); call it once the transaction that scheduled the job has
+        committed. Should this process die meanwhile, another replica runs the job once its
+        claim expires."""
+        entrypoint = self.entrypoints.get(kind)
+        if entrypoint is None:
+            raise LookupError(f"{self.container.service_name} has no handler for jobs of kind {kind!r}")
+
+        def run() -> None:
+            try:
+                self._runner().run_one(kind, key, entrypoint.run)
+            except Exception as exc:  # the database away: the polling loop runs it later
+                log.warning("scheduled job %s/%s could not be run at once: %s", kind, key, exc)
+
+        self.container.spawn_managed_thread(run, identifier=f"{self.container.service_name}.job.{kind}")
+
     def wake(self) -> None:
         if not self._wake.ready():
             self._wake.send(True)
@@ -462,6 +521,10 @@ class SchedulerHandle:
 
     def get(self, tx: StoreTransaction, kind: str, key: str) -> Optional[Job]:
         return get_job(tx, kind, key)
+
+    def run_soon_after(self, tx: StoreTransaction, kind: str, key: str) -> None:
+        """Once ``tx`` (which scheduled the job, due now) commits, run it at once here."""
+        tx.on_commit(lambda: self._loop.run_soon(kind, key))
 
 
 class Scheduler(DependencyProvider):

@@ -263,7 +263,9 @@ class Declaration:
     Idempotency-Key answers, 503); ``roles``: the callers it serves (``operator``,
     ``coordinator``, ``participant``; empty: no credentials); ``example``: a request body;
     ``if_match``: takes the version read as ``If-Match``; ``auth``: False for the public
-    endpoints that read no database (the document itself)."""
+    endpoints that read no database (the document itself); ``respond_async``: honours
+    ``Prefer: respond-async`` (:func:`prefers_async`): its 202 answers carry ``Location`` (the
+    body's ``location``) and ``Preference-Applied: respond-async``, replays included."""
 
     body: Optional[type] = None
     query: Optional[type] = None
@@ -276,6 +278,7 @@ class Declaration:
     tags: Sequence[str] = ()
     database: bool = True
     content_type: str = "application/json"
+    respond_async: bool = False
 
 
 class ApiEndpoint(HttpRequestHandler):
@@ -287,12 +290,13 @@ class ApiEndpoint(HttpRequestHandler):
 
     def __init__(self, method, url, *, body=None, query=None, responses=None, errors=None,
                  roles=(), summary=None, example=None, if_match=False, tags=(), database=True,
-                 content_type="application/json", **kwargs):
+                 content_type="application/json", respond_async=False, **kwargs):
         super().__init__(method, url, **kwargs)
         self.declaration = Declaration(
             body=body, query=query, responses=dict(responses or {200: None}),
             errors=dict(errors or {}), roles=tuple(roles), summary=summary, example=example,
-            if_match=if_match, tags=tuple(tags), database=database, content_type=content_type)
+            if_match=if_match, tags=tuple(tags), database=database, content_type=content_type,
+            respond_async=respond_async)
 
     def handle_request(self, request):
         started = time.perf_counter()
@@ -365,8 +369,10 @@ class ApiEndpoint(HttpRequestHandler):
             raise idempotency.KeyInUse("its answer was not recorded")
         # a success in the endpoint's own content type (an HTML page, say); an error is JSON
         mimetype = self.declaration.content_type if earlier["status"] < 300 else "application/json"
-        return Response(earlier["body"], status=earlier["status"], mimetype=mimetype,
-                        headers={idempotency.REPLAYED: "true"})
+        headers = {idempotency.REPLAYED: "true"}
+        if earlier["status"] == 202 and self.declaration.respond_async:
+            headers.update(accepted_headers(json.loads(earlier["body"])))
+        return Response(earlier["body"], status=earlier["status"], mimetype=mimetype, headers=headers)
 
     def _run(self, request):
         """The handler; once more if the database connection was lost before COMMIT."""
@@ -387,6 +393,8 @@ class ApiEndpoint(HttpRequestHandler):
             return result
         if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], int):
             status, data = result
+            if status == 202 and self.declaration.respond_async:
+                return json_response(data, status=status, headers=accepted_headers(data))
             return json_response(data, status=status)
         return json_response(result)
 
@@ -415,6 +423,28 @@ class ApiEndpoint(HttpRequestHandler):
 
 
 api = ApiEndpoint.decorator
+
+#: ``Prefer: respond-async`` (RFC 7240): answer 202 at once, the work goes on
+PREFER, RESPOND_ASYNC, PREFERENCE_APPLIED = "Prefer", "respond-async", "Preference-Applied"
+
+
+def prefers_async(request) -> bool:
+    """Whether the request's ``Prefer`` headers ask for ``respond-async`` (a list of
+    preferences, each perhaps with parameters: ``Prefer: respond-async, wait=10``)."""
+    for header in request.headers.getlist(PREFER):
+        for preference in header.split(","):
+            if preference.split(";")[0].split("=")[0].strip().lower() == RESPOND_ASYNC:
+                return True
+    return False
+
+
+def accepted_headers(data: Any) -> Dict[str, str]:
+    """The headers of a 202 answer to ``Prefer: respond-async``: where to read the work's
+    progress and result (the body's ``location``), and that the preference was honoured."""
+    headers = {PREFERENCE_APPLIED: RESPOND_ASYNC}
+    if isinstance(data, dict) and isinstance(data.get("location"), str):
+        headers["Location"] = data["location"]
+    return headers
 
 
 def bearer_token(request) -> Optional[str]:

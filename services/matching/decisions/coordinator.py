@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional
 from services.platform_core.events import DomainEvent
 
 from ..domain import assign_cohort, eligible, mentee_failures, score
-from ..domain.pairing import CONFIRMED, PAIRING, PROPOSED, Pairing, round_completed
+from ..domain.pairing import CONFIRMED, PAIRING, PROPOSED, ROUND, Pairing, round_completed
 from . import choices
 from .errors import NotFoundError, RuleFailed, StateConflict
 from .placement import pair_events, place, refill
@@ -125,15 +125,22 @@ def assign(uow: UnitOfWork, programme_id: str, mentor_id: str, mentee_id: str) -
     return pairing_id
 
 
-def run_round(uow: UnitOfWork, programme_id: str) -> Dict[str, Any]:
-    """The optimal assignment of every mentee in the reserve and every open proposal
-    against the mentors' remaining places. Open proposals the round keeps stay as they
-    are; the others are replaced (rejected by the system as ``superseded``)."""
-    versions = uow.guard_versions(programme_id)
-    state = uow.existing_state(programme_id)
-    if state.mode == "mentee_chooses":
+def refuse_without_rounds(mode: str) -> None:
+    """A programme where mentees choose has no cohort round (422)."""
+    if mode == "mentee_chooses":
         raise RuleFailed("in this programme mentees choose their mentor from a short list; "
                          "there is no cohort round", ["mode_is_mentee_chooses"])
+
+
+def run_round(uow: UnitOfWork, programme_id: str, round_id: Optional[str] = None,
+              round_version: int = 0) -> Dict[str, Any]:
+    """The optimal assignment of every mentee in the reserve and every open proposal
+    against the mentors' remaining places. Open proposals the round keeps stay as they
+    are; the others are replaced (rejected by the system as ``superseded``). ``round_id``:
+    the id given when the round was asked for (its stream at ``round_version``); else a new one."""
+    versions = uow.guard_versions(programme_id)
+    state = uow.existing_state(programme_id)
+    refuse_without_rounds(state.mode)
     open_ = {p["mentee_id"]: p for p in state.active.values() if p["status"] == PROPOSED}
     mentors = []
     for mentor in state.mentors.values():
@@ -144,6 +151,8 @@ def run_round(uow: UnitOfWork, programme_id: str) -> Dict[str, Any]:
     result = assign_cohort(state.rules, mentors, cohort, state.today)
     events: List[DomainEvent] = []
     expected = dict(versions)
+    round_id = round_id or str(uuid.uuid4())
+    expected[(ROUND, round_id)] = round_version
     kept, superseded, made = 0, 0, []
     chosen = {mentee: (mentor, sc) for mentee, mentor, sc in result.pairs}
     for mentee_id, row in sorted(open_.items()):
@@ -162,7 +171,6 @@ def run_round(uow: UnitOfWork, programme_id: str) -> Dict[str, Any]:
         events += new
         made.append(pairing_id)
     events += waitlist_events(state, dict(result.waiting), uow.now)
-    round_id = str(uuid.uuid4())
     events.append(round_completed(round_id, programme_id, paired=result.paired,
                                   waiting=len(result.waiting), total_score=result.total_score,
                                   solver_seconds=result.solver_seconds, superseded=superseded,

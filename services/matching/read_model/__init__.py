@@ -28,6 +28,7 @@ from .change_log import (
 from .projections import PAIRINGS, PARTICIPANTS, PROJECTIONS
 from .promises import NEW_PAIRING, PlacesRefused, check_places, hold_place
 from .queries import (
+    asked_round_row,
     choice_rows,
     consent_rows,
     loads,
@@ -45,6 +46,7 @@ from .queries import (
     waiting_rows,
 )
 from .tables import (
+    asked_rounds,
     changes,
     choices,
     consents,

@@ -7,7 +7,7 @@
   (``personal``) is never read. It is applied in the consumer's transaction, with the change
   log it moves (:func:`.change_log.consume_registration`); rebuilt from registration's
   catch-up feed (``rebuild(store, source=...)``).
-* :data:`PAIRINGS` (``match_pairings``, ``match_waiting``, ``match_rounds``, the shortlists,
+* :data:`PAIRINGS` (``match_pairings``, ``match_waiting``, ``match_rounds``, ``match_asked_rounds``, the shortlists,
   choices and requests, and the places counters) from the service's own events, applied in
   the transaction that appends them; rebuilt from the service's own event store
   (``mentoring rebuild matching --projection pairings``).
@@ -30,6 +30,7 @@ from ..domain.pairing import ACTIVE
 from .promises import hold_place
 from .queries import forget_programme_row
 from .tables import (
+    asked_rounds,
     changes,
     choices,
     consents,
@@ -55,7 +56,7 @@ PARTICIPANTS.metadata = MetaData()  # each projection empties only its own table
 PAIRINGS.metadata = MetaData()
 for _table in (programmes, participants, people, consents, revisions, changes):
     _table.to_metadata(PARTICIPANTS.metadata)
-for _table in (pairings, places, placed, waiting, rounds, shortlists, choices, mentor_requests):
+for _table in (pairings, places, placed, waiting, rounds, asked_rounds, shortlists, choices, mentor_requests):
     _table.to_metadata(PAIRINGS.metadata)
 
 ROLE_OF = {"MentorRegistered": "mentor", "MenteeRegistered": "mentee", "TeamRegistered": "team"}
@@ -237,6 +238,23 @@ def _round(conn: Connection, envelope: Envelope) -> None:
         paired=p["paired"], waiting=p["waiting"], total_score=p["total_score"],
         solver_seconds=p["solver_seconds"], superseded=p.get("superseded", 0),
         completed_at=p["completed_at"]))
+
+
+@PAIRINGS.handles("RoundRequested")
+def _round_requested(conn: Connection, envelope: Envelope) -> None:
+    p = envelope.payload
+    conn.execute(insert(asked_rounds).values(
+        round_id=envelope.stream_id, tenant_id=envelope.tenant_id, programme_id=p["programme_id"],
+        status="running", requested_at=p["requested_at"]))
+
+
+@PAIRINGS.handles("RoundResultRecorded", "RoundFailed")
+def _round_ended(conn: Connection, envelope: Envelope) -> None:
+    p = envelope.payload
+    completed = envelope.event_type == "RoundResultRecorded"
+    conn.execute(update(asked_rounds).where(asked_rounds.c.round_id == envelope.stream_id).values(
+        status="completed" if completed else "failed", finished_at=p["finished_at"],
+        result=p["result"] if completed else None, reason=p.get("reason"), code=p.get("code")))
 
 
 def _replace_row(conn: Connection, table: Table, envelope: Envelope, **values) -> None:

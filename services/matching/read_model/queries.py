@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.pairing import ACTIVE
 from .tables import (
+    asked_rounds,
     choices,
     consents,
     mentor_requests,
@@ -153,6 +154,15 @@ def round_rows(conn: Connection, tenant_id: str, programme_id: str) -> List[Dict
     return [dict(r) for r in conn.execute(select(rounds).where(
         rounds.c.tenant_id == tenant_id, rounds.c.programme_id == programme_id)
         .order_by(rounds.c.completed_at)).mappings()]
+
+
+def asked_round_row(conn: Connection, tenant_id: str, programme_id: str,
+                    round_id: str) -> Optional[Dict[str, Any]]:
+    """A round asked with ``Prefer: respond-async`` (None: no such round in the programme)."""
+    row = conn.execute(select(asked_rounds).where(
+        asked_rounds.c.round_id == round_id, asked_rounds.c.tenant_id == tenant_id,
+        asked_rounds.c.programme_id == programme_id)).mappings().first()
+    return dict(row) if row else None
 
 
 def shortlist_rows(conn: Connection, tenant_id: str, programme_id: str,

@@ -124,6 +124,21 @@ rounds = Table(
     Column("completed_at", String(40), nullable=False),
 )
 
+#: rounds asked with ``Prefer: respond-async`` (:mod:`..domain.asked_rounds`): running, then
+#: completed (with what the round did) or failed (with why)
+asked_rounds = Table(
+    "match_asked_rounds", metadata,
+    Column("round_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("programme_id", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("requested_at", String(40), nullable=False),
+    Column("finished_at", String(40)),
+    Column("result", JSON),
+    Column("reason", String(2000)),
+    Column("code", String(60)),
+)
+
 shortlists = Table(
     "match_shortlists", metadata,
     Column("programme_id", String(64), primary_key=True),

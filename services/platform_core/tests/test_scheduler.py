@@ -299,3 +299,51 @@ def test_a_replica_that_dies_mid_job_leaves_it_to_another_once_the_claim_expires
     wait_for(lambda: scheduler.run_due() == [("reminder", "r-1", DONE)], timeout=5, interval=0.1,
              message="another replica to take the job over")
     assert count(store, "ReminderSent") == 1
+
+
+def test_a_running_job_keeps_its_claim_past_its_term(pg_url, clock):
+    """A job that runs longer than its claim (a large cohort round) is not taken over while
+    its replica lives: the claim is renewed while the handler runs."""
+    engine = make_engine(pg_url)
+    store = EventStore(engine, service="jobs", clock=clock)
+    store.create_schema()
+    schedule_reminder(store, "r-1", START)
+    long = JobRunner(store, clock, holder="long", claim_seconds=0.3)
+    other = JobRunner(store, clock, holder="other")
+    claimed = long.claim_job(long.due(["reminder"], START)[0], ["reminder"], START)
+    assert claimed is not None and claimed.claimed_until is not None
+    first_term = claimed.claimed_until
+
+    def renewed() -> bool:
+        with store.transaction() as tx:
+            held = get_job(tx, "reminder", "r-1")
+        return held is not None and held.claimed_until is not None and held.claimed_until > first_term + \
+            timedelta(seconds=0.3)
+
+    def handler(job, tx):
+        wait_for(renewed, timeout=10, message="the claim renewed twice over its first term")
+        assert other.run_due({"reminder": handler}) == []  # held: not taken over
+        tx.append([DomainEvent("ReminderSent", "person", "ann", {"job": job.key})])
+
+    assert long.execute(claimed, handler) == DONE
+    assert count(store, "ReminderSent") == 1
+    engine.dispose()
+
+
+def test_a_job_is_run_at_once_by_its_kind_and_key(database_url, clock):
+    engine = make_engine(database_url)
+    store = EventStore(engine, service="jobs", clock=clock)
+    store.create_schema()
+    schedule_reminder(store, "r-1", START)
+    schedule_reminder(store, "r-2", START + timedelta(days=1))
+    runner = JobRunner(store, clock)
+
+    def handler(job, tx):
+        tx.append([DomainEvent("ReminderSent", "person", "ann", {"job": job.key})])
+
+    assert runner.run_one("reminder", "r-2", handler) is None  # not due yet
+    assert runner.run_one("reminder", "nope", handler) is None
+    assert runner.run_one("reminder", "r-1", handler) == DONE
+    assert runner.run_one("reminder", "r-1", handler) is None  # done: once
+    assert count(store, "ReminderSent") == 1
+    engine.dispose()
