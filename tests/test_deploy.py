@@ -183,3 +183,19 @@ def test_the_compose_command_starts_here_and_stops_on_sigterm(compose_name, amqp
         output = output_of(process).read()
         assert process.returncode == 0, output
         assert took < 8
+
+
+def test_the_package_ships_every_file_the_code_reads():
+    """An installed package (the image runs ``pip install .``) carries every non-Python file under
+    ``services/`` (message templates, the certificate's templates and words, Alembic's script
+    template): each is matched by the package data declared in pyproject.toml."""
+    import fnmatch
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["*"]
+    files = [p for p in (ROOT / "services").rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")
+             and "__pycache__" not in p.parts]
+    assert files, "no data files found: the test looks in the wrong place"
+    missing = [str(p.relative_to(ROOT)) for p in files if not any(fnmatch.fnmatch(p.name, g) for g in declared)]
+    assert missing == [], f"not shipped in the package: {missing}"
