@@ -16,7 +16,7 @@ from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine
 from services.platform_core.envelope import Actor, Envelope
 from services.platform_core.store import ALL_TENANTS, EventStore
-from services.sessions import personal_data, read_model, reports
+from services.sessions import certificates, personal_data, read_model, reports, surveys
 from services.sessions.domain import Goal, Meeting, PairHistory, PairingFacts, ProgrammeRules, pair_progress
 from services.sessions.service import SessionsService
 
@@ -80,7 +80,7 @@ def spring(database_url):
     engine = make_engine(database_url)
     clock = ManualClock(at(3, 1))
     store = EventStore(engine, service="sessions", clock=clock, codec=personal_data.codec())
-    store.create_schema([read_model.metadata, personal_data.KEYS_METADATA])
+    store.create_schema([read_model.metadata, surveys.metadata, certificates.metadata, personal_data.KEYS_METADATA])
     with store.transaction(ALL_TENANTS) as tx:
         tx.conn.execute(insert(read_model.programmes).values(
             programme_id=PAIRING.programme_id, tenant_id=TENANT, time_zone="Europe/Riga", settings=SETTINGS))
@@ -102,9 +102,11 @@ def report(spring: Spring, as_of: datetime):
 def folded(spring: Spring, as_of: datetime):
     with spring.store.transaction(TENANT) as tx:
         history = reports.histories(tx, [PAIRING.pairing_id], as_of).get(PAIRING.pairing_id, PairHistory())
-        # the pair's analysis meetings (a team's, before pairing) are read the same way by both
-        return reports.with_analysis(tx, PAIRING.programme_id, [pair_progress(PAIRING, history, spring.rules, as_of)],
-                                     as_of)[0]
+        # the pair's analysis meetings (a team's, before pairing) and survey scores are read the same
+        # way by both
+        rows = reports.with_analysis(tx, PAIRING.programme_id, [pair_progress(PAIRING, history, spring.rules, as_of)],
+                                     as_of)
+        return surveys.with_pair_surveys(tx, rows, as_of)[0][0]
 
 
 def kept_rows(store: EventStore):
