@@ -24,6 +24,7 @@ The consumed ones are rebuilt from their producer's catch-up feed, the own one f
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -37,6 +38,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
+    cast,
     insert,
     select,
     update,
@@ -545,6 +548,22 @@ def goal_rows(conn: Connection, pairing_id: str) -> List[Dict[str, Any]]:
                                           .order_by(goals.c.set_at, goals.c.goal_id)).mappings()]
 
 
+#: parsed tallies by their stored JSON text (a tally is immutable: the same text, the same tally)
+_PARSED: Dict[str, PairTally] = {}
+_PARSED_MOST = 50_000
+
+
+def _parsed(text: Any) -> PairTally:
+    if not isinstance(text, str):  # a driver that hands back the JSON decoded
+        return PairTally.from_json(text)
+    found = _PARSED.get(text)
+    if found is None:
+        if len(_PARSED) >= _PARSED_MOST:
+            _PARSED.clear()
+        found = _PARSED[text] = PairTally.from_json(json.loads(text))
+    return found
+
+
 def tallies(conn: Connection, tenant_id: str, pairing_ids: Sequence[str], as_of: datetime) -> Dict[str, PairTally]:
     """Each pair's tally as of ``as_of`` (its latest version recorded by then; none: nothing yet)."""
     found: Dict[str, PairTally] = {}
@@ -554,14 +573,14 @@ def tallies(conn: Connection, tenant_id: str, pairing_ids: Sequence[str], as_of:
         return found
     for start in range(0, len(pairing_ids), 500):
         chunk = list(pairing_ids[start:start + 500])
-        latest = (select(pair_tallies.c.tally).where(pair_tallies.c.pairing_id == pairings.c.pairing_id,
-                                                      pair_tallies.c.recorded_at <= as_of)
+        latest = (select(cast(pair_tallies.c.tally, Text)).where(pair_tallies.c.pairing_id == pairings.c.pairing_id,
+                                                                pair_tallies.c.recorded_at <= as_of)
                   .order_by(pair_tallies.c.recorded_at.desc(), pair_tallies.c.position.desc()).limit(1)
                   .scalar_subquery())
         for pairing_id, tally in conn.execute(select(pairings.c.pairing_id, latest).where(
                 pairings.c.tenant_id == tenant_id, pairings.c.pairing_id.in_(chunk))):
             if tally is not None:
-                found[pairing_id] = PairTally.from_json(tally)
+                found[pairing_id] = _parsed(tally)
     return found
 
 
