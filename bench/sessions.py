@@ -4,6 +4,11 @@
     python bench/sessions.py --quick          # 1,000 pairs, about 100,000 events
     python bench/sessions.py --quick --sqlite # the same on the embedded default store (a SQLite file)
     python bench/sessions.py --pairs 2000 --events 300000
+    python bench/sessions.py --keep bench_sessions_10k  # the database kept: filled once, measured again
+
+With ``--keep NAME`` the store is a PostgreSQL database of that name (with ``--sqlite``: a file of
+that name) that is not dropped: a first run fills it, a later one finds the programme there and
+only measures (the size arguments are then those of the first run).
 
 One programme of ``--pairs`` pairs (Europe/Riga, at least two meetings a month in person)
 lives a year in sessions' store: each pair, introduced in January or February, logs a meeting
@@ -245,13 +250,47 @@ def report_at(store: EventStore, programme_id: str, as_of: datetime):
 
 
 @contextlib.contextmanager
-def database(sqlite: bool) -> Iterator[str]:
+def database(sqlite: bool, keep: Optional[str] = None) -> Iterator[str]:
+    if keep and sqlite:
+        yield f"sqlite:///{os.path.abspath(keep)}"
+        return
+    if keep:
+        yield kept_database(keep)
+        return
     if not sqlite:
         with temporary_database("bench_sessions") as url:
             yield url
         return
     with tempfile.TemporaryDirectory() as folder:
         yield f"sqlite:///{folder}/sessions.db"
+
+
+def kept_database(name: str) -> str:
+    """The URL of the PostgreSQL database ``name``, created if missing (never dropped)."""
+    from sqlalchemy import create_engine, text
+
+    from services.platform_core.testing import PG_ADMIN_URL
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    try:
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def kept_programme(store: EventStore) -> Optional[Tuple[str, int]]:
+    """The programme and the number of events of a kept store already filled (None: empty)."""
+    from sqlalchemy import func, select
+
+    from services.platform_core.store import events_table
+
+    with store.transaction(ALL_TENANTS) as tx:
+        programme_id = tx.conn.execute(select(read_model.programmes.c.programme_id)).scalar()
+        events = tx.conn.execute(select(func.count()).select_from(events_table)).scalar_one()
+    return (programme_id, events) if programme_id and events else None
 
 
 def main(argv=None) -> None:
@@ -262,22 +301,32 @@ def main(argv=None) -> None:
     ap.add_argument("--events", type=int, help="about how many events (default: 100 a pair)")
     ap.add_argument("--rounds", type=int, default=5, help="reports timed (the median is shown)")
     ap.add_argument("--seed", type=int, default=2025)
+    ap.add_argument("--keep", metavar="NAME", help="a database (or SQLite file) kept: filled once, measured again")
+    ap.add_argument("--fill-only", action="store_true", help="with --keep: fill the kept database, measure nothing")
     args = ap.parse_args(argv)
     pairs = args.pairs or (1_000 if args.quick else 10_000)
     wanted = args.events or pairs * 100
     print(f"sessions benchmark: {pairs:,} pairs, about {wanted:,} events, "
           f"{'SQLite' if args.sqlite else 'PostgreSQL'}; Python {platform.python_version()}, "
           f"{os.cpu_count()} cores")
-    with database(args.sqlite) as url:
+    with database(args.sqlite, args.keep) as url:
         engine = make_engine(url)
         clock = ManualClock(YEAR_START)
         store = EventStore(engine, service="sessions", clock=clock, codec=personal_data.codec())
         store.create_schema([read_model.metadata, personal_data.KEYS_METADATA])
         try:
             began = time.perf_counter()
-            programme_id, events = fill(store, clock, pairs, wanted, args.seed)
-            print(f"  filled: {events:,} events in {time.perf_counter() - began:.0f} s")
-            replay(store)  # the read models as the service keeps them (and warm caches)
+            found = kept_programme(store) if args.keep else None
+            if found is None:
+                programme_id, events = fill(store, clock, pairs, wanted, args.seed)
+                print(f"  filled: {events:,} events in {time.perf_counter() - began:.0f} s")
+            else:
+                programme_id, events = found
+                print(f"  kept: {events:,} events in {args.keep}")
+            if args.fill_only:
+                return
+            if found is None:
+                replay(store)  # the read models as the service keeps them (and warm caches)
             clock.set(NOW)
             bare, read = timed(lambda: bare_read(store), 1 if events > 300_000 else 3)
             projected, applied = timed(lambda: replay(store), 1 if events > 300_000 else 3)

@@ -24,6 +24,7 @@ The consumed ones are rebuilt from their producer's catch-up feed, the own one f
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -37,6 +38,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
+    cast,
     insert,
     select,
     update,
@@ -45,7 +48,14 @@ from sqlalchemy.engine import Connection
 
 from services.platform_core.db import UtcDateTime
 from services.platform_core.envelope import Envelope
-from services.platform_core.projection import ConsumedProjection, Projection, TrackedProjection
+from services.platform_core.projection import (
+    ConsumedProjection,
+    RowChange,
+    RowProjection,
+    TrackedProjection,
+    insert_in_batches,
+    write_change,
+)
 from services.platform_core.store import StoreTransaction
 
 from .domain import PairingFacts, PairLedger, PairTally, Participation, ProgrammeRules, TeamFacts, parse_time
@@ -178,7 +188,7 @@ analysis_meetings = Table(
 PROGRAMMES = ConsumedProjection("programmes", MetaData(), "registration")
 PARTICIPANTS = ConsumedProjection("participants", MetaData(), "registration")
 PAIRINGS = ConsumedProjection("pairings", MetaData(), "matching")
-MEETINGS = Projection("meetings", MetaData())
+MEETINGS = RowProjection("meetings", MetaData())
 
 pair_tallies = Table(
     "sess_pair_tallies", metadata,
@@ -245,27 +255,10 @@ class TallyProjection(TrackedProjection):
     # -- replay -----------------------------------------------------------------------------------
 
     def replay(self, tx: StoreTransaction, batch: int = 1000, source=None, *, progress=None) -> int:
-        conn = tx.conn
-        fold = _TallyFold(dict(conn.execute(select(programmes.c.programme_id, programmes.c.time_zone)).all()))
-        count, position = 0, 0
-        total = self._total(tx, source) if progress is not None else None
-        if progress is not None:
-            progress(0, total)
-        for page in self.emptied_then_pages(tx, batch, source):
-            for envelope in page:
-                fold.add(envelope)
-            count += len(page)
-            position = page[-1].global_position or position
-            if progress is not None:
-                progress(count, total)
-            if len(fold.written) >= 5000:
-                conn.execute(insert(pair_tallies), fold.written)
-                fold.written.clear()
-        rows = fold.finish()
-        for start in range(0, len(rows), 5000):
-            conn.execute(insert(pair_tallies), rows[start:start + 5000])
+        fold = _TallyFold(dict(tx.conn.execute(select(programmes.c.programme_id, programmes.c.time_zone)).all()))
+        count, position = self.replay_folded(tx, fold, batch, source, progress=progress)
         if position:
-            self._advance(conn, position)
+            self._advance(tx.conn, position)
         return count
 
 
@@ -303,10 +296,14 @@ class _TallyFold:
                 self.written.append(before)
             self.latest[pairing_id] = row
 
-    def finish(self) -> List[Dict[str, Any]]:
-        for pairing_id in list(self.pending):
-            self._take(pairing_id)
-        return self.written + list(self.latest.values())
+    def flush(self, conn: Connection, *, done: bool) -> None:
+        if done:
+            for pairing_id in list(self.pending):
+                self._take(pairing_id)
+            self.written += self.latest.values()
+        if done or len(self.written) >= 5000:
+            insert_in_batches(conn, pair_tallies, self.written)
+            self.written.clear()
 
 
 def _version(last: Envelope, ledger: PairLedger) -> Dict[str, Any]:
@@ -352,9 +349,7 @@ for _table in (meetings, goals, reviews, watch, analysis_meetings):
 
 
 def _upsert(conn: Connection, table: Table, key: str, key_value: str, values: Dict[str, Any]) -> None:
-    found = conn.execute(update(table).where(table.c[key] == key_value).values(**values)).rowcount
-    if not found:
-        conn.execute(insert(table).values(**{key: key_value, **values}))
+    write_change(conn, RowChange(table, key, key_value, values))
 
 
 # -- from registration ---------------------------------------------------------------------------
@@ -437,8 +432,8 @@ _MEETING_STATUS = {"MeetingLogged": "logged", "MeetingCorrected": "logged", "Mee
                    "MeetingDisputed": "disputed", "MeetingWithdrawn": "withdrawn"}
 
 
-@MEETINGS.handles(*_MEETING_STATUS)
-def _meeting(conn: Connection, envelope: Envelope) -> None:
+@MEETINGS.changes(*_MEETING_STATUS)
+def _meeting(envelope: Envelope) -> RowChange:
     payload = envelope.payload
     values: Dict[str, Any] = {"status": _MEETING_STATUS[envelope.event_type], "version": envelope.stream_position}
     if envelope.event_type in ("MeetingLogged", "MeetingCorrected"):
@@ -448,14 +443,14 @@ def _meeting(conn: Connection, envelope: Envelope) -> None:
         values.update(tenant_id=envelope.tenant_id, pairing_id=payload["pairing_id"],
                       programme_id=payload["programme_id"], by_person_id=payload["by_person_id"],
                       by_role=payload["by_role"], logged_at=payload["logged_at"])
-    _upsert(conn, meetings, "meeting_id", envelope.stream_id, values)
+    return RowChange(meetings, "meeting_id", envelope.stream_id, values)
 
 
 _GOAL_STATUS = {"GoalSet": "open", "GoalReached": "reached", "GoalDropped": "dropped"}
 
 
-@MEETINGS.handles("GoalSet", "GoalProgressNoted", "GoalReached", "GoalDropped")
-def _goal(conn: Connection, envelope: Envelope) -> None:
+@MEETINGS.changes("GoalSet", "GoalProgressNoted", "GoalReached", "GoalDropped")
+def _goal(envelope: Envelope) -> RowChange:
     payload = envelope.payload
     values: Dict[str, Any] = {"version": envelope.stream_position}
     if envelope.event_type in _GOAL_STATUS:
@@ -464,34 +459,32 @@ def _goal(conn: Connection, envelope: Envelope) -> None:
         values.update(tenant_id=envelope.tenant_id, pairing_id=payload["pairing_id"],
                       programme_id=payload["programme_id"], target_date=payload["target_date"],
                       meeting_id=payload.get("meeting_id"), set_at=payload["set_at"])
-    _upsert(conn, goals, "goal_id", envelope.stream_id, values)
+    return RowChange(goals, "goal_id", envelope.stream_id, values)
 
 
-@MEETINGS.handles("FinalReviewRecorded")
-def _review(conn: Connection, envelope: Envelope) -> None:
+@MEETINGS.changes("FinalReviewRecorded")
+def _review(envelope: Envelope) -> RowChange:
     payload = envelope.payload
-    _upsert(conn, reviews, "pairing_id", envelope.stream_id, {
+    return RowChange(reviews, "pairing_id", envelope.stream_id, {
         "tenant_id": envelope.tenant_id, "programme_id": payload["programme_id"],
         "by_role": payload["by_role"], "recorded_at": payload["recorded_at"]})
 
 
-@MEETINGS.handles("PairingAtRisk", "PairingBackOnTrack")
-def _watch(conn: Connection, envelope: Envelope) -> None:
+@MEETINGS.changes("PairingAtRisk", "PairingBackOnTrack")
+def _watch(envelope: Envelope) -> RowChange:
     payload = envelope.payload
-    _upsert(conn, watch, "pairing_id", envelope.stream_id, {
+    return RowChange(watch, "pairing_id", envelope.stream_id, {
         "tenant_id": envelope.tenant_id, "programme_id": payload["programme_id"],
         "at_risk": envelope.event_type == "PairingAtRisk", "reasons": list(payload.get("reasons") or []),
         "since": payload["assessed_at"]})
 
 
-@MEETINGS.handles("AnalysisMeetingLogged", "AnalysisMeetingWithdrawn")
-def _analysis(conn: Connection, envelope: Envelope) -> None:
+@MEETINGS.changes("AnalysisMeetingLogged", "AnalysisMeetingWithdrawn")
+def _analysis(envelope: Envelope) -> RowChange:
     payload = envelope.payload
-    if envelope.event_type == "AnalysisMeetingWithdrawn":
-        conn.execute(update(analysis_meetings).where(analysis_meetings.c.meeting_id == envelope.stream_id)
-                     .values(status="withdrawn"))
-        return
-    _upsert(conn, analysis_meetings, "meeting_id", envelope.stream_id, {
+    if envelope.event_type == "AnalysisMeetingWithdrawn":  # a missing one stays missing
+        return RowChange(analysis_meetings, "meeting_id", envelope.stream_id, {"status": "withdrawn"}, create=False)
+    return RowChange(analysis_meetings, "meeting_id", envelope.stream_id, {
         "tenant_id": envelope.tenant_id, "programme_id": payload["programme_id"], "team_id": payload["team_id"],
         "started_at": payload["started_at"], "status": "logged"})
 
@@ -555,6 +548,22 @@ def goal_rows(conn: Connection, pairing_id: str) -> List[Dict[str, Any]]:
                                           .order_by(goals.c.set_at, goals.c.goal_id)).mappings()]
 
 
+#: parsed tallies by their stored JSON text (a tally is immutable: the same text, the same tally)
+_PARSED: Dict[str, PairTally] = {}
+_PARSED_MOST = 50_000
+
+
+def _parsed(text: Any) -> PairTally:
+    if not isinstance(text, str):  # a driver that hands back the JSON decoded
+        return PairTally.from_json(text)
+    found = _PARSED.get(text)
+    if found is None:
+        if len(_PARSED) >= _PARSED_MOST:
+            _PARSED.clear()
+        found = _PARSED[text] = PairTally.from_json(json.loads(text))
+    return found
+
+
 def tallies(conn: Connection, tenant_id: str, pairing_ids: Sequence[str], as_of: datetime) -> Dict[str, PairTally]:
     """Each pair's tally as of ``as_of`` (its latest version recorded by then; none: nothing yet)."""
     found: Dict[str, PairTally] = {}
@@ -564,14 +573,14 @@ def tallies(conn: Connection, tenant_id: str, pairing_ids: Sequence[str], as_of:
         return found
     for start in range(0, len(pairing_ids), 500):
         chunk = list(pairing_ids[start:start + 500])
-        latest = (select(pair_tallies.c.tally).where(pair_tallies.c.pairing_id == pairings.c.pairing_id,
-                                                      pair_tallies.c.recorded_at <= as_of)
+        latest = (select(cast(pair_tallies.c.tally, Text)).where(pair_tallies.c.pairing_id == pairings.c.pairing_id,
+                                                                pair_tallies.c.recorded_at <= as_of)
                   .order_by(pair_tallies.c.recorded_at.desc(), pair_tallies.c.position.desc()).limit(1)
                   .scalar_subquery())
         for pairing_id, tally in conn.execute(select(pairings.c.pairing_id, latest).where(
                 pairings.c.tenant_id == tenant_id, pairings.c.pairing_id.in_(chunk))):
             if tally is not None:
-                found[pairing_id] = PairTally.from_json(tally)
+                found[pairing_id] = _parsed(tally)
     return found
 
 

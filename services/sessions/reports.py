@@ -141,8 +141,10 @@ def with_analysis(tx: StoreTransaction, programme_id: str, rows: List[Dict[str, 
     teams = {p.person_id for p in read_model.participations(tx.conn, tx.tenant_id, programme_id, ("team",))}
     paired_teams = sorted({row["mentee_id"] for row in rows} & teams)
     found = analysis_meetings(tx, programme_id, as_of, paired_teams) if paired_teams else {}
-    return [{**row, "analysis": analysis_summary(found.get(row["mentee_id"], []), as_of)
-             if row["mentee_id"] in teams else None} for row in rows]
+    for row in rows:  # rows made for this answer: completed in place
+        team = row["mentee_id"]
+        row["analysis"] = analysis_summary(found.get(team, []), as_of) if team in teams else None
+    return rows
 
 
 def teams_analysis(tx: StoreTransaction, programme_id: str, as_of: datetime) -> Dict[str, Any]:

@@ -131,6 +131,9 @@ class Assessment:
         return self.status == AT_RISK
 
 
+_WINDOW = timedelta(days=WINDOW_DAYS)
+
+
 def _days(later: datetime, earlier: datetime, zone: ZoneInfo) -> int:
     return (later.astimezone(zone).date() - earlier.astimezone(zone).date()).days
 
@@ -145,8 +148,8 @@ def assessment(pairing: PairingFacts, tally: PairTally, rules: ProgrammeRules, n
     """Is the pair at risk at ``now`` (a moment no earlier than the tally's)?"""
     zone = ZoneInfo(rules.time_zone)
     pair = pairing.as_of(now)
-    window = sum(1 for at, mode in tally.recent if now - at < timedelta(days=WINDOW_DAYS)
-                 and rules.cadence.counts(mode))
+    counts = rules.cadence.counts
+    window = sum(1 for at, mode in tally.recent if now - at < _WINDOW and counts(mode))
     last = tally.last_meeting_at
     since = _days(now, last, zone) if last is not None else None
     introduced = pair.confirmed_at
@@ -229,8 +232,11 @@ def progress_of(pairing: PairingFacts, tally: PairTally, rules: ProgrammeRules,
     pair = pairing.as_of(now)
     zone = ZoneInfo(rules.time_zone)
     judged = assessment(pairing, tally, rules, now)
-    in_person = sum(m.in_person for m in tally.months)
-    remote = sum(m.remote for m in tally.months)
+    in_person = remote = minutes = 0
+    for month in tally.months:
+        in_person += month.in_person
+        remote += month.remote
+        minutes += month.minutes
     first = tally.first_meeting_at
     match_days, match_months = match_length(pairing, rules, now)
     return {
@@ -241,7 +247,7 @@ def progress_of(pairing: PairingFacts, tally: PairTally, rules: ProgrammeRules,
         "introduced_at": pair.confirmed_at.isoformat() if pair.confirmed_at else None,
         "as_of": now.isoformat(),
         "meetings": in_person + remote,
-        "hours": round(sum(m.minutes for m in tally.months) / 60, 2),
+        "hours": round(minutes / 60, 2),
         "in_person": in_person,
         "remote": remote,
         "disputed": tally.disputed,

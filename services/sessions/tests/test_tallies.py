@@ -177,3 +177,21 @@ def test_a_tally_of_another_time_zone_is_folded_from_the_events(spring):
     spring.rules = new_york
     row = report(spring, at(6, 4, 12))
     assert row == folded(spring, at(6, 4, 12)) and row["meetings"] == 6
+
+
+def meeting_rows(store: EventStore):
+    with store.transaction(ALL_TENANTS) as tx:
+        return [sorted(dict(r).items()) for table in read_model.MEETINGS.metadata.sorted_tables
+                for r in tx.conn.execute(select(table).order_by(*table.primary_key.columns)).mappings()]
+
+
+@pytest.mark.parametrize("kept, page", [(100_000, 1000), (1, 2)], ids=["in-memory", "rows-written-early"])
+def test_a_rebuild_of_the_meetings_gives_the_rows_kept_live(spring, monkeypatch, kept, page):
+    """The replay folds the rows in memory; with room for one row and pages of two events, rows are
+    written early and their later events (the confirmation, the dispute, the withdrawal, the goal
+    reached) take the live path: the same rows either way."""
+    live = meeting_rows(spring.store)
+    assert any(dict(r).get("status") == "withdrawn" for r in live)
+    monkeypatch.setattr(read_model.MEETINGS, "kept_rows", kept)
+    assert read_model.MEETINGS.rebuild(spring.store, batch=page) == len(spring.appended)
+    assert meeting_rows(spring.store) == live
