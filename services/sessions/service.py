@@ -115,7 +115,7 @@ from services.platform_core.web import (
     read_json,
 )
 
-from . import certificates, personal_data, read_model, reports, schemas, surveys
+from . import certificates, course, personal_data, read_model, reports, schemas, surveys
 from . import survey_schemas as survey_views
 from .domain import (
     ANALYSIS_MEETING,
@@ -151,7 +151,7 @@ PROGRAMME_EVENTS = ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated")
 #: the registration events sessions reads: programmes, and what the participant tokens need
 REGISTRATION_EVENTS = PROGRAMME_EVENTS + (
     "PersonRegistered", "MentorRegistered", "MenteeRegistered", "TeamRegistered", "ParticipantWithdrew",
-    "PersonErased", "TenantKeyRotated")
+    "PersonErased", "TenantKeyRotated", "ProfileUpdated")
 #: the matching events sessions reads (proposals and rejections keep a pairing's stream contiguous)
 MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "PairingEnded", "MenteeWaitlisted")
 
@@ -159,7 +159,7 @@ MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "Pa
 WATCH_JOB = "sessions-watch"
 WATCH_HOUR = 6
 
-PROJECTIONS = [*read_model.PROJECTIONS, surveys.SURVEYS, certificates.OUTCOMES]
+PROJECTIONS = [*read_model.PROJECTIONS, surveys.SURVEYS, certificates.OUTCOMES, course.STUDENTS]
 
 
 def endpoint(method: str, url: str, **declared):
@@ -228,11 +228,11 @@ def goal_view(goal: Goal) -> Dict[str, Any]:
             "meeting_id": goal.meeting_id, "progress": goal.progress, "version": goal.version}
 
 
-class SessionsService(CatchUpFeed, certificates.OutcomeEndpoints, Documented):
+class SessionsService(CatchUpFeed, certificates.OutcomeEndpoints, course.CourseEndpoints, Documented):
     name = "sessions"
 
-    store = Store(read_models=[read_model.metadata, surveys.metadata, certificates.metadata, tenancy.metadata,
-                               personal_data.KEYS_METADATA],
+    store = Store(read_models=[read_model.metadata, surveys.metadata, certificates.metadata, course.metadata,
+                               tenancy.metadata, personal_data.KEYS_METADATA],
                   codec_factory=personal_data.codec, projections=PROJECTIONS)
     clock = ClockProvider()
     config = Config()
@@ -245,6 +245,7 @@ class SessionsService(CatchUpFeed, certificates.OutcomeEndpoints, Documented):
         tenancy.CREDENTIALS.apply(tx.conn, event)
         read_model.PROGRAMMES.apply(tx.conn, event)
         read_model.PARTICIPANTS.apply(tx.conn, event)
+        course.STUDENTS.apply(tx.conn, event)
         if event.event_type == "PersonErased":  # their notes can never be read again
             personal_data.PERSON_KEYS.forget(event.tenant_id, event.stream_id, tx.conn)
         if event.event_type in PROGRAMME_EVENTS:
@@ -271,6 +272,8 @@ class SessionsService(CatchUpFeed, certificates.OutcomeEndpoints, Documented):
                                 lambda events, expected: self._append(tx, events, expected, SYSTEM))
         surveys.announce_due(tx, programme_id, tx.now,
                              lambda events, expected: self._append(tx, events, expected, SYSTEM))
+        course.announce_deadlines(tx, programme_id, tx.now,
+                                  lambda events, expected: self._append(tx, events, expected, SYSTEM))
         self._schedule_watch(tx, programme_id, tx.now)
 
     # -- plumbing ---------------------------------------------------------------------------------
