@@ -25,6 +25,8 @@ watch, a scheduled job per programme at 06:00 in its time zone), ``AnalysisMeeti
 (surveys, seed 002: :mod:`.domain.surveys`, :mod:`.surveys`).
 ``LearningOutcomeRecorded``, ``OutcomeValidated``, ``OutcomeNotYetValidated``, ``CertificateIssued``,
 ``CertificateRevoked`` (learning outcomes validated by the mentor, and the certificate: seed 002).
+``CourseTaskSet``, ``TaskCompleted``, ``DeadlineExtended``, ``TaskDeadlineApproaching`` (an
+e-course's tasks, seed 004: :mod:`.course`, docs/ecourse.md).
 ``MeetingDisputed`` carries what the coordinator is to be told (the pair, the meeting, who
 logged it and who disputes it), the reason encrypted.
 
@@ -62,6 +64,9 @@ POST     /tenants/{t}/pairings/{id}/certificates  {name}              C      201
 GET      /tenants/{t}/pairings/{id}/certificates/{c}.pdf              P, C   200
 POST     .../certificates/{c}/revoke                                  C      200
 GET      /verify/{code}                                               -      200
+POST     /tenants/{t}/programmes/{p}/tasks[/import]                   C      201
+POST     .../tasks/{task}/completions | extensions                    C | P  201
+GET      /tenants/{t}/programmes/{p}/course/progress                  C      200
 GET      /tenants/{t}/events?after=&limit=                            C      200
 =======  ===========================================================  =====  ======
 
