@@ -58,6 +58,13 @@ DEFAULTS.update({
 })
 
 
+# -- e-courses (seed 004): how many days before a task's deadline a student who has not finished
+# it is reminded (read by sessions' daily watch) ------------------------------------------------
+DEFAULTS.update({
+    "course.reminder_days_before": 3,
+})
+
+
 def default(path: str) -> Any:
     value = DEFAULTS[path]
     return list(value) if isinstance(value, list) else value

@@ -355,6 +355,9 @@ class ProfilePayload(PayloadSchema):
     excluded_mentors = fields.List(fields.String(), required=True)
     never_pair_with = fields.List(fields.String(), required=True)
     capacity = fields.Integer(metadata={"description": "mentors only"})
+    external_id = fields.String(metadata={
+        "description": "an e-course student's id in the learning platform (seed 004): unique in the programme; "
+                       "absent when not given"})
     message_language = fields.String(allow_none=True, metadata={
         "description": "the language messages to them are written in: one of the programme's (default: the "
                        "first of their languages the programme offers); absent in events before it existed"})

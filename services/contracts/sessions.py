@@ -16,6 +16,8 @@ Free text (a meeting's plan and private note, a dispute's reason, a goal's words
 notes, the final review) is personal: it sits under ``personal``, encrypted with the key of
 the person who wrote it (the final review: the mentee's), and reads as null once that person
 is erased.
+An e-course's tasks (seed 004: ``CourseTaskSet``, ``TaskCompleted``, ``DeadlineExtended``,
+``TaskDeadlineApproaching``) live on ``course``/<programme id>; students are person ids.
 
 The vocabularies below are the published words of the sessions domain; the domain keeps its
 own (``services/sessions/domain/``) and ``tests/test_contracts.py`` holds the two to each other.
@@ -377,6 +379,62 @@ class PairingFitConcernPayload(_AnsweredPayload):
         "description": "question id -> the concern chosen"})
 
 
+# -- e-courses (seed 004): on ``course``/<programme id> -------------------------------------------
+
+#: where a task's entry or completion came from
+COURSE_SOURCES = ("api", "import")
+
+
+class _CoursePayload(PayloadSchema):
+    programme_id = fields.String(required=True)
+    task_id = fields.String(required=True, metadata={"description": "the learning platform's id of the task"})
+
+
+@event_type("CourseTaskSet", stream_type="course", service=SERVICE)
+class CourseTaskSetPayload(_CoursePayload):
+    """A course task and its deadline, entered by the coordinator or teacher or imported from the
+    learning platform's CSV; set again, it changes."""
+
+    title = fields.String(required=True)
+    deadline = IsoDateTime(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(COURSE_SOURCES))
+    set_at = IsoDateTime(required=True)
+
+
+@event_type("TaskCompleted", stream_type="course", service=SERVICE)
+class TaskCompletedPayload(_CoursePayload):
+    """A student finished a task (the first completion counts)."""
+
+    student_id = fields.String(required=True)
+    finished_at = IsoDateTime(required=True)
+    on_time = fields.Boolean(required=True, metadata={"description": "at or before the student's deadline"})
+    source = fields.String(required=True, validate=validate.OneOf(COURSE_SOURCES))
+
+
+@event_type("DeadlineExtended", stream_type="course", service=SERVICE)
+class DeadlineExtendedPayload(_CoursePayload):
+    """The student's mentor moved one student's deadline of one task (later)."""
+
+    student_id = fields.String(required=True)
+    mentor_id = fields.String(required=True)
+    deadline = IsoDateTime(required=True)
+    previous_deadline = IsoDateTime(required=True)
+    extended_at = IsoDateTime(required=True)
+
+
+@event_type("TaskDeadlineApproaching", stream_type="course", service=SERVICE)
+class TaskDeadlineApproachingPayload(_CoursePayload):
+    """The daily watch: a student who has not finished the task has ``days_before`` days or fewer
+    until their deadline; once per task, student and deadline (a reminder to the student)."""
+
+    title = fields.String(required=True)
+    student_id = fields.String(required=True)
+    mentor_id = fields.String(allow_none=True, required=True, metadata={"description": "the student's mentor, if any"})
+    deadline = IsoDateTime(required=True)
+    days_before = fields.Integer(required=True, metadata={"description": "the programme's course.reminder_days_before"})
+    noticed_at = IsoDateTime(required=True)
+
+
 #: Every event type sessions publishes, by name.
 PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
     event_type_of(schema): schema for schema in (
@@ -386,5 +444,6 @@ PAYLOAD_SCHEMAS: Dict[str, Type[Schema]] = {
         AnalysisMeetingLoggedPayload, AnalysisMeetingWithdrawnPayload, SurveyDuePayload, SurveyAnsweredPayload,
         PairingFitConcernPayload,
         LearningOutcomeRecordedPayload, OutcomeValidatedPayload, OutcomeNotYetValidatedPayload,
-        CertificateIssuedPayload, CertificateRevokedPayload)
+        CertificateIssuedPayload, CertificateRevokedPayload,
+        CourseTaskSetPayload, TaskCompletedPayload, DeadlineExtendedPayload, TaskDeadlineApproachingPayload)
 }

@@ -14,7 +14,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from services.contracts.programme_settings import setting
@@ -94,6 +107,9 @@ participations = Table(
     Column("training_completed_on", String(10)),
     Column("vetting_cleared", Boolean),
     Column("team_need", JSON),
+    #: an e-course student's id in the learning platform (seed 004): one person per id in a programme
+    Column("external_id", String(64)),
+    UniqueConstraint("programme_id", "external_id", name="uq_participations_external_id"),
 )
 
 consents = Table(
@@ -202,7 +218,7 @@ def _participant_registered(conn: Connection, e: Envelope) -> None:
         age_at_start=p.get("age_at_start"), team_size=p.get("team_size"),
         profile=domain.with_hidden_areas(p["profile"], p.get("personal")),
         consent_required=bool(p.get("consent_required")), consent_valid=False,
-        vetting_cleared=vetting))
+        vetting_cleared=vetting, external_id=p["profile"].get("external_id")))
     _touch_person(conn, e)
     _refresh_consent(conn, e.stream_id)
 
@@ -221,7 +237,8 @@ def _profile_updated(conn: Connection, e: Envelope) -> None:
         conn.execute(update(participations).where(
             participations.c.person_id == e.stream_id,
             participations.c.programme_id == p["programme_id"]).values(
-            profile=domain.with_hidden_areas(p["profile"], p.get("personal"))))
+            profile=domain.with_hidden_areas(p["profile"], p.get("personal")),
+            external_id=p["profile"].get("external_id")))
 
 
 @READ_MODELS.handles("TeamNeedSet")
@@ -514,3 +531,16 @@ def contact_cards(conn: Connection, tenant_id: str, person_ids: List[str],
             for row in (staff_rows(conn, tenant_id, programme_id) if programme_id else [])]
     return {"tenant_id": tenant_id, "default_language": tenant["default_language"] if tenant else None,
             "people": cards, "staff": staff_cards}
+
+
+def require_free_external_id(conn: Connection, programme_id: str, external_id: Optional[str],
+                             person_id: Optional[str]) -> None:
+    """Refuse (400 naming ``profile.external_id``) a learning platform id another participant of
+    the programme already has; the unique constraint guards the race between two registrations."""
+    if external_id is None:
+        return
+    holder = conn.execute(select(participations.c.person_id).where(
+        participations.c.programme_id == programme_id, participations.c.external_id == external_id)).scalar()
+    if holder is not None and holder != person_id:
+        raise domain.ValidationFailed({"profile.external_id": [
+            f"{external_id} is already another participant's id in this programme"]})

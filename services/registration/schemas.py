@@ -174,6 +174,9 @@ class ProfileInput(InputSchema):
     message_language = Language(allow_none=True, metadata={
         "description": "the language messages to them are written in: one of the programme's (default: the "
                        "first of their languages the programme offers)"})
+    external_id = fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "an e-course student's id in the learning platform whose CSV exports sessions imports "
+                       "(seed 004): letters, digits and . _ : -; unique in the programme"})
 
 
 class SensitiveNeedsInput(InputSchema):

@@ -511,6 +511,7 @@ class RegistrationService(CatchUpFeed, Documented):
                 person = Person(person_id)
             else:
                 person = self._person(tx, person_id)
+            read_model.require_free_external_id(tx.conn, programme_id, data["profile"].get("external_id"), person_id)
             events = person.register(programme=programme, role=role, profile=data["profile"],
                                      personal=data.get("personal"),
                                      sensitive_needs=data.get("sensitive_needs"), now=now)

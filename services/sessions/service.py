@@ -25,6 +25,8 @@ watch, a scheduled job per programme at 06:00 in its time zone), ``AnalysisMeeti
 (surveys, seed 002: :mod:`.domain.surveys`, :mod:`.surveys`).
 ``LearningOutcomeRecorded``, ``OutcomeValidated``, ``OutcomeNotYetValidated``, ``CertificateIssued``,
 ``CertificateRevoked`` (learning outcomes validated by the mentor, and the certificate: seed 002).
+``CourseTaskSet``, ``TaskCompleted``, ``DeadlineExtended``, ``TaskDeadlineApproaching`` (an
+e-course's tasks, seed 004: :mod:`.course`, docs/ecourse.md).
 ``MeetingDisputed`` carries what the coordinator is to be told (the pair, the meeting, who
 logged it and who disputes it), the reason encrypted.
 
@@ -62,6 +64,9 @@ POST     /tenants/{t}/pairings/{id}/certificates  {name}              C      201
 GET      /tenants/{t}/pairings/{id}/certificates/{c}.pdf              P, C   200
 POST     .../certificates/{c}/revoke                                  C      200
 GET      /verify/{code}                                               -      200
+POST     /tenants/{t}/programmes/{p}/tasks[/import]                   C      201
+POST     .../tasks/{task}/completions | extensions                    C | P  201
+GET      /tenants/{t}/programmes/{p}/course/progress                  C      200
 GET      /tenants/{t}/events?after=&limit=                            C      200
 =======  ===========================================================  =====  ======
 
@@ -115,7 +120,7 @@ from services.platform_core.web import (
     read_json,
 )
 
-from . import certificates, personal_data, read_model, reports, schemas, surveys
+from . import certificates, course, personal_data, read_model, reports, schemas, surveys
 from . import survey_schemas as survey_views
 from .domain import (
     ANALYSIS_MEETING,
@@ -151,7 +156,7 @@ PROGRAMME_EVENTS = ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated")
 #: the registration events sessions reads: programmes, and what the participant tokens need
 REGISTRATION_EVENTS = PROGRAMME_EVENTS + (
     "PersonRegistered", "MentorRegistered", "MenteeRegistered", "TeamRegistered", "ParticipantWithdrew",
-    "PersonErased", "TenantKeyRotated")
+    "PersonErased", "TenantKeyRotated", "ProfileUpdated")
 #: the matching events sessions reads (proposals and rejections keep a pairing's stream contiguous)
 MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "PairingEnded", "MenteeWaitlisted")
 
@@ -159,7 +164,7 @@ MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "Pa
 WATCH_JOB = "sessions-watch"
 WATCH_HOUR = 6
 
-PROJECTIONS = [*read_model.PROJECTIONS, surveys.SURVEYS, certificates.OUTCOMES]
+PROJECTIONS = [*read_model.PROJECTIONS, surveys.SURVEYS, certificates.OUTCOMES, course.STUDENTS]
 
 
 def endpoint(method: str, url: str, **declared):
@@ -228,11 +233,11 @@ def goal_view(goal: Goal) -> Dict[str, Any]:
             "meeting_id": goal.meeting_id, "progress": goal.progress, "version": goal.version}
 
 
-class SessionsService(CatchUpFeed, certificates.OutcomeEndpoints, Documented):
+class SessionsService(CatchUpFeed, certificates.OutcomeEndpoints, course.CourseEndpoints, Documented):
     name = "sessions"
 
-    store = Store(read_models=[read_model.metadata, surveys.metadata, certificates.metadata, tenancy.metadata,
-                               personal_data.KEYS_METADATA],
+    store = Store(read_models=[read_model.metadata, surveys.metadata, certificates.metadata, course.metadata,
+                               tenancy.metadata, personal_data.KEYS_METADATA],
                   codec_factory=personal_data.codec, projections=PROJECTIONS)
     clock = ClockProvider()
     config = Config()
@@ -245,6 +250,7 @@ class SessionsService(CatchUpFeed, certificates.OutcomeEndpoints, Documented):
         tenancy.CREDENTIALS.apply(tx.conn, event)
         read_model.PROGRAMMES.apply(tx.conn, event)
         read_model.PARTICIPANTS.apply(tx.conn, event)
+        course.STUDENTS.apply(tx.conn, event)
         if event.event_type == "PersonErased":  # their notes can never be read again
             personal_data.PERSON_KEYS.forget(event.tenant_id, event.stream_id, tx.conn)
         if event.event_type in PROGRAMME_EVENTS:
@@ -271,6 +277,8 @@ class SessionsService(CatchUpFeed, certificates.OutcomeEndpoints, Documented):
                                 lambda events, expected: self._append(tx, events, expected, SYSTEM))
         surveys.announce_due(tx, programme_id, tx.now,
                              lambda events, expected: self._append(tx, events, expected, SYSTEM))
+        course.announce_deadlines(tx, programme_id, tx.now,
+                                  lambda events, expected: self._append(tx, events, expected, SYSTEM))
         self._schedule_watch(tx, programme_id, tx.now)
 
     # -- plumbing ---------------------------------------------------------------------------------

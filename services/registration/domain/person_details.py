@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from .days import _iso
 from .programme import Programme
 from .reading import _language, _matches, _person_id, _Problems, _Reader
-from .vocabulary import CODE, EMAIL, MENTOR, PHONE, TEAM
+from .vocabulary import CODE, EMAIL, EXTERNAL_ID, MENTOR, PHONE, TEAM
 
 #: under a participation event's ``personal`` (encrypted, erased): a mentee's or team's whole
 #: ranked areas when some of them are sensitive; the clear ``profile.areas`` leaves those out
@@ -122,6 +122,10 @@ def _read_profile(data: Mapping[str, Any], programme: Programme, role: str, pers
         "community": list(reader.texts("community", check=_matches(CODE, "a code"))),
         **{key: list(reader.texts(key, check=_person_id)) for key in people},
     }
+    external_id = reader.text("external_id", max_length=64, check=_matches(
+        EXTERNAL_ID, "the learning platform's id: letters, digits and . _ : - (at most 64)"))
+    if external_id is not None:  # an e-course student's id in the learning platform (seed 004)
+        profile["external_id"] = external_id
     profile["message_language"] = message_language({"message_language": chosen_language, "languages": languages},
                                                     list(settings.content.languages))
     for key in people:

@@ -265,6 +265,22 @@ def _read_introduction(reader: _Reader) -> IntroductionRules:
 
 
 @dataclass(frozen=True)
+class CourseSettings:
+    """An e-course's (seed 004): a student who has not finished a task is reminded this many
+    days before its deadline."""
+
+    reminder_days_before: int = 3
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"reminder_days_before": self.reminder_days_before}
+
+
+def _read_course(reader: _Reader) -> CourseSettings:
+    return CourseSettings(reminder_days_before=reader.integer(
+        "reminder_days_before", default=_default_int("course.reminder_days_before"), minimum=1, maximum=60))
+
+
+@dataclass(frozen=True)
 class ProgrammeSettings:
     """Everything a coordinator sets up for a programme, validated as a whole.
 
@@ -283,6 +299,7 @@ class ProgrammeSettings:
     description: Optional[str] = None
     notifications: NotificationTiming = NotificationTiming()
     surveys: SurveySettings = SurveySettings()
+    course: CourseSettings = CourseSettings()
 
     @property
     def participant_kind(self) -> str:
@@ -293,7 +310,8 @@ class ProgrammeSettings:
                 "dates": self.dates.to_dict(), "people": self.people.to_dict(),
                 "rules": self.rules.to_dict(), "content": self.content.to_dict(),
                 "matching": self.matching.to_dict(), "introduction": self.introduction.to_dict(),
-                "notifications": self.notifications.to_dict(), "surveys": self.surveys.to_dict()}
+                "notifications": self.notifications.to_dict(), "surveys": self.surveys.to_dict(),
+                "course": self.course.to_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ProgrammeSettings":
@@ -312,6 +330,7 @@ class ProgrammeSettings:
         introduction = _read_introduction(reader.section("introduction"))
         notifications = read_notification_timing(reader.section("notifications"))
         surveys = read_survey_settings(reader.section("surveys"))
+        course = _read_course(reader.section("course"))
         reader.finish()
         _check_settings_as_a_whole(days, people_reader.has("team_size"), rules, matching,
                                    problems)
@@ -320,7 +339,7 @@ class ProgrammeSettings:
             raise AssertionError("a required setting is missing but no problem was reported")
         return cls(name=name, description=description, dates=dates, people=people,
                    rules=rules, content=content, matching=matching, introduction=introduction,
-                   notifications=notifications, surveys=surveys)
+                   notifications=notifications, surveys=surveys, course=course)
 
 
 def _default_int(path: str) -> int:

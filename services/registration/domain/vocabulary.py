@@ -46,6 +46,8 @@ SENSITIVE_NEEDS = ("disability", "accessibility", "health", "social_risk", "addi
 
 TENANT_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+#: an e-course student's id in the learning platform that exports tasks and completions (seed 004)
+EXTERNAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 KEY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{4,24}$")

@@ -49,7 +49,7 @@ class Watcher:
     """An external subscriber of what sessions (and matching, for pairings) publish."""
 
     KEYS = ("*.meeting.*", "*.goal.*", "*.finalreview.*", "*.pairwatch.*", "*.pairing.*", "*.analysismeeting.*",
-            "*.pairsurveys.*")
+            "*.pairsurveys.*", "*.course.*")
 
     def __init__(self, amqp_uri: str):
         self.amqp_uri, self.queue = amqp_uri, f"watcher-{uuid.uuid4().hex[:8]}"
