@@ -9,7 +9,8 @@ in its own transaction with its event:
 * accepted: ``sent``, ``NotificationSent``;
 * a 4xx answer, no connection, a timeout: tried again after a back-off (``SMTP_RETRY_SECONDS``,
   doubled each time up to ``SMTP_RETRY_MAX_SECONDS``), the attempt and its error in the log;
-  after ``SMTP_MAX_ATTEMPTS``: ``failed``, ``NotificationFailed`` (``gave_up``);
+  after ``SMTP_MAX_ATTEMPTS``: ``failed``, ``NotificationFailed`` (``gave_up``); a coordinator's
+  resend (``NotificationResent``) starts a new budget of ``SMTP_MAX_ATTEMPTS`` attempts;
 * a 5xx answer: ``failed``, ``NotificationFailed`` (``rejected``), and the address marked
   failing (``notif_failing_addresses``: the person, the audience and the address's keyed hash)
   until a message to that person and audience is sent; the coordinator resends it once the
@@ -57,6 +58,7 @@ from .domain import (
     STAFF_ROLES,
     NoOneToTell,
     Outcome,
+    attempts_counted,
     backoff,
     choose_language,
     classify,
@@ -246,13 +248,22 @@ class MailSender:
                      then=lambda conn: read_model.clear_failing(conn, row["tenant_id"], row["recipient_id"], audience))
         metrics.SENT.labels(service=self.store.service, kind=row["kind"]).inc()
 
+    def _attempts_before_resend(self, row: Mapping[str, Any]) -> int:
+        """The attempts made before the message's last resend (0: never resent)."""
+        if not row["attempts"]:
+            return 0
+        with self.store.transaction(row["tenant_id"]) as tx:
+            resent = [e for e in tx.read_stream(STREAM, row["message_id"]) if e.event_type == "NotificationResent"]
+        return int(resent[-1].payload["attempts"]) if resent else 0
+
     def _attempt_failed(self, row: Mapping[str, Any], language: str, outcome: Outcome, address: str) -> None:
         attempts = row["attempts"] + 1
         version = preferences.address_version(self.config, address)
         values = {"attempts": attempts, "language": language, "last_error": outcome.error, "smtp_code": outcome.code,
                   "address_version": version}
-        if not outcome.permanent and attempts < self.max_attempts:
-            wait = backoff(attempts, self.retry_first, self.retry_longest)
+        counted = attempts_counted(attempts, self._attempts_before_resend(row)) if not outcome.permanent else attempts
+        if not outcome.permanent and counted < self.max_attempts:
+            wait = backoff(counted, self.retry_first, self.retry_longest)
             self._finish(row, next_attempt_at=_utcnow() + timedelta(seconds=wait), **values)
             metrics.RETRIED.labels(service=self.store.service, kind=row["kind"]).inc()
             return
