@@ -32,7 +32,7 @@ from services.platform_core.envelope import Envelope
 from services.platform_core.projection import Projection
 
 from . import read_model, rendering
-from .domain import INTRODUCTION, PAIRING_ENDED, ended_context, introduction_context, next_steps
+from .domain import INTRODUCTION, MEMBER, PAIRING_ENDED, ended_context, introduction_context, next_steps
 from .domain.reminders import (
     CONSENT_MISSING,
     MENTOR_REQUESTED,
@@ -46,6 +46,7 @@ from .domain.reminders import (
     notice_context,
     notice_programme,
 )
+from .domain.teams import member_ended_context
 from .domain.templates import COMMON_VARIABLES
 
 metadata = MetaData()
@@ -111,10 +112,17 @@ def _introduction_samples() -> Dict[str, Dict[str, Any]]:
             for role in ("mentor", "mentee", "guardian")}
 
 
+_TEAM = {"name": "Riverside Youth Club", "email": "club@example.org", "phone": None, "minor": False,
+         "guardian": None, "members": [{"name": "Liga Ozola", "email": "liga@example.org", "phone": None,
+                                        "leader": True}]}
+
+
 def _pairing_ended_samples() -> Dict[str, Dict[str, Any]]:
     programme = next_steps(_SAMPLE_SETTINGS, _NAME)
-    return {role: ended_context(role=role, mentor=_MENTOR, mentee=_MENTEE, programme=programme, reason="withdrew")
-            for role in ("mentor", "mentee", "guardian")}
+    found = {role: ended_context(role=role, mentor=_MENTOR, mentee=_MENTEE, programme=programme, reason="withdrew")
+             for role in ("mentor", "mentee", "guardian")}
+    found[MEMBER] = member_ended_context(place=0, mentor=_MENTOR, team=_TEAM, programme=programme, reason="withdrew")
+    return found
 
 
 #: a notice kind -> the (role, facts) of a message it makes, for its samples
