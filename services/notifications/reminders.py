@@ -30,11 +30,15 @@ from services.platform_core.envelope import Envelope
 from services.platform_core.projection import ConsumedProjection
 from services.platform_core.store import StoreTransaction
 
-from . import read_model
+from . import read_model, waiting
 from .domain import message_id
 from .domain.reminders import (
+    COORDINATOR,
     PAIRING_AT_RISK,
     PLANNED_BY,
+    PROPOSAL_WAITING,
+    REGISTRATION_CLOSING,
+    RESERVE_PATH,
     STALE_AFTER,
     Cancel,
     Planned,
@@ -124,23 +128,36 @@ def _due(kind: str, occurrence: int, cause_at: datetime, now: datetime,
         return None
 
 
+#: the notices about a pairing (their log entry names it)
+ABOUT_A_PAIRING = (PAIRING_AT_RISK, PROPOSAL_WAITING)
+
+
+def _facts_now(tx: StoreTransaction, row: Mapping[str, Any]) -> Dict[str, Any]:
+    """A message's facts as it goes out: a coordinator's registration closing counts who waits now."""
+    facts = dict(row["facts"])
+    if row["kind"] == REGISTRATION_CLOSING and row["role"] == COORDINATOR:
+        facts.update(waiting.counts(tx.conn, row["tenant_id"], row["programme_id"]),
+                     reserve_path=RESERVE_PATH.format(tenant_id=row["tenant_id"], programme_id=row["programme_id"]))
+    return facts
+
+
 def _record(tx: StoreTransaction, row: Mapping[str, Any]) -> bool:
     """The message in the delivery log, to be sent now."""
     return read_model.record(tx.conn, tx.store.postgres, {
         "message_id": row["message_id"], "tenant_id": row["tenant_id"], "cause_event_id": row["cause_event_id"],
         "cause_event_type": row["cause_event_type"], "recipient_id": row["recipient_id"], "role": row["role"],
         "kind": row["kind"], "occurrence": row["occurrence"], "programme_id": row["programme_id"],
-        "pairing_id": row["about_id"] if row["kind"] == PAIRING_AT_RISK else None,
-        "facts": dict(row["facts"]), "status": read_model.PENDING, "attempts": 0, "recorded_at": tx.now,
+        "pairing_id": row["about_id"] if row["kind"] in ABOUT_A_PAIRING else None,
+        "facts": _facts_now(tx, row), "status": read_model.PENDING, "attempts": 0, "recorded_at": tx.now,
         "next_attempt_at": tx.now})
 
 
 def _row(envelope: Envelope, programme_id: str, planned: Planned, now: datetime) -> Dict[str, Any]:
-    return {"message_id": message_id(envelope.event_id, planned.recipient_id, planned.role, planned.kind,
-                                     planned.occurrence),
+    cause = planned.cause_id or envelope.event_id
+    return {"message_id": message_id(cause, planned.recipient_id, planned.role, planned.kind, planned.occurrence),
             "tenant_id": envelope.tenant_id, "programme_id": programme_id, "recipient_id": planned.recipient_id,
             "role": planned.role, "kind": planned.kind, "occurrence": planned.occurrence,
-            "about_id": planned.about_id, "cause_event_id": envelope.event_id,
+            "about_id": planned.about_id, "cause_event_id": cause,
             "cause_event_type": envelope.event_type, "cause_at": now, "facts": dict(planned.facts)}
 
 
@@ -158,8 +175,10 @@ def plan(tx: StoreTransaction, envelope: Envelope, programme: Optional[Mapping[s
     covered = (envelope.event_type == "MenteeRegistered"
                and consent_covers(_consents_of(tx.conn, envelope.stream_id), settings))
     recorded = False
+    staff = read_model.staff_of(tx.conn, envelope.tenant_id, programme["programme_id"])
     for planned in plans_for(envelope.event_type, envelope.payload, stream_id=envelope.stream_id,
-                             settings=settings, consent_covered=covered):
+                             settings=settings, consent_covered=covered, staff=staff,
+                             tenant_id=envelope.tenant_id):
         row = _row(envelope, programme["programme_id"], planned, now)
         try:
             due = first_moment(planned.kind, planned.occurrence, cause_at=now, settings=settings,
@@ -238,9 +257,11 @@ def reschedule(tx: StoreTransaction, programme: Optional[Mapping[str, Any]]) -> 
 # -- sending --------------------------------------------------------------------------------------
 
 def notice_people(row: Mapping[str, Any]) -> List[str]:
-    """Whose contact cards a notice needs: its recipient's, and the other side's if it names one."""
+    """Whose contact cards a notice needs: its recipient's, the other side's if it names one,
+    and the pair's a coordinator's notice is about."""
     facts = row["facts"] or {}
-    return [row["recipient_id"]] + ([facts["other_id"]] if facts.get("other_id") else [])
+    named = [facts[key] for key in ("other_id", "mentor_id", "mentee_id") if facts.get(key)]
+    return [row["recipient_id"]] + named
 
 
 def notice_context_of(row: Mapping[str, Any], programme: Mapping[str, Any], cards: Mapping[str, Any]
@@ -254,4 +275,6 @@ def notice_context_of(row: Mapping[str, Any], programme: Mapping[str, Any], card
                           person=found.get(row["recipient_id"]),
                           other=found.get(facts["other_id"]) if facts.get("other_id") else None,
                           programme=notice_programme(programme["settings"], programme["name"]), facts=facts,
-                          local_day=lambda moment: moment.astimezone(zone).date())
+                          local_day=lambda moment: moment.astimezone(zone).date(),
+                          pair={"mentor": found.get(facts.get("mentor_id") or ""),
+                                "mentee": found.get(facts.get("mentee_id") or "")})

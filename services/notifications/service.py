@@ -78,7 +78,7 @@ from services.platform_core.store import ALL_TENANTS, StoreTransaction
 from services.platform_core.tenancy import COORDINATOR, Caller, authenticate
 from services.platform_core.web import NotFound, api, bearer_token
 
-from . import introductions, preferences, read_model, reminders, schemas, tenant_templates
+from . import introductions, preferences, read_model, reminders, schemas, tenant_templates, waiting
 from .endpoints import DeliveryEndpoints, RetentionJobs, delivery_view, failing_set, schedule_prune
 from .sender import MailSender
 
@@ -103,7 +103,8 @@ C = (COORDINATOR,)
 #: every read model (``mentoring rebuild notifications``): the programmes, their staff and the
 #: consents from registration's feed, the tenants' templates and the opt-outs from the service's
 #: own events
-PROJECTIONS = read_model.PROJECTIONS + [reminders.CONSENTS, tenant_templates.TEMPLATES, preferences.OPT_OUTS]
+PROJECTIONS = read_model.PROJECTIONS + [reminders.CONSENTS, tenant_templates.TEMPLATES, preferences.OPT_OUTS,
+                                        *waiting.PROJECTIONS]
 NO_PROGRAMME = "the programme does not exist (or is another tenant's, or is not known here yet)"
 
 
@@ -174,7 +175,8 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
 
     store = Store(read_models=[read_model.metadata, read_model.deliveries_metadata, reminders.metadata,
                                introductions.metadata, reminders.CONSENTS.metadata, tenant_templates.metadata,
-                               preferences.metadata, tenancy.metadata],
+                               preferences.metadata, tenancy.metadata, waiting.PARTICIPANTS.metadata,
+                               waiting.PAIRS.metadata],
                   projections=PROJECTIONS)
     clock = ClockProvider()
     config = Config()
@@ -188,6 +190,7 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
         tenancy.CREDENTIALS.apply(tx.conn, event)
         read_model.PROGRAMMES.apply(tx.conn, event)
         read_model.STAFF.apply(tx.conn, event)
+        waiting.PARTICIPANTS.apply(tx.conn, event)
         if event.event_type == "ProgrammeUpdated":
             reminders.reschedule(tx, read_model.programme(tx.conn, event.tenant_id, event.stream_id))
         self._notices(tx, event)
@@ -210,7 +213,8 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
     def _notices(self, tx: StoreTransaction, event: Envelope) -> None:
         """The notices and reminders ``event`` makes (now, or scheduled for the sending window),
         and the waiting ones it makes pointless."""
-        programme_id = event.payload.get("programme_id")
+        programme_id = event.payload.get("programme_id") or (
+            event.stream_id if event.event_type in PROGRAMME_EVENTS else None)
         programme = read_model.programme(tx.conn, event.tenant_id, programme_id) if programme_id else None
         recorded = reminders.plan(tx, event, programme)
         reminders.cancel(tx, event)
@@ -221,6 +225,7 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
 
     @consume(*MATCHING_EVENTS, source="matching")
     def on_matching(self, tx: StoreTransaction, event: Envelope) -> None:
+        waiting.PAIRS.apply(tx.conn, event)
         record = {"PairingConfirmed": introductions.pairing_confirmed,
                   "MatchingRoundCompleted": introductions.round_completed,
                   "PairingEnded": introductions.pairing_ended}.get(event.event_type)
