@@ -23,9 +23,15 @@ A message is rendered with the tenant's own templates of its kind and language, 
 them (:mod:`.tenant_templates`); one a person may turn off carries the one-click unsubscribe
 link (:func:`.preferences.unsubscribe_url`). Each pass sets the pending gauges (:mod:`.metrics`).
 
+Before a message is rendered it is claimed (its log row, still pending with the attempts read,
+moved out of the due ones for a lease's term, in a transaction: :func:`.read_model.claim`), and
+the lease is renewed during a long pass: a replica that takes the lease over while another's pass
+is still sending does not send the same message again.
+
 The window that cannot be closed: a process that dies after the mail server accepted a message
-and before its ``sent`` committed sends it again; the repeat carries the same Message-ID (made
-from the message's key), so a receiving system can tell it is the same message.
+and before its ``sent`` committed sends it again (once its claim has expired); the repeat carries
+the same Message-ID (made from the message's key), so a receiving system can tell it is the same
+message.
 
 Retries run on wall-clock time (like leases), not the injected domain clock.
 """
@@ -34,6 +40,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import time
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -82,6 +89,10 @@ class ProgrammeNotKnownYet(Exception):
     """The programme's settings have not reached notifications yet: the message waits."""
 
 
+class Taken(Exception):
+    """Another sender claimed the message (a replica that took the lease over): not sent here."""
+
+
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -111,10 +122,11 @@ class MailSender:
         failures = 0
         while self._running:
             try:
-                if self.lease.acquire():
-                    self.send_due()
+                if self.holds_lease():
+                    self.send_due(keep_lease=True)
                 failures = 0
             except Exception as exc:
+                self.lease.forget()  # the database failed: take it afresh
                 failures += 1
                 FAILURES.labels(service=self.store.service, where="mail_sender").inc()
                 log.warning("the mail sender of %s: %s (will retry)", self.store.service, exc)
@@ -122,6 +134,12 @@ class MailSender:
             with eventlet.Timeout(delay, False):
                 self._wake.wait()
             self._wake = Event()
+
+    def holds_lease(self) -> bool:
+        """Take the lease, or renew it once a third of its term has passed (as the outbox relay
+        does); True while this sender holds it. Asked before every message of a pass too, so a
+        long pass keeps its lease, and one that lost it stops."""
+        return self.lease.hold(time.monotonic())
 
     def stop(self) -> None:
         self._running = False
@@ -132,8 +150,9 @@ class MailSender:
             pass
 
     # -- one pass --------------------------------------------------------------------------------
-    def send_due(self) -> int:
-        """Send (or try) every due message; how many were tried."""
+    def send_due(self, *, keep_lease: bool = False) -> int:
+        """Send (or try) every due message; how many were tried. ``keep_lease``: the pass runs
+        under the sender's lease, renewed as it goes, and stops if it is lost."""
         with self.store.transaction(ALL_TENANTS) as tx:
             rows = read_model.due(tx.conn, _utcnow(), BATCH)
             pending = read_model.pending_by_kind(tx.conn)
@@ -143,8 +162,12 @@ class MailSender:
         tried = 0
         try:
             for row in rows:
+                if keep_lease and not self.holds_lease():
+                    break  # another replica's sender took over: it sends the rest
                 try:
                     message, language, address = self._message(row, cards)
+                except Taken:
+                    continue
                 except NoOneToTell as why:
                     metrics.SKIPPED.labels(service=self.store.service, kind=row["kind"], reason=str(why)).inc()
                     self._finish(row, status=read_model.SKIPPED, last_error=str(why))
@@ -197,6 +220,8 @@ class MailSender:
                  ) -> Tuple[EmailMessage, str, str]:
         tenant_id = row["tenant_id"]
         with self.store.transaction(tenant_id) as tx:
+            if not read_model.claim(tx.conn, row, _utcnow(), until=_utcnow() + self.lease.ttl):
+                raise Taken(row["message_id"])
             programme = read_model.programme(tx.conn, tenant_id, row["programme_id"])
             if not preferences.may_send(tx.conn, tenant_id, row["recipient_id"], row["role"], row["kind"]):
                 raise NoOneToTell("opted_out")

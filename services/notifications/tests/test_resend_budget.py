@@ -1,9 +1,11 @@
 """A coordinator's resend of a message the sender gave up on (transient failures until
 ``SMTP_MAX_ATTEMPTS``) gives it a new budget of attempts: it is tried again, with back-off,
-until it gets through or the new budget runs out, not once."""
+until it gets through or the new budget runs out, not once. And a message claimed by one
+sender is not sent by another that read it before the claim."""
 from __future__ import annotations
 
 import smtplib
+from datetime import datetime, timedelta, timezone
 
 from services.notifications import read_model, sender
 from services.notifications.domain import attempts_counted, backoff
@@ -86,3 +88,19 @@ def test_a_resent_message_gives_up_again_when_its_new_budget_runs_out(store, mon
 def test_the_back_off_starts_again_after_a_resend():
     assert attempts_counted(7, 5) == 2 and attempts_counted(3, 0) == 3
     assert backoff(attempts_counted(6, 5), 1.0, 60.0) == 1.0
+
+
+def test_a_message_claimed_by_one_sender_is_not_sent_by_another(store, monkeypatch):  # noqa: F811
+    """Two replicas' senders around a lease handover: the one that read the message late finds it
+    claimed and leaves it."""
+    monkeypatch.setattr(sender.smtplib, "SMTP", FlakySmtp)
+    FlakySmtp.down, FlakySmtp.accepted = False, []
+    message = record(store)
+    with store.transaction("school-a") as tx:
+        [seen] = read_model.due(tx.conn, datetime.now(timezone.utc), 10)
+        assert read_model.claim(tx.conn, seen, datetime.now(timezone.utc),
+                                until=datetime.now(timezone.utc) + timedelta(seconds=10))
+    late = sender.MailSender(store, {"PLATFORM_SECRET": "s"}, cards, holder="late")
+    monkeypatch.setattr(sender.read_model, "due", lambda conn, now, limit: [seen])  # read before the claim
+    assert late.send_due() == 0 and FlakySmtp.accepted == []
+    assert _row(store, message)["status"] == "pending"
