@@ -122,9 +122,10 @@ class MailSender:
         failures = 0
         while self._running:
             try:
-                if self.holds_lease():
-                    self.send_due(keep_lease=True)
+                full = self.holds_lease() and self.send_due(keep_lease=True) >= BATCH
                 failures = 0
+                if full:
+                    continue  # more is due: no pause
             except Exception as exc:
                 self.lease.forget()  # the database failed: take it afresh
                 failures += 1
