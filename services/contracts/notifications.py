@@ -61,7 +61,8 @@ class _MessagePayload(PayloadSchema):
     cause_event_id = fields.String(required=True, metadata={
         "description": "the event it answers; where one event makes several messages for the same recipient "
                        "and role (a team's members, a round's groups), a UUID made from that event's id and "
-                       "the member's place or the group's mentor"})
+                       "the member's place or the group's mentor; a coordinator's registration closing, a UUID "
+                       "made from the programme's id (one per programme, whichever event told of it)"})
     cause_event_type = fields.String(required=True)
     occurrence = fields.Integer(load_default=1, metadata={
         "description": "the how-manieth of a repeated reminder of one cause (1 for every other message)"})
