@@ -117,9 +117,10 @@ def test_each_coordinator_is_told_once_of_the_registration_closing_with_who_stil
                       if r["role"] == "coordinator"] == [at("2025-01-26T08:00:00+02:00")], message="moved")
 
     school.pair()  # the mentor and the first mentee: one mentee still waits, no mentor
-    with store(platform).transaction(school.slug) as tx:
-        wait_for(lambda: waiting.counts(tx.conn, school.slug, school.programme_id)
-                 == {"waiting_mentees": 1, "waiting_mentors": 0}, message="the pairing known")
+    def counts():
+        with store(platform).transaction(school.slug) as tx:
+            return waiting.counts(tx.conn, school.slug, school.programme_id)
+    wait_for(lambda: counts() == {"waiting_mentees": 1, "waiting_mentors": 0}, message="the pairing known")
     platform.clock.set(at("2025-01-26T08:00:00+02:00"))
     assert (reminders.JOB, row["message_id"], "done") in platform.run_due()
     [delivered] = [r for r in sent(school, "registration_closing", 1) if r["recipient_id"] == ruta]

@@ -95,7 +95,8 @@ def test_two_replicas_send_each_message_once(platform, second_replica):
     ids = [r["message_id"] for r in rows]
     assert len(ids) == len(set(ids)) == 3 * PAIRS + 3 * PAIRS  # registration received (and the guardian's)
     assert {message_id: received[message_id] for message_id in ids} == {message_id: 1 for message_id in ids}
-    sent_events = [e for e in platform.events(slug, "NotificationSent")]
+    sent_events = wait_for(lambda: len(platform.events(slug, "NotificationSent")) >= len(ids)
+                           and platform.events(slug, "NotificationSent"), message="every NotificationSent published")
     assert sorted(e["payload"]["message_id"] for e in sent_events) == sorted(ids)  # one outcome a message
 
     assert all(handled), f"one replica consumed every event: {handled}"
