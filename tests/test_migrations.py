@@ -163,7 +163,8 @@ def test_notifications_delivery_log_made_at_start_is_stamped_and_upgraded(databa
                  notifications.read_model.STAFF.metadata, notifications.reminders.metadata,
                  notifications.introductions.metadata,
                  notifications.reminders.CONSENTS.metadata,
-                 notifications.tenant_templates.metadata, notifications.preferences.metadata, tenancy.metadata]
+                 notifications.tenant_templates.metadata, notifications.preferences.metadata, tenancy.metadata,
+                 notifications.waiting.PARTICIPANTS.metadata, notifications.waiting.PAIRS.metadata]
     today = notifications.read_model.deliveries
     later = ("address_version", "occurrence")
     legacy = Table(today.name, MetaData(), *[c.copy() for c in today.columns if c.name not in later],

@@ -25,11 +25,11 @@ from .registration import IsoDateTime
 SERVICE = "notifications"
 
 #: the kinds of message (an e-course group's introduction, one per mentor and round; the mentor's
-#: note of a student who joined their group outside a round; then notices and reminders; last, a
-#: coordinator's notice of a disputed meeting)
+#: note of a student who joined their group outside a round; then notices and reminders; a
+#: coordinator's notice of a disputed meeting; a proposal waiting for a coordinator's approval)
 KINDS = ("introduction", "pairing_ended", "group_introduction", "group_joined", "registration_received",
          "consent_missing", "training_reminder", "registration_closing", "shortlist_offered", "mentor_requested",
-         "request_not_accepted", "pairing_at_risk", "meeting_disputed")
+         "request_not_accepted", "pairing_at_risk", "meeting_disputed", "proposal_waiting")
 #: to whom a message goes, as a side of what caused it (a guardian: the mentee's), or as the
 #: programme's staff (a coordinator, a teacher: their own person id), or as a team's member (the
 #: team's id: a member has none of their own)
@@ -61,7 +61,8 @@ class _MessagePayload(PayloadSchema):
     cause_event_id = fields.String(required=True, metadata={
         "description": "the event it answers; where one event makes several messages for the same recipient "
                        "and role (a team's members, a round's groups), a UUID made from that event's id and "
-                       "the member's place or the group's mentor"})
+                       "the member's place or the group's mentor; a coordinator's registration closing, a UUID "
+                       "made from the programme's id (one per programme, whichever event told of it)"})
     cause_event_type = fields.String(required=True)
     occurrence = fields.Integer(load_default=1, metadata={
         "description": "the how-manieth of a repeated reminder of one cause (1 for every other message)"})

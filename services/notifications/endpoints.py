@@ -305,6 +305,21 @@ class OptOutEndpoints(TemplateEndpoints):
 
 # -- failed messages, failing addresses, the person's export --------------------------------------
 
+def mark_resent(tx: StoreTransaction, row: Mapping[str, Any], *, address_changed: bool, actor) -> Dict[str, Any]:
+    """A failed message to be sent again: ``NotificationResent`` (with the attempts made so far:
+    the sender counts its new budget of ``SMTP_MAX_ATTEMPTS`` from there) and the log row
+    pending, due now; the row as it is now."""
+    message_id = row["message_id"]
+    event = DomainEvent("NotificationResent", STREAM, message_id, {
+        "message_id": message_id, "kind": row["kind"], "recipient_id": row["recipient_id"],
+        "role": row["role"], "programme_id": row["programme_id"], "attempts": row["attempts"],
+        "address_changed": address_changed, "requested_at": tx.now.isoformat()})
+    tx.append([event], expected={(STREAM, message_id): len(tx.read_stream(STREAM, message_id))}, actor=actor)
+    due = datetime.now(timezone.utc)
+    read_model.change(tx.conn, message_id, status=read_model.PENDING, next_attempt_at=due)
+    return {**row, "status": read_model.PENDING, "next_attempt_at": due}
+
+
 class DeliveryEndpoints(OptOutEndpoints):
 
     @endpoint("POST", "/tenants/<tenant_id>/notifications/<message_id>/resend", roles=C,
@@ -335,18 +350,9 @@ class DeliveryEndpoints(OptOutEndpoints):
             raise Unprocessable("the mail server refused this address for good and it has not been corrected: "
                                 "correct it in registration first", details={"address": ["unchanged"]})
         with self.store.transaction(tenant_id) as tx:
-            row = self._failed(tx, message_id)
-            event = DomainEvent("NotificationResent", STREAM, message_id, {
-                "message_id": message_id, "kind": row["kind"], "recipient_id": row["recipient_id"],
-                "role": row["role"], "programme_id": row["programme_id"], "attempts": row["attempts"],
-                "address_changed": changed, "requested_at": tx.now.isoformat()})
-            tx.append([event], expected={(STREAM, message_id): len(tx.read_stream(STREAM, message_id))},
-                      actor=caller.actor)
-            read_model.change(tx.conn, message_id, status=read_model.PENDING,
-                              next_attempt_at=datetime.now(timezone.utc))
+            row = mark_resent(tx, self._failed(tx, message_id), address_changed=changed, actor=caller.actor)
             if self.sender is not None:
                 tx.on_commit(self.sender.wake)
-            row = {**row, "status": read_model.PENDING, "next_attempt_at": datetime.now(timezone.utc)}
             return delivery_view(row, failing_set(tx.conn, tenant_id, row["recipient_id"]))
 
     @staticmethod

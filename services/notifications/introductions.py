@@ -8,6 +8,8 @@
 * ``MatchingRoundCompleted``: the round noted; once it and every pairing it confirmed are
   known, one group introduction per mentor.
 * a programme's event (``ProgrammeCreated``...): the pairings that waited for it.
+* ``PairingEnded``: ``pairing_ended`` to both sides, a minor's guardian, the coordinators and,
+  in a team programme, each of the team's members (:func:`pairing_ended`).
 
 Order does not matter, and neither do repeats:
 
@@ -41,6 +43,7 @@ from .domain import (
     GROUP_INTRODUCTION,
     INTRODUCTION,
     MEMBER,
+    PAIRING_ENDED,
     Recipient,
     confirmed_by_round,
     group_cause,
@@ -159,10 +162,37 @@ def _introduce(tx: StoreTransaction, pairing: Mapping[str, Any], settings: Mappi
         recorded |= _record(tx, cause_event_id=pairing["cause_event_id"], recipient=recipient, kind=kind,
                             facts=facts, **where)
     if is_team_programme(settings):
-        team = Recipient(pairing["mentee_id"], MEMBER)
-        for place in member_places(settings):
-            recorded |= _record(tx, cause_event_id=member_cause(pairing["cause_event_id"], place), recipient=team,
-                                kind=INTRODUCTION, facts={**facts, "member": place}, **where)
+        recorded |= _tell_members(tx, pairing["cause_event_id"], pairing["mentee_id"], INTRODUCTION, settings,
+                                  facts, where)
+    return recorded
+
+
+def _tell_members(tx: StoreTransaction, cause_event_id: str, team_id: str, kind: str, settings: Mapping[str, Any],
+                  facts: Mapping[str, Any], where: Mapping[str, Any]) -> bool:
+    """A message of ``kind`` to each place of a team's members (:mod:`.domain.teams`)."""
+    team, recorded = Recipient(team_id, MEMBER), False
+    for place in member_places(settings):
+        recorded |= _record(tx, cause_event_id=member_cause(cause_event_id, place), recipient=team, kind=kind,
+                            facts={**facts, "member": place}, **where)
+    return recorded
+
+
+def pairing_ended(tx: StoreTransaction, event: Envelope) -> bool:
+    """A ``PairingEnded``: ``pairing_ended`` to both sides, the guardian, the coordinators and a
+    team's members (True when a message was recorded)."""
+    payload = event.payload
+    facts = {"mentor_id": payload["mentor_id"], "mentee_id": payload["mentee_id"], "reason": payload["reason"]}
+    where = {"cause_event_type": event.event_type, "programme_id": payload["programme_id"],
+             "pairing_id": event.stream_id}
+    staff = read_model.staff_of(tx.conn, event.tenant_id, payload["programme_id"])
+    recorded = False
+    for recipient in told_of_pairing(payload["mentor_id"], payload["mentee_id"], staff):
+        recorded |= _record(tx, cause_event_id=event.event_id, recipient=recipient, kind=PAIRING_ENDED, facts=facts,
+                            **where)
+    programme = read_model.programme(tx.conn, event.tenant_id, payload["programme_id"])
+    if programme is not None and is_team_programme(programme["settings"]):
+        recorded |= _tell_members(tx, event.event_id, payload["mentee_id"], PAIRING_ENDED, programme["settings"],
+                                  facts, where)
     return recorded
 
 

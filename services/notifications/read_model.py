@@ -182,6 +182,16 @@ def due(conn: Connection, now: datetime, limit: int) -> List[Dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+def claim(conn: Connection, row: Mapping[str, Any], now: datetime, *, until: datetime) -> bool:
+    """Claim a due message for one send: still pending, with the attempts it was read with, and
+    due; then not due again before ``until`` (the send's outcome sets it). False: another
+    sender claimed or settled it since it was read."""
+    return bool(conn.execute(update(deliveries).where(
+        deliveries.c.message_id == row["message_id"], deliveries.c.status == PENDING,
+        deliveries.c.attempts == row["attempts"], deliveries.c.next_attempt_at <= now,
+    ).values(next_attempt_at=until)).rowcount)
+
+
 def change(conn: Connection, message_id: str, **values: Any) -> None:
     conn.execute(update(deliveries).where(deliveries.c.message_id == message_id).values(**values))
 

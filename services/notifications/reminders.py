@@ -30,12 +30,15 @@ from services.platform_core.envelope import Envelope
 from services.platform_core.projection import ConsumedProjection
 from services.platform_core.store import StoreTransaction
 
-from . import read_model
+from . import read_model, waiting
 from .domain import message_id
 from .domain.reminders import (
     ABOUT_A_PAIRING,
+    COORDINATOR,
     MEETING_DISPUTED,
     PLANNED_BY,
+    REGISTRATION_CLOSING,
+    RESERVE_PATH,
     STALE_AFTER,
     Cancel,
     Planned,
@@ -126,6 +129,15 @@ def _due(kind: str, occurrence: int, cause_at: datetime, now: datetime,
         return None
 
 
+def _facts_now(tx: StoreTransaction, row: Mapping[str, Any]) -> Dict[str, Any]:
+    """A message's facts as it goes out: a coordinator's registration closing counts who waits now."""
+    facts = dict(row["facts"])
+    if row["kind"] == REGISTRATION_CLOSING and row["role"] == COORDINATOR:
+        facts.update(waiting.counts(tx.conn, row["tenant_id"], row["programme_id"]),
+                     reserve_path=RESERVE_PATH.format(tenant_id=row["tenant_id"], programme_id=row["programme_id"]))
+    return facts
+
+
 def _record(tx: StoreTransaction, row: Mapping[str, Any]) -> bool:
     """The message in the delivery log, to be sent now."""
     return read_model.record(tx.conn, tx.store.postgres, {
@@ -133,16 +145,16 @@ def _record(tx: StoreTransaction, row: Mapping[str, Any]) -> bool:
         "cause_event_type": row["cause_event_type"], "recipient_id": row["recipient_id"], "role": row["role"],
         "kind": row["kind"], "occurrence": row["occurrence"], "programme_id": row["programme_id"],
         "pairing_id": row["about_id"] if row["kind"] in ABOUT_A_PAIRING else None,
-        "facts": dict(row["facts"]), "status": read_model.PENDING, "attempts": 0, "recorded_at": tx.now,
+        "facts": _facts_now(tx, row), "status": read_model.PENDING, "attempts": 0, "recorded_at": tx.now,
         "next_attempt_at": tx.now})
 
 
 def _row(envelope: Envelope, programme_id: str, planned: Planned, now: datetime) -> Dict[str, Any]:
-    return {"message_id": message_id(envelope.event_id, planned.recipient_id, planned.role, planned.kind,
-                                     planned.occurrence),
+    cause = planned.cause_id or envelope.event_id
+    return {"message_id": message_id(cause, planned.recipient_id, planned.role, planned.kind, planned.occurrence),
             "tenant_id": envelope.tenant_id, "programme_id": programme_id, "recipient_id": planned.recipient_id,
             "role": planned.role, "kind": planned.kind, "occurrence": planned.occurrence,
-            "about_id": planned.about_id, "cause_event_id": envelope.event_id,
+            "about_id": planned.about_id, "cause_event_id": cause,
             "cause_event_type": envelope.event_type, "cause_at": now, "facts": dict(planned.facts)}
 
 
@@ -159,12 +171,11 @@ def plan(tx: StoreTransaction, envelope: Envelope, programme: Optional[Mapping[s
     settings, now = programme["settings"], tx.now
     covered = (envelope.event_type == "MenteeRegistered"
                and consent_covers(_consents_of(tx.conn, envelope.stream_id), settings))
-    coordinators = [person_id for person_id, role in read_model.staff_of(tx.conn, envelope.tenant_id,
-                                                                         programme["programme_id"])
-                    if role == "coordinator"] if envelope.event_type == "MeetingDisputed" else []
     recorded = False
+    staff = read_model.staff_of(tx.conn, envelope.tenant_id, programme["programme_id"])
     for planned in plans_for(envelope.event_type, envelope.payload, stream_id=envelope.stream_id,
-                             settings=settings, consent_covered=covered, coordinators=coordinators):
+                             settings=settings, consent_covered=covered, staff=staff,
+                             tenant_id=envelope.tenant_id):
         row = _row(envelope, programme["programme_id"], planned, now)
         try:
             due = first_moment(planned.kind, planned.occurrence, cause_at=now, settings=settings,
@@ -243,12 +254,11 @@ def reschedule(tx: StoreTransaction, programme: Optional[Mapping[str, Any]]) -> 
 # -- sending --------------------------------------------------------------------------------------
 
 def notice_people(row: Mapping[str, Any]) -> List[str]:
-    """Whose contact cards a notice needs: its recipient's, and the other side's if it names one
-    (a dispute: both sides')."""
+    """Whose contact cards a notice needs: its recipient's, the other side's if it names one,
+    and the pair's a coordinator's notice is about."""
     facts = row["facts"] or {}
-    if row["kind"] == MEETING_DISPUTED:
-        return [row["recipient_id"], facts["mentor_id"], facts["mentee_id"]]
-    return [row["recipient_id"]] + ([facts["other_id"]] if facts.get("other_id") else [])
+    named = [facts[key] for key in ("other_id", "mentor_id", "mentee_id") if facts.get(key)]
+    return [row["recipient_id"]] + named
 
 
 def notice_context_of(row: Mapping[str, Any], programme: Mapping[str, Any], cards: Mapping[str, Any]
@@ -267,4 +277,6 @@ def notice_context_of(row: Mapping[str, Any], programme: Mapping[str, Any], card
                           person=found.get(row["recipient_id"]),
                           other=found.get(facts["other_id"]) if facts.get("other_id") else None,
                           programme=notice_programme(programme["settings"], programme["name"]), facts=facts,
-                          local_day=lambda moment: moment.astimezone(zone).date())
+                          local_day=lambda moment: moment.astimezone(zone).date(),
+                          pair={"mentor": found.get(facts.get("mentor_id") or ""),
+                                "mentee": found.get(facts.get("mentee_id") or "")})

@@ -9,7 +9,8 @@ in its own transaction with its event:
 * accepted: ``sent``, ``NotificationSent``;
 * a 4xx answer, no connection, a timeout: tried again after a back-off (``SMTP_RETRY_SECONDS``,
   doubled each time up to ``SMTP_RETRY_MAX_SECONDS``), the attempt and its error in the log;
-  after ``SMTP_MAX_ATTEMPTS``: ``failed``, ``NotificationFailed`` (``gave_up``);
+  after ``SMTP_MAX_ATTEMPTS``: ``failed``, ``NotificationFailed`` (``gave_up``); a coordinator's
+  resend (``NotificationResent``) starts a new budget of ``SMTP_MAX_ATTEMPTS`` attempts;
 * a 5xx answer: ``failed``, ``NotificationFailed`` (``rejected``), and the address marked
   failing (``notif_failing_addresses``: the person, the audience and the address's keyed hash)
   until a message to that person and audience is sent; the coordinator resends it once the
@@ -22,9 +23,15 @@ A message is rendered with the tenant's own templates of its kind and language, 
 them (:mod:`.tenant_templates`); one a person may turn off carries the one-click unsubscribe
 link (:func:`.preferences.unsubscribe_url`). Each pass sets the pending gauges (:mod:`.metrics`).
 
+Before a message is rendered it is claimed (its log row, still pending with the attempts read,
+moved out of the due ones for a lease's term, in a transaction: :func:`.read_model.claim`), and
+the lease is renewed during a long pass: a replica that takes the lease over while another's pass
+is still sending does not send the same message again.
+
 The window that cannot be closed: a process that dies after the mail server accepted a message
-and before its ``sent`` committed sends it again; the repeat carries the same Message-ID (made
-from the message's key), so a receiving system can tell it is the same message.
+and before its ``sent`` committed sends it again (once its claim has expired); the repeat carries
+the same Message-ID (made from the message's key), so a receiving system can tell it is the same
+message.
 
 Retries run on wall-clock time (like leases), not the injected domain clock.
 """
@@ -33,6 +40,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import time
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -57,6 +65,7 @@ from .domain import (
     STAFF_ROLES,
     NoOneToTell,
     Outcome,
+    attempts_counted,
     backoff,
     choose_language,
     classify,
@@ -78,6 +87,10 @@ STREAM = "notification"
 
 class ProgrammeNotKnownYet(Exception):
     """The programme's settings have not reached notifications yet: the message waits."""
+
+
+class Taken(Exception):
+    """Another sender claimed the message (a replica that took the lease over): not sent here."""
 
 
 def _utcnow() -> datetime:
@@ -109,10 +122,12 @@ class MailSender:
         failures = 0
         while self._running:
             try:
-                if self.lease.acquire():
-                    self.send_due()
+                full = self.holds_lease() and self.send_due(keep_lease=True) >= BATCH
                 failures = 0
+                if full:
+                    continue  # more is due: no pause
             except Exception as exc:
+                self.lease.forget()  # the database failed: take it afresh
                 failures += 1
                 FAILURES.labels(service=self.store.service, where="mail_sender").inc()
                 log.warning("the mail sender of %s: %s (will retry)", self.store.service, exc)
@@ -120,6 +135,12 @@ class MailSender:
             with eventlet.Timeout(delay, False):
                 self._wake.wait()
             self._wake = Event()
+
+    def holds_lease(self) -> bool:
+        """Take the lease, or renew it once a third of its term has passed (as the outbox relay
+        does); True while this sender holds it. Asked before every message of a pass too, so a
+        long pass keeps its lease, and one that lost it stops."""
+        return self.lease.hold(time.monotonic())
 
     def stop(self) -> None:
         self._running = False
@@ -130,8 +151,9 @@ class MailSender:
             pass
 
     # -- one pass --------------------------------------------------------------------------------
-    def send_due(self) -> int:
-        """Send (or try) every due message; how many were tried."""
+    def send_due(self, *, keep_lease: bool = False) -> int:
+        """Send (or try) every due message; how many were tried. ``keep_lease``: the pass runs
+        under the sender's lease, renewed as it goes, and stops if it is lost."""
         with self.store.transaction(ALL_TENANTS) as tx:
             rows = read_model.due(tx.conn, _utcnow(), BATCH)
             pending = read_model.pending_by_kind(tx.conn)
@@ -141,8 +163,12 @@ class MailSender:
         tried = 0
         try:
             for row in rows:
+                if keep_lease and not self.holds_lease():
+                    break  # another replica's sender took over: it sends the rest
                 try:
                     message, language, address = self._message(row, cards)
+                except Taken:
+                    continue
                 except NoOneToTell as why:
                     metrics.SKIPPED.labels(service=self.store.service, kind=row["kind"], reason=str(why)).inc()
                     self._finish(row, status=read_model.SKIPPED, last_error=str(why))
@@ -195,6 +221,8 @@ class MailSender:
                  ) -> Tuple[EmailMessage, str, str]:
         tenant_id = row["tenant_id"]
         with self.store.transaction(tenant_id) as tx:
+            if not read_model.claim(tx.conn, row, _utcnow(), until=_utcnow() + self.lease.ttl):
+                raise Taken(row["message_id"])
             programme = read_model.programme(tx.conn, tenant_id, row["programme_id"])
             if not preferences.may_send(tx.conn, tenant_id, row["recipient_id"], row["role"], row["kind"]):
                 raise NoOneToTell("opted_out")
@@ -246,13 +274,22 @@ class MailSender:
                      then=lambda conn: read_model.clear_failing(conn, row["tenant_id"], row["recipient_id"], audience))
         metrics.SENT.labels(service=self.store.service, kind=row["kind"]).inc()
 
+    def _attempts_before_resend(self, row: Mapping[str, Any]) -> int:
+        """The attempts made before the message's last resend (0: never resent)."""
+        if not row["attempts"]:
+            return 0
+        with self.store.transaction(row["tenant_id"]) as tx:
+            resent = [e for e in tx.read_stream(STREAM, row["message_id"]) if e.event_type == "NotificationResent"]
+        return int(resent[-1].payload["attempts"]) if resent else 0
+
     def _attempt_failed(self, row: Mapping[str, Any], language: str, outcome: Outcome, address: str) -> None:
         attempts = row["attempts"] + 1
         version = preferences.address_version(self.config, address)
         values = {"attempts": attempts, "language": language, "last_error": outcome.error, "smtp_code": outcome.code,
                   "address_version": version}
-        if not outcome.permanent and attempts < self.max_attempts:
-            wait = backoff(attempts, self.retry_first, self.retry_longest)
+        counted = attempts_counted(attempts, self._attempts_before_resend(row)) if not outcome.permanent else attempts
+        if not outcome.permanent and counted < self.max_attempts:
+            wait = backoff(counted, self.retry_first, self.retry_longest)
             self._finish(row, next_attempt_at=_utcnow() + timedelta(seconds=wait), **values)
             metrics.RETRIED.labels(service=self.store.service, kind=row["kind"]).inc()
             return

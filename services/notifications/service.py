@@ -18,8 +18,8 @@ from matching                            ``PairingConfirmed``: an introduction r
                                          for each coordinator; a team's members; in an e-course,
                                          with ``MatchingRoundCompleted``, one group introduction
                                          per mentor and round (:mod:`.introductions`);
-                                         ``PairingEnded``: ``pairing_ended`` for the same people;
-                                         in the consuming transaction
+                                         ``PairingEnded``: ``pairing_ended`` for the same people
+                                         (a team's members too); in the consuming transaction
 =======================================  ============================================================
 
 A message's key is (cause event id, recipient person id, role, kind) (a staff member: their own
@@ -83,8 +83,7 @@ from services.platform_core.store import ALL_TENANTS, StoreTransaction
 from services.platform_core.tenancy import COORDINATOR, Caller, authenticate
 from services.platform_core.web import NotFound, api, bearer_token
 
-from . import introductions, preferences, read_model, reminders, schemas, tenant_templates
-from .domain import PAIRING_ENDED, message_id, told_of_pairing
+from . import introductions, preferences, read_model, reminders, schemas, tenant_templates, waiting
 from .endpoints import DeliveryEndpoints, RetentionJobs, delivery_view, failing_set, schedule_prune
 from .sender import MailSender
 
@@ -112,7 +111,8 @@ C = (COORDINATOR,)
 #: every read model (``mentoring rebuild notifications``): the programmes, their staff and the
 #: consents from registration's feed, the tenants' templates and the opt-outs from the service's
 #: own events
-PROJECTIONS = read_model.PROJECTIONS + [reminders.CONSENTS, tenant_templates.TEMPLATES, preferences.OPT_OUTS]
+PROJECTIONS = read_model.PROJECTIONS + [reminders.CONSENTS, tenant_templates.TEMPLATES, preferences.OPT_OUTS,
+                                        *waiting.PROJECTIONS]
 NO_PROGRAMME = "the programme does not exist (or is another tenant's, or is not known here yet)"
 
 
@@ -183,7 +183,8 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
 
     store = Store(read_models=[read_model.metadata, read_model.deliveries_metadata, reminders.metadata,
                                introductions.metadata, reminders.CONSENTS.metadata, tenant_templates.metadata,
-                               preferences.metadata, tenancy.metadata],
+                               preferences.metadata, tenancy.metadata, waiting.PARTICIPANTS.metadata,
+                               waiting.PAIRS.metadata],
                   projections=PROJECTIONS)
     clock = ClockProvider()
     config = Config()
@@ -197,6 +198,7 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
         tenancy.CREDENTIALS.apply(tx.conn, event)
         read_model.PROGRAMMES.apply(tx.conn, event)
         read_model.STAFF.apply(tx.conn, event)
+        waiting.PARTICIPANTS.apply(tx.conn, event)
         if event.event_type == "ProgrammeUpdated":
             reminders.reschedule(tx, read_model.programme(tx.conn, event.tenant_id, event.stream_id))
         self._notices(tx, event)
@@ -221,7 +223,8 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
     def _notices(self, tx: StoreTransaction, event: Envelope) -> None:
         """The notices and reminders ``event`` makes (now, or scheduled for the sending window),
         and the waiting ones it makes pointless."""
-        programme_id = event.payload.get("programme_id")
+        programme_id = event.payload.get("programme_id") or (
+            event.stream_id if event.event_type in PROGRAMME_EVENTS else None)
         programme = read_model.programme(tx.conn, event.tenant_id, programme_id) if programme_id else None
         recorded = reminders.plan(tx, event, programme)
         reminders.cancel(tx, event)
@@ -232,37 +235,17 @@ class NotificationsService(CatchUpFeed, DeliveryEndpoints, RetentionJobs, Docume
 
     @consume(*MATCHING_EVENTS, source="matching")
     def on_matching(self, tx: StoreTransaction, event: Envelope) -> None:
-        introduce = {"PairingConfirmed": introductions.pairing_confirmed,
-                     "MatchingRoundCompleted": introductions.round_completed}.get(event.event_type)
-        if introduce is not None:
-            reminders.cancel(tx, event)
-            if introduce(tx, event):
-                schedule_prune(tx, tx.now)
-                self._wake_sender(tx)
-            return
-        kind = {"PairingEnded": PAIRING_ENDED}.get(event.event_type)
-        if kind is None:
+        waiting.PAIRS.apply(tx.conn, event)
+        record = {"PairingConfirmed": introductions.pairing_confirmed,
+                  "MatchingRoundCompleted": introductions.round_completed,
+                  "PairingEnded": introductions.pairing_ended}.get(event.event_type)
+        if record is None:
             self._notices(tx, event)
             return
         reminders.cancel(tx, event)
-        payload = event.payload
-        facts = {"mentor_id": payload["mentor_id"], "mentee_id": payload["mentee_id"],
-                 **({"reason": payload["reason"]} if kind == PAIRING_ENDED else {})}
-        staff = read_model.staff_of(tx.conn, event.tenant_id, payload["programme_id"])
-        recorded = False
-        for recipient in told_of_pairing(payload["mentor_id"], payload["mentee_id"], staff):
-            recorded |= read_model.record(tx.conn, tx.store.postgres, {
-                "message_id": message_id(event.event_id, recipient.recipient_id, recipient.role, kind),
-                "tenant_id": event.tenant_id, "cause_event_id": event.event_id,
-                "cause_event_type": event.event_type, "recipient_id": recipient.recipient_id,
-                "role": recipient.role, "kind": kind, "programme_id": payload["programme_id"],
-                "pairing_id": event.stream_id, "facts": facts,
-                "status": read_model.PENDING, "attempts": 0, "recorded_at": tx.now,
-                "next_attempt_at": tx.now})
-        if recorded:
+        if record(tx, event):
             schedule_prune(tx, tx.now)
-            if self.sender is not None:
-                tx.on_commit(self.sender.wake)
+            self._wake_sender(tx)
 
     # -- plumbing ---------------------------------------------------------------------------------
 

@@ -32,13 +32,14 @@ from services.platform_core.envelope import Envelope
 from services.platform_core.projection import Projection
 
 from . import read_model, rendering
-from .domain import INTRODUCTION, PAIRING_ENDED, ended_context, introduction_context, next_steps
+from .domain import INTRODUCTION, MEMBER, PAIRING_ENDED, ended_context, introduction_context, next_steps
 from .domain.reminders import (
     CONSENT_MISSING,
     MEETING_DISPUTED,
     MENTOR_REQUESTED,
     NOTICE_KINDS,
     PAIRING_AT_RISK,
+    PROPOSAL_WAITING,
     REGISTRATION_CLOSING,
     REGISTRATION_RECEIVED,
     REQUEST_NOT_ACCEPTED,
@@ -48,6 +49,7 @@ from .domain.reminders import (
     notice_context,
     notice_programme,
 )
+from .domain.teams import member_ended_context
 from .domain.templates import COMMON_VARIABLES
 
 metadata = MetaData()
@@ -104,6 +106,8 @@ _MENTOR = {"name": "Anna Berzina", "email": "anna@example.org", "phone": "+371 2
            "guardian": None}
 _MENTEE = {"name": "Jonas Kalnins", "email": "jonas@example.org", "phone": None, "minor": True,
            "guardian": {"name": "Ilze Kalnina", "email": "ilze@example.org", "phone": "+371 2000 0001"}}
+_COORDINATOR = {"name": "Dace Kalnina", "email": "dace@example.org", "phone": None, "minor": False,
+                "guardian": None}
 _NAME = "Spring mentoring"
 
 
@@ -113,10 +117,17 @@ def _introduction_samples() -> Dict[str, Dict[str, Any]]:
             for role in ("mentor", "mentee", "guardian")}
 
 
+_TEAM = {"name": "Riverside Youth Club", "email": "club@example.org", "phone": None, "minor": False,
+         "guardian": None, "members": [{"name": "Liga Ozola", "email": "liga@example.org", "phone": None,
+                                        "leader": True}]}
+
+
 def _pairing_ended_samples() -> Dict[str, Dict[str, Any]]:
     programme = next_steps(_SAMPLE_SETTINGS, _NAME)
-    return {role: ended_context(role=role, mentor=_MENTOR, mentee=_MENTEE, programme=programme, reason="withdrew")
-            for role in ("mentor", "mentee", "guardian")}
+    found = {role: ended_context(role=role, mentor=_MENTOR, mentee=_MENTEE, programme=programme, reason="withdrew")
+             for role in ("mentor", "mentee", "guardian")}
+    found[MEMBER] = member_ended_context(place=0, mentor=_MENTOR, team=_TEAM, programme=programme, reason="withdrew")
+    return found
 
 
 #: a notice kind -> the (role, facts) of a message it makes, for its samples
@@ -125,12 +136,16 @@ _NOTICE_CASES: Dict[str, List[Tuple[str, Dict[str, Any]]]] = {
                             ("guardian", {"consent_needed": True})],
     CONSENT_MISSING: [("guardian", {})],
     TRAINING_REMINDER: [("mentor", {})],
-    REGISTRATION_CLOSING: [("mentor", {})],
+    REGISTRATION_CLOSING: [("mentor", {}), ("coordinator", {"waiting_mentees": 4, "waiting_mentors": 1,
+                                                            "reserve_path": "/tenants/school/programmes/p/reserve"})],
     SHORTLIST_OFFERED: [("mentee", {"count": 3})],
     MENTOR_REQUESTED: [("mentor", {"other_id": "mentee", "answer_by": "2025-01-20T22:30:00+00:00"})],
     REQUEST_NOT_ACCEPTED: [("mentee", {"other_id": "mentor", "outcome": "declined"})],
     PAIRING_AT_RISK: [("mentor", {"other_id": "mentee", "days_since_last_meeting": 38, "reasons": ["too_few"]}),
                       ("mentee", {"other_id": "mentor", "days_since_last_meeting": 38, "reasons": ["too_few"]})],
+    PROPOSAL_WAITING: [("coordinator", {"mentor_id": "mentor", "mentee_id": "mentee", "percent": 87,
+                                        "origin": "placement",
+                                        "proposals_path": "/tenants/school/programmes/p/proposals"})],
 }
 
 
@@ -139,10 +154,13 @@ def _notice_samples(kind: str) -> Callable[[], Dict[str, Dict[str, Any]]]:
         programme = notice_programme(_SAMPLE_SETTINGS, _NAME)
         found = {}
         for role, facts in _NOTICE_CASES[kind]:
-            person, other = (_MENTOR, _MENTEE) if role == "mentor" else (_MENTEE, _MENTOR)
+            person: Mapping[str, Any] = _MENTOR if role == "mentor" else _MENTEE
+            other = _MENTEE if role == "mentor" else _MENTOR
+            person = _COORDINATOR if role == "coordinator" else person
             found[role] = notice_context(kind=kind, role=role, occurrence=1, person=person,
                                          other=other if facts.get("other_id") else None, programme=programme,
-                                         facts=facts, local_day=lambda moment: moment.date())
+                                         facts=facts, local_day=lambda moment: moment.date(),
+                                         pair={"mentor": _MENTOR, "mentee": _MENTEE})
         return found
     return samples
 

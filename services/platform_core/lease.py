@@ -27,6 +27,20 @@ class Lease:
     def __init__(self, store: EventStore, name: str, holder: str, ttl_seconds: float = 10.0):
         self.store, self.name, self.holder = store, name, holder
         self.ttl = timedelta(seconds=ttl_seconds)
+        self._renew_at = 0.0  # monotonic: when the lease held is renewed next (0: not held)
+
+    def hold(self, now: float) -> bool:
+        """Take the lease, or renew it once a third of its term has passed; True while this
+        holder holds it. ``now``: the caller's monotonic clock. (Renewed on wall time in the
+        database; the term is counted here from before the renewal, so this side believes in
+        it no longer than the database does.)"""
+        if self._renew_at and now < self._renew_at:
+            return True
+        self._renew_at = 0.0
+        if not self.acquire():
+            return False
+        self._renew_at = now + self.ttl.total_seconds() / 3
+        return True
 
     def acquire(self) -> bool:
         """Take or renew the lease; True while this holder has it."""
@@ -45,7 +59,12 @@ class Lease:
             ).on_conflict_do_nothing(index_elements=["name"])).rowcount
             return bool(created)
 
+    def forget(self) -> None:
+        """Believe in the lease no longer: the next :meth:`hold` asks the database."""
+        self._renew_at = 0.0
+
     def release(self) -> None:
+        self.forget()
         with self.store.transaction() as tx:
             tx.conn.execute(delete(leases_table).where(
                 leases_table.c.name == self.name, leases_table.c.holder == self.holder))

@@ -182,7 +182,6 @@ class OutboxRelay:
         self.lease = Lease(store, "outbox-relay", holder or process_identity(store.service), lease_seconds)
         self._wake = Event()
         self._running = False
-        self._renew_at = 0.0     # monotonic: when the lease held is renewed next (0: not held)
         self._counted_at: Optional[float] = None  # monotonic: when the backlog was last counted
         store.on_commit(lambda _appended: self.wake())
 
@@ -210,18 +209,9 @@ class OutboxRelay:
         return len(batch)
 
     def holds_lease(self) -> bool:
-        """Take the lease, or renew it once a third of its term has passed; True while this
-        relay holds it. (Renewed on wall time in the database; the term is counted here on
-        the monotonic clock from before the renewal, so this side believes in it no longer
-        than the database does.)"""
-        now = time.monotonic()
-        if self._renew_at and now < self._renew_at:
-            return True
-        self._renew_at = 0.0
-        if not self.lease.acquire():
-            return False
-        self._renew_at = now + self.lease.ttl.total_seconds() / 3
-        return True
+        """Take the lease, or renew it once a third of its term has passed (:meth:`Lease.hold`);
+        True while this relay holds it."""
+        return self.lease.hold(time.monotonic())
 
     def backlog(self):
         with self.store.transaction() as tx:
@@ -261,7 +251,7 @@ class OutboxRelay:
                         self._record_backlog()
                     failures = 0
                 except Exception as exc:
-                    self._renew_at = 0.0  # the database or the broker failed: take it afresh
+                    self.lease.forget()  # the database or the broker failed: take it afresh
                     failures += 1
                     FAILURES.labels(service=self.store.service, where="outbox_relay").inc()
                     log.warning("outbox relay of %s: %s (will retry)", self.store.service, exc)
@@ -281,7 +271,7 @@ class OutboxRelay:
 
     def stop(self, release: bool = True) -> None:
         self._running = False
-        self._renew_at = 0.0
+        self.lease.forget()
         self.wake()
         if release:
             try:

@@ -12,7 +12,7 @@ from .audience import (
     template_of,
     told_of_pairing,
 )
-from .delivery import FAILURE_REASONS, Outcome, backoff, classify, mask_addresses
+from .delivery import FAILURE_REASONS, Outcome, attempts_counted, backoff, classify, mask_addresses
 from .groups import (
     confirmed_by_round,
     group_cause,
@@ -50,7 +50,8 @@ KINDS = _INTRODUCTION_KINDS + NOTICE_KINDS
 
 __all__ = ["FAILURE_REASONS", "GROUP_INTRODUCTION", "GROUP_JOINED", "INTRODUCTION", "MEMBER",
            "KINDS", "LANGUAGES", "PAIRING_ENDED", "ROLES", "STAFF_ROLES",
-           "NoOneToTell", "Outcome", "Recipient", "backoff", "choose_language", "classify", "ended_context",
+           "NoOneToTell", "Outcome", "Recipient", "attempts_counted", "backoff", "choose_language", "classify",
+           "ended_context",
            "introduction_context", "mask_addresses", "mentee_contact_for_mentor", "message_context", "message_id",
            "next_steps", "preferred_language", "recipients_of", "sharing_of", "staff_context", "template_of",
            "told_of_pairing", "confirmed_by_round", "group_cause", "groups_of", "is_group_programme",

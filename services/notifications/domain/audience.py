@@ -4,7 +4,7 @@
   (:mod:`.introduction`), and the coordinator's version to each of the programme's coordinators:
   who was paired in which programme, with both sides' contacts (a coordinator sees everyone).
 * ``PairingEnded``: ``pairing_ended`` to the mentor, the mentee, a minor's guardian and the
-  coordinators, with the reason.
+  coordinators, with the reason; a team's members too (:mod:`.teams`).
 
 A staff member's message is keyed by their own person id and their role (``coordinator``), so
 each coordinator is told once per cause. Every message is in the recipient's language: a
@@ -35,7 +35,7 @@ from .introduction import (
     introduction_context,
     recipients_of,
 )
-from .teams import MEMBER, member_context
+from .teams import MEMBER, member_context, member_ended_context
 
 
 def told_of_pairing(mentor_id: str, mentee_id: str, staff: Iterable[Tuple[str, str]]) -> List[Recipient]:
@@ -110,6 +110,9 @@ def message_context(*, kind: str, role: str, recipient_id: str, facts: Mapping[s
     mentor, mentee = people.get(facts["mentor_id"]), people.get(facts["mentee_id"])
     if kind == GROUP_JOINED:
         return joined_context(mentor=mentor, mentee=mentee, programme=programme, sharing=sharing_of(settings))
+    if role == MEMBER and kind == PAIRING_ENDED:
+        return member_ended_context(place=int(facts["member"]), mentor=mentor, team=mentee, programme=programme,
+                                    reason=facts["reason"])
     if role == MEMBER:
         return member_context(place=int(facts["member"]), mentor=mentor, team=mentee, programme=programme)
     if role in STAFF_ROLES:

@@ -2,7 +2,9 @@
 
 A mail server's 5xx answer is final (the message is failed and ``NotificationFailed``
 published); a 4xx answer, a refused or dropped connection or a timeout is transient: tried
-again after a back-off that doubles, up to ``SMTP_MAX_ATTEMPTS`` attempts.
+again after a back-off that doubles, up to ``SMTP_MAX_ATTEMPTS`` attempts. A coordinator's
+resend of a failed message gives it a new budget: the attempts counted towards the limit (and the
+back-off) are those since the last resend (:func:`attempts_counted`).
 """
 from __future__ import annotations
 
@@ -46,3 +48,10 @@ def classify(exc: BaseException) -> Outcome:
 def backoff(attempts: int, first: float, longest: float) -> float:
     """Seconds to wait after the ``attempts``-th failed attempt."""
     return min(first * 2 ** max(attempts - 1, 0), longest)
+
+
+def attempts_counted(attempts: int, before_resend: int) -> int:
+    """The attempts that count towards ``SMTP_MAX_ATTEMPTS`` and the back-off: those made
+    since the message was last resent (``before_resend``: the attempts made before it; 0 for
+    a message never resent)."""
+    return max(attempts - before_resend, 1)

@@ -11,7 +11,11 @@ Kinds (besides the introduction):
 * ``training_reminder``: to a mentor of a programme that requires training,
   ``training_reminder.days_before`` days before the seminar; no longer once trained;
 * ``registration_closing``: to a mentor without a mentee, ``registration_closing.days_before``
-  days before the mentees' registration closes; no longer once paired;
+  days before the mentees' registration closes; no longer once paired; and to each of the
+  programme's coordinators at the same moment, once per programme (its cause: the programme's
+  closing, :func:`closing_cause`), with how many mentees and mentors still wait when it goes out
+  (counted from what notifications knows: :func:`waiting_counts`) and the path of matching's
+  reserve list; no longer once they leave the programme's coordinators;
 * ``shortlist_offered``, ``mentor_requested`` (with its answer deadline) and
   ``request_not_accepted`` (declined or expired): mentee-chooses mode;
 * ``pairing_at_risk``: to both sides of a pair the sessions watch found meeting too seldom;
@@ -20,6 +24,10 @@ Kinds (besides the introduction):
   a meeting the other logged: which pair, which meeting (its day, time, length and mode), who
   logged it and who disputes it, names from the contact cards (never the dispute's reason: that
   is the disputer's personal data, and the coordinator reads it in sessions).
+* ``proposal_waiting``: to each of the programme's coordinators, a proposal waiting for their
+  approval (``PairingProposed``: coordinator-approves mode, or a round's suggestion when the
+  coordinator assigns), with the two sides' names and the path of matching's proposals; no longer
+  once the proposal is approved or rejected (or the coordinator leaves the programme's staff).
 
 Every message waits for the sending window, outside quiet periods (:mod:`.schedule`); any that
 still waits is dropped when its person withdraws from the programme or is erased, or its
@@ -27,9 +35,10 @@ pairing ends. A message's key is (cause event id, recipient, role, kind, occurre
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from services.contracts.programme_settings import setting
 
@@ -45,11 +54,13 @@ MENTOR_REQUESTED = "mentor_requested"
 REQUEST_NOT_ACCEPTED = "request_not_accepted"
 PAIRING_AT_RISK = "pairing_at_risk"
 MEETING_DISPUTED = "meeting_disputed"
+PROPOSAL_WAITING = "proposal_waiting"
 #: the kinds made here, each with its templates (``templates/<kind>/``)
 NOTICE_KINDS = (REGISTRATION_RECEIVED, CONSENT_MISSING, TRAINING_REMINDER, REGISTRATION_CLOSING,
-                SHORTLIST_OFFERED, MENTOR_REQUESTED, REQUEST_NOT_ACCEPTED, PAIRING_AT_RISK, MEETING_DISPUTED)
+                SHORTLIST_OFFERED, MENTOR_REQUESTED, REQUEST_NOT_ACCEPTED, PAIRING_AT_RISK, MEETING_DISPUTED,
+                PROPOSAL_WAITING)
 #: the kinds about a pairing (the delivery log names it)
-ABOUT_A_PAIRING = (PAIRING_AT_RISK, MEETING_DISPUTED)
+ABOUT_A_PAIRING = (PAIRING_AT_RISK, MEETING_DISPUTED, PROPOSAL_WAITING)
 #: kinds due on a day of the programme's calendar or after a while (the rest: at once)
 TIMED = (CONSENT_MISSING, TRAINING_REMINDER, REGISTRATION_CLOSING)
 
@@ -57,18 +68,28 @@ MENTOR, MENTEE, GUARDIAN, COORDINATOR = "mentor", "mentee", "guardian", "coordin
 #: an event older than this when it comes (a consumer catching up on history) makes no notices:
 #: news of long ago is no news
 STALE_AFTER = timedelta(days=2)
-#: the events that make notices (each names its programme)
+#: a programme's events (its programme: the stream's id)
+PROGRAMME_EVENTS = ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated")
+#: the events that make notices (each names its programme, or is a programme's event)
 PLANNED_BY = ("MentorRegistered", "MenteeRegistered", "ShortlistOffered", "MentorRequested",
-              "MentorRequestDeclined", "MentorRequestExpired", "PairingAtRisk", "MeetingDisputed")
+              "MentorRequestDeclined", "MentorRequestExpired", "PairingAtRisk", "MeetingDisputed", "PairingProposed",
+              "StaffMemberAdded", "StaffMemberChanged") + PROGRAMME_EVENTS
 #: what a coordinator's ``meeting_disputed`` keeps of the dispute (ids, the meeting's facts, the roles)
 DISPUTE_FACTS = ("mentor_id", "mentee_id", "meeting_id", "started_at", "minutes", "mode", "logged_by_role",
                  "disputed_at")
+#: the path of matching's API a coordinator's notice points to (its reserve list, its proposals)
+RESERVE_PATH = "/tenants/{tenant_id}/programmes/{programme_id}/reserve"
+PROPOSALS_PATH = "/tenants/{tenant_id}/programmes/{programme_id}/proposals"
+
+_NAMESPACE = uuid.UUID("5f1c9e0a-7d3b-4b8e-9a61-0c2d4e6f8a1b")
 
 
 @dataclass(frozen=True)
 class Planned:
     """A message an event makes: for ``recipient_id`` as ``role`` (a guardian's: the mentee's
-    id), ``about_id`` the pairing or request it concerns (if any), ``facts`` what it says."""
+    id), ``about_id`` the pairing or request it concerns (if any), ``facts`` what it says;
+    ``cause_id`` the cause it answers when that is not the event itself (a programme's closing:
+    every event that could tell a coordinator of it makes the same message)."""
 
     kind: str
     recipient_id: str
@@ -76,6 +97,7 @@ class Planned:
     occurrence: int = 1
     about_id: Optional[str] = None
     facts: Mapping[str, Any] = field(default_factory=dict)
+    cause_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -107,12 +129,58 @@ def _training_required(settings: Mapping[str, Any]) -> bool:
     return setting(settings, "rules.training.rule") != "not_required"
 
 
+def coordinators_of(staff: Sequence[Tuple[str, str]]) -> List[str]:
+    """The coordinators among a programme's ``staff`` ((person id, role) pairs)."""
+    return sorted({person_id for person_id, role in staff if role == COORDINATOR})
+
+
+def closing_cause(programme_id: str) -> str:
+    """The cause of a coordinator's ``registration_closing``: the programme's closing, one for
+    every event that announces it (so each coordinator is told once)."""
+    return str(uuid.uuid5(_NAMESPACE, f"{programme_id}/registration_closing"))
+
+
+def _closes(settings: Mapping[str, Any]) -> bool:
+    return bool((settings.get("dates") or {}).get("mentee_registration_closes"))
+
+
+def _staff_plans(event_type: str, payload: Mapping[str, Any], *, stream_id: str, settings: Mapping[str, Any],
+                 staff: Sequence[Tuple[str, str]], tenant_id: str) -> List[Planned]:
+    """The coordinators' notices: a meeting disputed, a proposal waiting, the programme's
+    registration closing."""
+    if event_type == "MeetingDisputed":
+        dispute = {**{key: payload[key] for key in DISPUTE_FACTS}, "disputed_by_role": payload["by_role"]}
+        return [Planned(MEETING_DISPUTED, person_id, COORDINATOR, about_id=payload["pairing_id"], facts=dispute)
+                for person_id in coordinators_of(staff)]
+    if event_type == "PairingProposed":
+        path = PROPOSALS_PATH.format(tenant_id=tenant_id, programme_id=payload["programme_id"])
+        facts = {"mentor_id": payload["mentor_id"], "mentee_id": payload["mentee_id"],
+                 "percent": payload.get("percent"), "origin": payload.get("origin"), "proposals_path": path}
+        return [Planned(PROPOSAL_WAITING, person_id, COORDINATOR, about_id=stream_id, facts=facts)
+                for person_id in coordinators_of(staff)]
+    if not _closes(settings):
+        return []
+    if event_type in PROGRAMME_EVENTS:
+        told = coordinators_of(staff)
+        programme_id = stream_id
+    elif event_type in ("StaffMemberAdded", "StaffMemberChanged") and payload.get("role") == COORDINATOR:
+        told, programme_id = [stream_id], payload["programme_id"]
+    else:
+        return []
+    return [Planned(REGISTRATION_CLOSING, person_id, COORDINATOR, cause_id=closing_cause(programme_id))
+            for person_id in told]
+
+
 def plans_for(event_type: str, payload: Mapping[str, Any], *, stream_id: str,
               settings: Mapping[str, Any], consent_covered: bool = False,
-              coordinators: Sequence[str] = ()) -> List[Planned]:
+              staff: Sequence[Tuple[str, str]] = (), tenant_id: str = "") -> List[Planned]:
     """The messages ``event_type`` makes (``stream_id``: its stream's id), given the programme's
     ``settings``; ``consent_covered``: a consent given earlier already covers the programme;
-    ``coordinators``: the person ids of the programme's coordinators."""
+    ``staff``: the programme's staff ((person id, role) pairs) as known now."""
+    if event_type in PROGRAMME_EVENTS + ("MeetingDisputed", "PairingProposed", "StaffMemberAdded",
+                                         "StaffMemberChanged"):
+        return _staff_plans(event_type, payload, stream_id=stream_id, settings=settings, staff=staff,
+                            tenant_id=tenant_id)
     if event_type == "MentorRegistered":
         plans = [Planned(REGISTRATION_RECEIVED, stream_id, MENTOR)]
         if _training_required(settings) and (settings.get("rules") or {}).get("training", {}).get("seminar_date"):
@@ -146,10 +214,6 @@ def plans_for(event_type: str, payload: Mapping[str, Any], *, stream_id: str,
                         facts={**watch, "other_id": payload["mentee_id"]}),
                 Planned(PAIRING_AT_RISK, payload["mentee_id"], MENTEE, about_id=payload["pairing_id"],
                         facts={**watch, "other_id": payload["mentor_id"]})]
-    if event_type == "MeetingDisputed":
-        dispute = {**{key: payload[key] for key in DISPUTE_FACTS}, "disputed_by_role": payload["by_role"]}
-        return [Planned(MEETING_DISPUTED, person_id, COORDINATOR, about_id=payload["pairing_id"], facts=dispute)
-                for person_id in sorted(set(coordinators))]
     return []
 
 
@@ -166,7 +230,13 @@ def cancellations(event_type: str, payload: Mapping[str, Any], *, stream_id: str
     if event_type == "PersonErased":
         return [Cancel(None, stream_id)]
     if event_type == "PairingConfirmed":
-        return [Cancel((REGISTRATION_CLOSING,), payload["mentor_id"], programme)]
+        return [Cancel((REGISTRATION_CLOSING,), payload["mentor_id"], programme),
+                Cancel((PROPOSAL_WAITING,), about_id=stream_id)]
+    if event_type == "PairingRejected":
+        return [Cancel((PROPOSAL_WAITING,), about_id=stream_id)]
+    if event_type == "StaffMemberRemoved" or (event_type == "StaffMemberChanged"
+                                              and payload.get("role") != COORDINATOR):
+        return [Cancel((REGISTRATION_CLOSING, PROPOSAL_WAITING), stream_id, programme)]
     if event_type == "PairingEnded":
         return [Cancel(None, about_id=stream_id)]
     if event_type == "PairingBackOnTrack":
@@ -175,6 +245,18 @@ def cancellations(event_type: str, payload: Mapping[str, Any], *, stream_id: str
                       "MentorRequestCancelled"):
         return [Cancel((MENTOR_REQUESTED,), about_id=stream_id)]
     return []
+
+
+def waiting_counts(registered: Iterable[Tuple[str, str]], paired: Iterable[Tuple[str, str]]) -> Dict[str, int]:
+    """How many of a programme's participants still wait: ``registered`` (person id, side:
+    ``mentor`` or ``mentee``, a team on the mentee's side) who are in none of the ``paired``
+    (mentor id, mentee id) pairs standing now."""
+    in_pairs = {person for pair in paired for person in pair}
+    waiting = {MENTOR: 0, MENTEE: 0}
+    for person_id, side in set(registered):
+        if person_id not in in_pairs and side in waiting:
+            waiting[side] += 1
+    return {"waiting_mentees": waiting[MENTEE], "waiting_mentors": waiting[MENTOR]}
 
 
 def consent_covers(consents: Sequence[Tuple[str, str]], settings: Mapping[str, Any]) -> bool:
@@ -296,10 +378,13 @@ def dispute_context(*, to: Optional[Mapping[str, Any]], mentor: Optional[Mapping
 
 def notice_context(*, kind: str, role: str, occurrence: int, person: Optional[Mapping[str, Any]],
                    other: Optional[Mapping[str, Any]], programme: Mapping[str, Any],
-                   facts: Mapping[str, Any], local_day) -> Dict[str, Any]:
+                   facts: Mapping[str, Any], local_day,
+                   pair: Optional[Mapping[str, Optional[Mapping[str, Any]]]] = None) -> Dict[str, Any]:
     """What a notice's template is given: ``to``, ``person_name`` (who it is about: for a
     guardian, the mentee), ``other_name`` (the other side, if any), the programme, its ``facts``
-    (an instant given as its local day: ``local_day``). Raises :class:`NoOneToTell`."""
+    (an instant given as its local day: ``local_day``), and ``pair``: the names of the mentor and
+    the mentee a coordinator's notice is about (``pair``: their cards; empty once erased).
+    Raises :class:`NoOneToTell`."""
     to = _address(role, person)
     if facts.get("other_id") and other is None:
         raise NoOneToTell("other_side_erased")
@@ -308,4 +393,5 @@ def notice_context(*, kind: str, role: str, occurrence: int, person: Optional[Ma
         shown["answer_by"] = local_day(datetime.fromisoformat(shown["answer_by"])).isoformat()
     return {"kind": kind, "role": role, "occurrence": occurrence, "to": to,
             "person_name": (person or {}).get("name") or "", "other_name": (other or {}).get("name") or "",
+            "pair": {f"{side}_name": ((pair or {}).get(side) or {}).get("name") or "" for side in (MENTOR, MENTEE)},
             "programme": dict(programme), "facts": shown}

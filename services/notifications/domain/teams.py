@@ -23,6 +23,10 @@ and a cause made from the pairing event's id and the member's place in the team'
 (:func:`member_cause`), so each member is told once per cause. How many places are recorded:
 the programme's largest team (``people.team_size.max``); a place the team does not fill is
 skipped when the message would be sent (``no_such_member``), as the members are read only then.
+
+When the team's pairing ends, each member is told too (``pairing_ended``, role ``member``: the
+same places, the same rules of who gets a message of their own; :func:`member_ended_context`),
+with the mentor's name and the reason, never a contact.
 """
 from __future__ import annotations
 
@@ -58,11 +62,8 @@ def _same_address(a: Optional[str], b: Optional[str]) -> bool:
     return bool(a and b and a.strip().lower() == b.strip().lower())
 
 
-def member_context(*, place: int, mentor: Optional[Mapping[str, Any]], team: Optional[Mapping[str, Any]],
-                   programme: Mapping[str, Any]) -> Dict[str, Any]:
-    """What a team member's introduction is given: ``to`` (the member), the team's name and
-    contact, the mentor's name and, where the rules above say so, contact (``mentor.contact``
-    None otherwise). Raises :class:`NoOneToTell`."""
+def _member(place: int, team: Optional[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The member at ``place`` who gets a message of their own. Raises :class:`NoOneToTell`."""
     if team is None:
         raise NoOneToTell("recipient_erased")
     members = team.get("members") or []
@@ -73,6 +74,26 @@ def member_context(*, place: int, mentor: Optional[Mapping[str, Any]], team: Opt
         raise NoOneToTell("no_address")
     if _same_address(member.get("email"), team.get("email")):
         raise NoOneToTell("member_is_the_teams_contact")
+    return member
+
+
+def member_ended_context(*, place: int, mentor: Optional[Mapping[str, Any]], team: Optional[Mapping[str, Any]],
+                         programme: Mapping[str, Any], reason: str) -> Dict[str, Any]:
+    """What a team member's ``pairing_ended`` message is given: the variables of the sides'
+    (``other``: the mentor, by name only, empty once erased; ``mentee_name``: the team's name).
+    Raises :class:`NoOneToTell`."""
+    member = _member(place, team)
+    return {"role": MEMBER, "to": _contact(member), "other": {"name": (mentor or {}).get("name") or ""},
+            "mentee_name": (team or {}).get("name") or "", "programme": dict(programme), "reason": reason}
+
+
+def member_context(*, place: int, mentor: Optional[Mapping[str, Any]], team: Optional[Mapping[str, Any]],
+                   programme: Mapping[str, Any]) -> Dict[str, Any]:
+    """What a team member's introduction is given: ``to`` (the member), the team's name and
+    contact, the mentor's name and, where the rules above say so, contact (``mentor.contact``
+    None otherwise). Raises :class:`NoOneToTell`."""
+    member = _member(place, team)
+    team = team or {}
     if mentor is None:
         raise NoOneToTell("other_side_erased")
     given = bool(member.get("leader")) or not team.get("email")

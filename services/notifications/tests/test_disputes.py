@@ -32,8 +32,9 @@ WORDS = {"en": ("remote", "(data erased)"), "lv": ("attālināti", "(dati dzēst
 
 
 def planned(coordinators=("coord-2", "coord-1", "coord-2")):
+    staff = [(person_id, "coordinator") for person_id in coordinators] + [("teacher-1", "teacher")]
     return plans_for("MeetingDisputed", DISPUTED, stream_id="meeting-1", settings=builders.school_settings(),
-                     coordinators=list(coordinators))
+                     staff=staff)
 
 
 def context(mentor=MENTOR, mentee=MENTEE, to=COORDINATOR):

@@ -17,6 +17,7 @@ from services.notifications.domain import (
     INTRODUCTION,
     KINDS,
     LANGUAGES,
+    PAIRING_ENDED,
     ROLES,
     NoOneToTell,
     Recipient,
@@ -246,3 +247,29 @@ def test_a_members_introduction_renders_in_every_language(place, language):
     assert "Epilė" in text and str(MENTOR["name"]) in str(parsed["Subject"]) and "info@epile.lt" in text
     assert (str(MENTOR["email"]) in text) == (place == 0) and (str(MENTOR["email"]) in html) == (place == 0)
     assert "{{" not in text and f'<html lang="{language}">' in html
+
+
+def member_ended(place: int, team=TEAM, mentor=MENTOR) -> Dict[str, Any]:
+    return message_context(kind=PAIRING_ENDED, role="member", recipient_id="team",
+                           facts={"mentor_id": "m", "mentee_id": "team", "member": place, "reason": "completed"},
+                           people={"m": mentor, "team": team}, programme=PROGRAMME, settings=TEAM_SETTINGS)
+
+
+@pytest.mark.parametrize("place, reason", [(2, "member_is_the_teams_contact"), (3, "no_address"),
+                                           (4, "no_such_member")])
+def test_the_same_members_are_told_of_the_end_as_of_the_introduction(place, reason):
+    with pytest.raises(NoOneToTell, match=reason):
+        member_ended(place)
+    assert template_of(PAIRING_ENDED, "member") == "pairing_ended"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_member_is_told_of_the_teams_end_in_every_language_without_the_mentors_contact(language):
+    given = member_ended(0)
+    assert (given["to"]["email"], given["mentee_name"], given["other"]) == ("asta@epile.lt", "Epilė",
+                                                                           {"name": MENTOR["name"]})
+    parsed = mail(PAIRING_ENDED, "member", language, given)
+    text = parsed.get_body(("plain",)).get_content()
+    assert "Epilė" in text and str(MENTOR["name"]) in text and str(MENTOR["email"]) not in text
+    assert "{{" not in text
+    assert member_ended(1, mentor=None)["other"] == {"name": ""}  # the mentor erased: told all the same

@@ -70,7 +70,8 @@ class Tenant:
 
     def consume(self, event: Envelope) -> None:
         handle = {"PairingConfirmed": introductions.pairing_confirmed,
-                  "MatchingRoundCompleted": introductions.round_completed}[event.event_type]
+                  "MatchingRoundCompleted": introductions.round_completed,
+                  "PairingEnded": introductions.pairing_ended}[event.event_type]
         with self.store.transaction(self.slug) as tx:
             handle(tx, event)
 
@@ -134,6 +135,27 @@ def test_a_team_pairing_records_a_message_for_each_place_in_the_largest_team(sto
     roles = [m[1] for m in tenant.messages()]
     assert roles.count("member") == 3 and roles.count("mentee") == 1
     assert len({m[3] for m in tenant.messages() if m[1] == "member"}) == 3  # a cause per place
+
+
+def test_a_team_pairings_end_is_told_to_each_member_place_once(store):
+    tenant = Tenant(store, settings={"name": "NVO", "people": {"team_size": {"min": 2, "max": 3}},
+                                     "matching": {"participant_kind": "team"}})
+    tenant.know_programme()
+    confirmed = tenant.pairing("m", "team", str(uuid.uuid4()), origin="manual")
+    tenant.consume(confirmed)
+    ended = Envelope(**{**envelope(tenant.slug, "PairingEnded", "pairing", {
+        "programme_id": tenant.programme_id, "mentor_id": "m", "mentee_id": "team", "reason": "completed",
+        "ended_by": "coordinator", "ended_at": NOW.isoformat()}, "c").__dict__, "stream_id": confirmed.stream_id})
+    tenant.consume(ended)
+    tenant.consume(ended)  # a redelivery records nothing new
+    endings = [m for m in tenant.messages() if m[0] == "pairing_ended"]
+    assert sorted(m[1] for m in endings) == ["guardian", "member", "member", "member", "mentee", "mentor"]
+    assert len({m[3] for m in endings if m[1] == "member"}) == 3  # a cause per place
+    with store.transaction(tenant.slug) as tx:
+        rows = [r for r in read_model.log_rows(tx.conn, tenant.slug, pairing_id=confirmed.stream_id)
+                if r["kind"] == "pairing_ended" and r["role"] == "member"]
+    assert sorted(r["facts"]["member"] for r in rows) == [0, 1, 2]
+    assert all(r["facts"]["reason"] == "completed" for r in rows)
 
 
 def test_two_rounds_of_one_mentor_make_two_groups_and_a_late_pairing_a_note(store):

@@ -18,15 +18,18 @@ from services.notifications.domain.reminders import (
     MENTOR_REQUESTED,
     NOTICE_KINDS,
     PAIRING_AT_RISK,
+    PROPOSAL_WAITING,
     REGISTRATION_CLOSING,
     REGISTRATION_RECEIVED,
     REQUEST_NOT_ACCEPTED,
     SHORTLIST_OFFERED,
     TRAINING_REMINDER,
     cancellations,
+    closing_cause,
     notice_context,
     notice_programme,
     plans_for,
+    waiting_counts,
 )
 from services.registration.domain.errors import ValidationFailed
 from services.registration.domain.settings import ProgrammeSettings
@@ -68,6 +71,43 @@ def test_a_mentor_is_told_and_reminded_of_training_and_of_registration_closing()
     assert [p.kind for p in plans_for("MentorRegistered", {}, stream_id="t", settings=bare)] == [REGISTRATION_RECEIVED]
 
 
+STAFF = [("c2", "coordinator"), ("c1", "coordinator"), ("t1", "teacher")]
+
+
+def test_each_coordinator_is_told_of_a_proposal_waiting_for_approval():
+    proposed = {"programme_id": "p", "mentor_id": "t", "mentee_id": "m", "percent": 90, "origin": "placement",
+                "mode": "coordinator_approves"}
+    plans = plans_for("PairingProposed", proposed, stream_id="x", settings=SETTINGS, staff=STAFF, tenant_id="s")
+    assert kinds_and_roles(plans) == [(PROPOSAL_WAITING, "coordinator", "c1", 1),
+                                      (PROPOSAL_WAITING, "coordinator", "c2", 1)]  # not the teacher
+    assert {p.about_id for p in plans} == {"x"}
+    assert plans[0].facts == {"mentor_id": "t", "mentee_id": "m", "percent": 90, "origin": "placement",
+                              "proposals_path": "/tenants/s/programmes/p/proposals"}
+    assert plans_for("PairingProposed", proposed, stream_id="x", settings=SETTINGS) == []  # no coordinator
+
+
+def test_each_coordinator_is_told_once_of_the_registration_closing_whatever_event_tells_of_it():
+    created = plans_for("ProgrammeCreated", {"settings": SETTINGS}, stream_id="p", settings=SETTINGS, staff=STAFF)
+    assert kinds_and_roles(created) == [(REGISTRATION_CLOSING, "coordinator", "c1", 1),
+                                        (REGISTRATION_CLOSING, "coordinator", "c2", 1)]
+    added = plans_for("StaffMemberAdded", {"programme_id": "p", "role": "coordinator"}, stream_id="c1",
+                      settings=SETTINGS, staff=STAFF)
+    assert [(p.recipient_id, p.cause_id) for p in added] == [("c1", closing_cause("p"))]
+    assert {p.cause_id for p in created} == {closing_cause("p")} and closing_cause("p") != closing_cause("q")
+    assert plans_for("StaffMemberAdded", {"programme_id": "p", "role": "teacher"}, stream_id="t1",
+                     settings=SETTINGS, staff=STAFF) == []
+    no_closing = {**SETTINGS, "dates": {"meetings_start": "2025-03-01"}}
+    assert plans_for("ProgrammeUpdated", {"settings": no_closing}, stream_id="p", settings=no_closing,
+                     staff=STAFF) == []
+
+
+def test_who_waits_is_counted_from_registrations_and_standing_pairs():
+    registered = [("a", "mentor"), ("b", "mentor"), ("x", "mentee"), ("y", "mentee"), ("z", "mentee"),
+                  ("x", "mentee")]
+    assert waiting_counts(registered, [("a", "x")]) == {"waiting_mentees": 2, "waiting_mentors": 1}
+    assert waiting_counts([], []) == {"waiting_mentees": 0, "waiting_mentors": 0}
+
+
 def test_mentee_chooses_and_the_watch():
     assert plans_for("ShortlistOffered", {"mentors": []}, stream_id="m", settings=SETTINGS) == []
     [offered] = plans_for("ShortlistOffered", {"mentors": [{"mentor_id": "a"}, {"mentor_id": "b"}]},
@@ -99,9 +139,16 @@ def test_what_drops_a_waiting_message():
     [ended] = cancellations("PairingEnded", {"programme_id": "p", "mentor_id": "t", "mentee_id": "m"},
                             stream_id="x")
     assert (ended.kinds, ended.about_id) == (None, "x")
-    [paired] = cancellations("PairingConfirmed", {"programme_id": "p", "mentor_id": "t", "mentee_id": "m"},
-                             stream_id="x")
+    paired, approved = cancellations("PairingConfirmed", {"programme_id": "p", "mentor_id": "t", "mentee_id": "m"},
+                                     stream_id="x")
     assert (paired.kinds, paired.recipient_id) == ((REGISTRATION_CLOSING,), "t")
+    assert (approved.kinds, approved.recipient_id, approved.about_id) == ((PROPOSAL_WAITING,), None, "x")
+    [rejected] = cancellations("PairingRejected", {"programme_id": "p"}, stream_id="x")
+    assert (rejected.kinds, rejected.about_id) == ((PROPOSAL_WAITING,), "x")
+    [removed] = cancellations("StaffMemberRemoved", {"programme_id": "p"}, stream_id="c")
+    assert (removed.kinds, removed.recipient_id, removed.programme_id) == ((REGISTRATION_CLOSING, PROPOSAL_WAITING),
+                                                                           "c", "p")
+    assert cancellations("StaffMemberChanged", {"programme_id": "p", "role": "coordinator"}, stream_id="c") == []
     [back] = cancellations("PairingBackOnTrack", {"pairing_id": "x"}, stream_id="w")
     assert (back.kinds, back.about_id) == ((PAIRING_AT_RISK,), "x")
     assert cancellations("MentorRequestAccepted", {}, stream_id="r")[0].about_id == "r"
@@ -125,7 +172,13 @@ CASES = [
     (REQUEST_NOT_ACCEPTED, "mentee", {"other_id": "t", "outcome": "expired"}),
     (PAIRING_AT_RISK, "mentor", {"other_id": "m", "days_since_last_meeting": 38, "reasons": ["too_few"]}),
     (PAIRING_AT_RISK, "mentee", {"other_id": "t", "days_since_last_meeting": None, "reasons": ["no_meeting"]}),
+    (REGISTRATION_CLOSING, "coordinator", {"waiting_mentees": 7, "waiting_mentors": 1,
+                                           "reserve_path": "/tenants/s/programmes/p/reserve"}),
+    (PROPOSAL_WAITING, "coordinator", {"mentor_id": "t", "mentee_id": "m", "percent": 83, "origin": "placement",
+                                       "proposals_path": "/tenants/s/programmes/p/proposals"}),
 ]
+COORDINATOR = {"name": "Rūta Kazlauskienė", "email": "ruta@example.lt", "phone": None, "minor": False,
+               "guardian": None}
 #: words each language needs its diacritics for, somewhere in what each kind says
 DIACRITICS = {"en": "–", "lv": "ā", "lt": "ė", "nl": "–"}
 
@@ -138,11 +191,12 @@ def test_every_kind_has_a_case():
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind,role,facts", CASES)
 def test_every_notice_renders_in_every_language(kind, role, facts, language):
-    person = MENTOR if role == "mentor" else PERSON
+    person = {"mentor": MENTOR, "coordinator": COORDINATOR}.get(role, PERSON)
     other = PERSON if role == "mentor" else MENTOR
     context = notice_context(kind=kind, role=role, occurrence=2, person=person,
                              other=other if facts.get("other_id") else None, programme=PROGRAMME, facts=facts,
-                             local_day=lambda moment: moment.astimezone(timezone.utc).date())
+                             local_day=lambda moment: moment.astimezone(timezone.utc).date(),
+                             pair={"mentor": MENTOR, "mentee": PERSON} if facts.get("mentor_id") else None)
     mail = rendering.mail(kind=kind, language=language, context=context, sender="Mentoring <m@school.example>",
                           message_id=message_id("e", "p", role, kind, 2),
                           date=datetime(2025, 1, 15, tzinfo=timezone.utc))
@@ -156,7 +210,8 @@ def test_every_notice_renders_in_every_language(kind, role, facts, language):
     assert "Mentorystė <pavasaris>" in plain and "Mentorystė &lt;pavasaris&gt;" in page and "<pavasaris>" not in page
     assert f'<html lang="{language}">' in page and "<main" in page and "<title>" in page
     assert DIACRITICS[language] in plain + subject
-    expected_to = {"mentor": "ona@example.lt", "mentee": "jonas@example.lt", "guardian": "rasa@example.lt"}[role]
+    expected_to = {"mentor": "ona@example.lt", "mentee": "jonas@example.lt", "guardian": "rasa@example.lt",
+                   "coordinator": "ruta@example.lt"}[role]
     assert message["To"].addresses[0].addr_spec == expected_to
     if facts.get("other_id"):
         assert other["name"] in plain
@@ -166,6 +221,11 @@ def test_every_notice_renders_in_every_language(kind, role, facts, language):
         assert "2025-02-14" in subject
     if role == "guardian":
         assert "Jonas Jonaitis" in plain
+    if kind == PROPOSAL_WAITING:  # both sides named, and where to approve
+        assert "Ona Petraitienė" in plain and "Jonas Jonaitis" in plain and "83" in plain
+        assert "/tenants/s/programmes/p/proposals" in plain and "jonas@example.lt" not in plain
+    if kind == REGISTRATION_CLOSING and role == "coordinator":  # who waits: counts and where to see them
+        assert "7" in plain and "1" in plain and "/tenants/s/programmes/p/reserve" in plain
 
 
 def test_a_notice_with_no_one_to_tell():
