@@ -26,10 +26,11 @@ SERVICE = "notifications"
 
 #: the kinds of message (an e-course group's introduction, one per mentor and round; the mentor's
 #: note of a student who joined their group outside a round; then notices and reminders; last, a
-#: coordinator's notice of a disputed meeting)
+#: coordinator's notice of a disputed meeting; a survey's invitation to its respondents; a coordinator's notice
+#: of a pair's fit concern)
 KINDS = ("introduction", "pairing_ended", "group_introduction", "group_joined", "registration_received",
          "consent_missing", "training_reminder", "registration_closing", "shortlist_offered", "mentor_requested",
-         "request_not_accepted", "pairing_at_risk", "meeting_disputed")
+         "request_not_accepted", "pairing_at_risk", "meeting_disputed", "survey_invitation", "fit_concern")
 #: to whom a message goes, as a side of what caused it (a guardian: the mentee's), or as the
 #: programme's staff (a coordinator, a teacher: their own person id), or as a team's member (the
 #: team's id: a member has none of their own)

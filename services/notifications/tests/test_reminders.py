@@ -14,6 +14,7 @@ from services.notifications import rendering
 from services.notifications.domain import KINDS, LANGUAGES, NoOneToTell, message_id
 from services.notifications.domain.reminders import (
     CONSENT_MISSING,
+    FIT_CONCERN,
     MEETING_DISPUTED,
     MENTOR_REQUESTED,
     NOTICE_KINDS,
@@ -22,6 +23,7 @@ from services.notifications.domain.reminders import (
     REGISTRATION_RECEIVED,
     REQUEST_NOT_ACCEPTED,
     SHORTLIST_OFFERED,
+    SURVEY_INVITATION,
     TRAINING_REMINDER,
     cancellations,
     notice_context,
@@ -131,8 +133,8 @@ DIACRITICS = {"en": "–", "lv": "ā", "lt": "ė", "nl": "–"}
 
 
 def test_every_kind_has_a_case():
-    # a disputed meeting is the coordinator's, with a context of its own: test_disputes.py
-    assert {kind for kind, _, _ in CASES} == set(NOTICE_KINDS) - {MEETING_DISPUTED}
+    # a disputed meeting and the surveys' kinds have contexts of their own: test_disputes.py, test_surveys.py
+    assert {kind for kind, _, _ in CASES} == set(NOTICE_KINDS) - {MEETING_DISPUTED, SURVEY_INVITATION, FIT_CONCERN}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
