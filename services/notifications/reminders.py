@@ -31,28 +31,34 @@ from services.platform_core.projection import ConsumedProjection
 from services.platform_core.store import StoreTransaction
 
 from . import read_model, waiting
-from .domain import message_id
+from .domain import choose_language, message_id, preferred_language
 from .domain.reminders import (
     ABOUT_A_PAIRING,
     COORDINATOR,
+    FIT_CONCERN,
     MEETING_DISPUTED,
     PLANNED_BY,
     REGISTRATION_CLOSING,
     RESERVE_PATH,
     STALE_AFTER,
+    SURVEY_INVITATION,
     Cancel,
     Planned,
+    answer_path,
     cancellations,
+    concern_context,
     consent_covers,
     dispute_context,
     due_moment,
     first_moment,
+    invitation_context,
     notice_context,
     notice_programme,
     plans_for,
 )
 from .domain.schedule import NoSendingDay, sending_times, zone_of
 
+#: the events whose notices go to the programme's coordinators
 #: the scheduled job of a waiting message (its key: the message id)
 JOB = "notification-due"
 WAITING, RECORDED, CANCELLED = "waiting", "recorded", "cancelled"
@@ -226,7 +232,7 @@ def cancel(tx: StoreTransaction, envelope: Envelope) -> int:
     for what in cancellations(envelope.event_type, envelope.payload, stream_id=envelope.stream_id):
         for row in _waiting(tx.conn, envelope.tenant_id, what):
             programme = read_model.programme(tx.conn, envelope.tenant_id, row["programme_id"]) or {"settings": {}}
-            if what.covers(row["programme_id"], programme["settings"]):
+            if what.names(row["facts"]) and what.covers(row["programme_id"], programme["settings"]):
                 _settle(tx, row, envelope.event_type)
                 dropped += 1
     return dropped
@@ -273,6 +279,8 @@ def notice_context_of(row: Mapping[str, Any], programme: Mapping[str, Any], card
                                mentee=found.get(facts["mentee_id"]),
                                programme=notice_programme(programme["settings"], programme["name"]), facts=facts,
                                local_time=lambda moment: moment.astimezone(zone))
+    if row["kind"] in (SURVEY_INVITATION, FIT_CONCERN):
+        return _survey_context_of(row, programme, cards)
     return notice_context(kind=row["kind"], role=row["role"], occurrence=row.get("occurrence") or 1,
                           person=found.get(row["recipient_id"]),
                           other=found.get(facts["other_id"]) if facts.get("other_id") else None,
@@ -280,3 +288,20 @@ def notice_context_of(row: Mapping[str, Any], programme: Mapping[str, Any], card
                           local_day=lambda moment: moment.astimezone(zone).date(),
                           pair={"mentor": found.get(facts.get("mentor_id") or ""),
                                 "mentee": found.get(facts.get("mentee_id") or "")})
+
+
+def _survey_context_of(row: Mapping[str, Any], programme: Mapping[str, Any], cards: Mapping[str, Any]
+                       ) -> Dict[str, Any]:
+    """A survey's invitation or fit concern, the survey named in the recipient's language (the
+    one the sender writes in)."""
+    facts, found = row["facts"] or {}, cards.get("people") or {}
+    language = choose_language(preferred_language(row["recipient_id"], found), cards.get("default_language"))
+    shown = notice_programme(programme["settings"], programme["name"])
+    if row["kind"] == SURVEY_INVITATION:
+        return invitation_context(role=row["role"], person=found.get(row["recipient_id"]), programme=shown,
+                                  settings=programme["settings"], facts=facts, language=language,
+                                  answer=answer_path(row["tenant_id"], row["pairing_id"], facts))
+    zone = zone_of(programme.get("time_zone"))
+    return concern_context(to=found.get(row["recipient_id"]), mentor=found.get(facts["mentor_id"]),
+                           mentee=found.get(facts["mentee_id"]), programme=shown, settings=programme["settings"],
+                           facts=facts, language=language, local_day=lambda moment: moment.astimezone(zone).date())

@@ -11,7 +11,11 @@ from sessions                            ``PairingAtRisk`` (both sides reminded,
                                          window), ``PairingBackOnTrack`` (dropped);
                                          ``MeetingDisputed``: ``meeting_disputed`` to each of the
                                          programme's coordinators (the meeting's other events
-                                         are read only to keep its stream contiguous)
+                                         are read only to keep its stream contiguous);
+                                         ``SurveyDue``: ``survey_invitation`` to each respondent
+                                         (in the sending window), dropped by their
+                                         ``SurveyAnswered``; ``PairingFitConcern``:
+                                         ``fit_concern`` to each of the programme's coordinators
 from matching                            ``PairingConfirmed``: an introduction recorded for the
                                          mentor, the mentee and the mentee's guardian (sent to a
                                          minor's guardian only), and the coordinator's version
@@ -104,8 +108,13 @@ MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "Pa
 #: every event of a meeting's stream (so it stays contiguous: no gap to fill from sessions' feed);
 #: only a dispute makes a message (to the programme's coordinators)
 MEETING_EVENTS = ("MeetingLogged", "MeetingCorrected", "MeetingConfirmed", "MeetingDisputed", "MeetingWithdrawn")
-#: the sessions watch (a pair at risk is reminded, and no longer once back on track) and the meetings
-SESSIONS_EVENTS = ("PairingAtRisk", "PairingBackOnTrack") + MEETING_EVENTS
+#: every event of a pair's surveys stream (``pairsurveys``, so it stays contiguous): an occurrence
+#: fallen due invites its respondents, an answer drops the invitation still waiting, a concern
+#: tells the coordinators
+SURVEY_EVENTS = ("SurveyDue", "SurveyAnswered", "PairingFitConcern")
+#: the sessions watch (a pair at risk is reminded, and no longer once back on track), the meetings
+#: and the surveys
+SESSIONS_EVENTS = ("PairingAtRisk", "PairingBackOnTrack") + MEETING_EVENTS + SURVEY_EVENTS
 
 C = (COORDINATOR,)
 #: every read model (``mentoring rebuild notifications``): the programmes, their staff and the

@@ -35,6 +35,7 @@ from . import read_model, rendering
 from .domain import INTRODUCTION, MEMBER, PAIRING_ENDED, ended_context, introduction_context, next_steps
 from .domain.reminders import (
     CONSENT_MISSING,
+    FIT_CONCERN,
     MEETING_DISPUTED,
     MENTOR_REQUESTED,
     NOTICE_KINDS,
@@ -44,8 +45,12 @@ from .domain.reminders import (
     REGISTRATION_RECEIVED,
     REQUEST_NOT_ACCEPTED,
     SHORTLIST_OFFERED,
+    SURVEY_INVITATION,
     TRAINING_REMINDER,
+    answer_path,
+    concern_context,
     dispute_context,
+    invitation_context,
     notice_context,
     notice_programme,
 )
@@ -177,11 +182,33 @@ def _dispute_samples() -> Dict[str, Dict[str, Any]]:
                                            local_time=lambda moment: moment)}
 
 
+#: the sample programme running the shipped surveys (their titles)
+_SURVEY_SETTINGS = {**_SAMPLE_SETTINGS, "surveys": {"enabled": True}}
+_FIT_CHECK = {"survey_id": "fit_check", "occurrence": "first_meeting"}
+
+
+def _invitation_samples() -> Dict[str, Dict[str, Any]]:
+    programme = notice_programme(_SURVEY_SETTINGS, _NAME)
+    return {role: invitation_context(role=role, person=person, programme=programme, settings=_SURVEY_SETTINGS,
+                                     facts=_FIT_CHECK, answer=answer_path("tenant", "pairing", _FIT_CHECK),
+                                     language="en")
+            for role, person in (("mentor", _MENTOR), ("mentee", _MENTEE))}
+
+
+def _concern_samples() -> Dict[str, Dict[str, Any]]:
+    facts = {**_FIT_CHECK, "mentor_id": "mentor", "mentee_id": "mentee", "by_role": "mentee",
+             "answered_at": "2025-03-14T09:30:00+00:00", "not_a_fit": True}
+    return {"coordinator": concern_context(to=_COORDINATOR, mentor=_MENTOR, mentee=_MENTEE,
+                                           programme=notice_programme(_SURVEY_SETTINGS, _NAME),
+                                           settings=_SURVEY_SETTINGS, facts=facts, language="en",
+                                           local_day=lambda moment: moment.date())}
+
+
 #: kind -> a function giving a sample context per role (every kind that a tenant may override)
 SAMPLES: Dict[str, Callable[[], Dict[str, Dict[str, Any]]]] = {
     INTRODUCTION: _introduction_samples, PAIRING_ENDED: _pairing_ended_samples,
     **{kind: _notice_samples(kind) for kind in NOTICE_KINDS if kind in _NOTICE_CASES},
-    MEETING_DISPUTED: _dispute_samples}
+    MEETING_DISPUTED: _dispute_samples, SURVEY_INVITATION: _invitation_samples, FIT_CONCERN: _concern_samples}
 
 
 def samples(kind: str) -> Dict[str, Dict[str, Any]]:

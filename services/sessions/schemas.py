@@ -14,7 +14,7 @@ from services.platform_core.schemas import InputSchema
 from services.platform_core.web import load_input as load_input  # one for every service
 
 from .outcome_schemas import CertificateView, OutcomeView
-from .survey_schemas import PairSurveyScoresView, ProgrammeSurveyScoresView
+from .survey_schemas import PairSurveyScoresView, ProgrammeSurveyScoresView, SurveyAnswerExportView
 
 SERVICE = contracts.SERVICE
 PAYLOAD_SCHEMAS = contracts.PAYLOAD_SCHEMAS
@@ -430,6 +430,8 @@ class PairingExportView(Schema):
     outcomes = fields.List(fields.Nested(OutcomeView), required=True, metadata={
         "description": "the mentee's learning outcomes and the mentor's validation (seed 002)"})
     certificates = fields.List(fields.Nested(CertificateView), required=True)
+    survey_answers = fields.List(fields.Nested(SurveyAnswerExportView), required=True, metadata={
+        "description": "the person's own answers to the pair's surveys, oldest first (seed 002)"})
 
 
 class ExportView(Schema):

@@ -736,9 +736,9 @@ class SessionsService(CatchUpFeed, certificates.OutcomeEndpoints, course.CourseE
               responses={200: schemas.ExportView}, errors={404: "no such person here (or not you)"},
               summary="Everything sessions holds about a person (GDPR access)", tags=("people",))
     def export(self, request, tenant_id, person_id):
-        """The person's pairings, with every meeting, goal and final review of them, and a team's
-        analysis meetings, their words decrypted (null once their writer was erased): the
-        coordinator, or the person themselves."""
+        """The person's pairings, with every meeting, goal and final review of them and their own
+        survey answers, and a team's analysis meetings, their words decrypted (null once their
+        writer was erased): the coordinator, or the person themselves."""
         self._caller(request, tenant_id, PARTICIPANT, COORDINATOR).require_person(person_id)
         with self.store.transaction(tenant_id) as tx:
             programmes = read_model.person_programmes(tx.conn, tenant_id, person_id)
@@ -767,4 +767,5 @@ class SessionsService(CatchUpFeed, certificates.OutcomeEndpoints, course.CourseE
                              "by_role": review.by_role,
                              **(review.personal or {"achievements": None, "further_goals": None,
                                                     "next_steps": None})} if review.exists else None,
+            "survey_answers": surveys.person_answers(tx.conn, tx.tenant_id, pairing.pairing_id, person_id),
             **self._outcomes_export(tx, pairing)}

@@ -27,6 +27,17 @@ class SurveyAnsweredView(Schema):
         "description": "the answer chose a concern (the fit check's not_a_fit): the coordinator is told"})
 
 
+class SurveyAnswerExportView(Schema):
+    """An answer the person gave to a survey of a pairing (their export)."""
+
+    survey_id = fields.String(required=True)
+    occurrence = fields.String(required=True)
+    by_role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    answered_at = fields.String(required=True)
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True, metadata={
+        "description": "question id -> the number on its scale, or the choice's code"})
+
+
 class ScaleView(Schema):
     min = fields.Integer(required=True)
     max = fields.Integer(required=True)

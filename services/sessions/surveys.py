@@ -118,6 +118,15 @@ def answer_rows(conn: Connection, tenant_id: str, pairing_ids: Sequence[str],
     return found
 
 
+def person_answers(conn: Connection, tenant_id: str, pairing_id: str, person_id: str) -> List[Dict[str, Any]]:
+    """The answers ``person_id`` gave to the pair's surveys, oldest first (their export)."""
+    rows = conn.execute(select(answers).where(answers.c.tenant_id == tenant_id, answers.c.pairing_id == pairing_id,
+                                              answers.c.person_id == person_id)
+                        .order_by(answers.c.answered_at, answers.c.survey_id, answers.c.occurrence))
+    return [{"survey_id": r.survey_id, "occurrence": r.occurrence, "by_role": r.role, "answered_at": r.answered_at,
+             "answers": dict(r.answers)} for r in rows]
+
+
 # -- the daily watch's part ------------------------------------------------------------------------
 
 def _first_meetings(conn: Connection, pairing_ids: Sequence[str]) -> Dict[str, datetime]:

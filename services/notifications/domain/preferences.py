@@ -22,7 +22,7 @@ from typing import List, Optional
 from services.platform_core.events import DomainEvent
 
 from .introduction import INTRODUCTION, PAIRING_ENDED
-from .reminders import MEETING_DISPUTED
+from .reminders import FIT_CONCERN, MEETING_DISPUTED
 
 REMINDERS = "reminders"
 OPT_OUT_GROUPS = (REMINDERS,)
@@ -30,7 +30,7 @@ AUDIENCES = ("self", "guardian")
 OPT_OUT_VIA = ("link", "coordinator")
 #: the kinds nobody can turn off (they carry what a person needs to take part, or a coordinator
 #: needs to act on)
-NOT_OPTIONAL = frozenset({INTRODUCTION, PAIRING_ENDED, MEETING_DISPUTED})
+NOT_OPTIONAL = frozenset({INTRODUCTION, PAIRING_ENDED, MEETING_DISPUTED, FIT_CONCERN})
 STREAM = "optout"
 
 _NAMESPACE = uuid.UUID("0d7c61a4-5a53-4f0e-a3f7-2c1a3c0b9e52")

@@ -27,7 +27,15 @@ Kinds (besides the introduction):
 * ``proposal_waiting``: to each of the programme's coordinators, a proposal waiting for their
   approval (``PairingProposed``: coordinator-approves mode, or a round's suggestion when the
   coordinator assigns), with the two sides' names and the path of matching's proposals; no longer
-  once the proposal is approved or rejected (or the coordinator leaves the programme's staff).
+  once the proposal is approved or rejected (or the coordinator leaves the programme's staff);
+* ``survey_invitation``: to each respondent of a survey fallen due for a pair (``SurveyDue``:
+  the mentor, the mentee themself, a minor too: the survey asks the mentee, and a guardian is
+  not a respondent), naming the survey in the recipient's language and how to answer it in
+  sessions; no longer once that side answered that occurrence (``SurveyAnswered``). A reminder:
+  it can be turned off;
+* ``fit_concern``: to each of the programme's coordinators, when a side answered a survey with a
+  concern (``PairingFitConcern``: the fit check's "not a fit"): which pair, which survey, who; no
+  free text (the answers are codes). It cannot be turned off.
 
 Every message waits for the sending window, outside quiet periods (:mod:`.schedule`); any that
 still waits is dropped when its person withdraws from the programme or is erased, or its
@@ -40,7 +48,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from services.contracts.programme_settings import setting
+from services.contracts.programme_settings import setting, survey_definitions
 
 from .introduction import NoOneToTell, next_steps
 from .schedule import SendingTimes, next_send_moment, start_of_day
@@ -55,12 +63,14 @@ REQUEST_NOT_ACCEPTED = "request_not_accepted"
 PAIRING_AT_RISK = "pairing_at_risk"
 MEETING_DISPUTED = "meeting_disputed"
 PROPOSAL_WAITING = "proposal_waiting"
+SURVEY_INVITATION = "survey_invitation"
+FIT_CONCERN = "fit_concern"
 #: the kinds made here, each with its templates (``templates/<kind>/``)
 NOTICE_KINDS = (REGISTRATION_RECEIVED, CONSENT_MISSING, TRAINING_REMINDER, REGISTRATION_CLOSING,
                 SHORTLIST_OFFERED, MENTOR_REQUESTED, REQUEST_NOT_ACCEPTED, PAIRING_AT_RISK, MEETING_DISPUTED,
-                PROPOSAL_WAITING)
+                PROPOSAL_WAITING, SURVEY_INVITATION, FIT_CONCERN)
 #: the kinds about a pairing (the delivery log names it)
-ABOUT_A_PAIRING = (PAIRING_AT_RISK, MEETING_DISPUTED, PROPOSAL_WAITING)
+ABOUT_A_PAIRING = (PAIRING_AT_RISK, MEETING_DISPUTED, PROPOSAL_WAITING, SURVEY_INVITATION, FIT_CONCERN)
 #: kinds due on a day of the programme's calendar or after a while (the rest: at once)
 TIMED = (CONSENT_MISSING, TRAINING_REMINDER, REGISTRATION_CLOSING)
 
@@ -73,7 +83,11 @@ PROGRAMME_EVENTS = ("ProgrammeCreated", "ProgrammeCloned", "ProgrammeUpdated")
 #: the events that make notices (each names its programme, or is a programme's event)
 PLANNED_BY = ("MentorRegistered", "MenteeRegistered", "ShortlistOffered", "MentorRequested",
               "MentorRequestDeclined", "MentorRequestExpired", "PairingAtRisk", "MeetingDisputed", "PairingProposed",
-              "StaffMemberAdded", "StaffMemberChanged") + PROGRAMME_EVENTS
+              "StaffMemberAdded", "StaffMemberChanged", "SurveyDue", "PairingFitConcern") + PROGRAMME_EVENTS
+#: what a coordinator's ``fit_concern`` keeps of the answer (ids, the survey, who; never the answers)
+CONCERN_FACTS = ("mentor_id", "mentee_id", "survey_id", "occurrence", "by_role", "answered_at")
+#: the fit check's concern (services/contracts/default_surveys.py)
+NOT_A_FIT = "not_a_fit"
 #: what a coordinator's ``meeting_disputed`` keeps of the dispute (ids, the meeting's facts, the roles)
 DISPUTE_FACTS = ("mentor_id", "mentee_id", "meeting_id", "started_at", "minutes", "mode", "logged_by_role",
                  "disputed_at")
@@ -112,6 +126,12 @@ class Cancel:
     programme_id: Optional[str] = None
     about_id: Optional[str] = None
     consent: Optional[Tuple[str, str, str]] = None
+    #: only the messages whose facts hold these values (a survey's occurrence)
+    facts: Tuple[Tuple[str, Any], ...] = ()
+
+    def names(self, facts: Optional[Mapping[str, Any]]) -> bool:
+        """Whether a waiting message with these ``facts`` is one this drops."""
+        return all((facts or {}).get(key) == value for key, value in self.facts)
 
     def covers(self, programme_id: str, settings: Mapping[str, Any]) -> bool:
         """Whether a waiting message of ``programme_id`` (with these settings) is dropped."""
@@ -146,8 +166,13 @@ def _closes(settings: Mapping[str, Any]) -> bool:
 
 def _staff_plans(event_type: str, payload: Mapping[str, Any], *, stream_id: str, settings: Mapping[str, Any],
                  staff: Sequence[Tuple[str, str]], tenant_id: str) -> List[Planned]:
-    """The coordinators' notices: a meeting disputed, a proposal waiting, the programme's
-    registration closing."""
+    """The coordinators' notices: a meeting disputed, a pair's fit concern, a proposal waiting, the
+    programme's registration closing."""
+    if event_type == "PairingFitConcern":
+        concern = {**{key: payload[key] for key in CONCERN_FACTS},
+                   "not_a_fit": all(code == NOT_A_FIT for code in payload["concerns"].values())}
+        return [Planned(FIT_CONCERN, person_id, COORDINATOR, about_id=payload["pairing_id"], facts=concern)
+                for person_id in coordinators_of(staff)]
     if event_type == "MeetingDisputed":
         dispute = {**{key: payload[key] for key in DISPUTE_FACTS}, "disputed_by_role": payload["by_role"]}
         return [Planned(MEETING_DISPUTED, person_id, COORDINATOR, about_id=payload["pairing_id"], facts=dispute)
@@ -177,8 +202,8 @@ def plans_for(event_type: str, payload: Mapping[str, Any], *, stream_id: str,
     """The messages ``event_type`` makes (``stream_id``: its stream's id), given the programme's
     ``settings``; ``consent_covered``: a consent given earlier already covers the programme;
     ``staff``: the programme's staff ((person id, role) pairs) as known now."""
-    if event_type in PROGRAMME_EVENTS + ("MeetingDisputed", "PairingProposed", "StaffMemberAdded",
-                                         "StaffMemberChanged"):
+    if event_type in PROGRAMME_EVENTS + ("MeetingDisputed", "PairingFitConcern", "PairingProposed",
+                                         "StaffMemberAdded", "StaffMemberChanged"):
         return _staff_plans(event_type, payload, stream_id=stream_id, settings=settings, staff=staff,
                             tenant_id=tenant_id)
     if event_type == "MentorRegistered":
@@ -207,6 +232,11 @@ def plans_for(event_type: str, payload: Mapping[str, Any], *, stream_id: str,
         outcome = "declined" if event_type == "MentorRequestDeclined" else "expired"
         return [Planned(REQUEST_NOT_ACCEPTED, payload["mentee_id"], MENTEE, about_id=stream_id,
                         facts={"other_id": payload["mentor_id"], "outcome": outcome})]
+    return _pair_plans(event_type, payload)
+
+
+def _pair_plans(event_type: str, payload: Mapping[str, Any]) -> List[Planned]:
+    """The messages a pair's news from sessions makes (its watch, meetings and surveys)."""
     if event_type == "PairingAtRisk":
         watch: Dict[str, Any] = {"reasons": list(payload.get("reasons") or []),
                                  "days_since_last_meeting": payload.get("days_since_last_meeting")}
@@ -214,6 +244,11 @@ def plans_for(event_type: str, payload: Mapping[str, Any], *, stream_id: str,
                         facts={**watch, "other_id": payload["mentee_id"]}),
                 Planned(PAIRING_AT_RISK, payload["mentee_id"], MENTEE, about_id=payload["pairing_id"],
                         facts={**watch, "other_id": payload["mentor_id"]})]
+    if event_type == "SurveyDue":
+        asked = {"survey_id": payload["survey_id"], "occurrence": payload["occurrence"]}
+        return [Planned(SURVEY_INVITATION, person_id, role, about_id=payload["pairing_id"], facts=asked)
+                for role, person_id in zip(payload["respondents"], payload["respondent_ids"], strict=True)
+                if role in (MENTOR, MENTEE)]
     return []
 
 
@@ -241,6 +276,9 @@ def cancellations(event_type: str, payload: Mapping[str, Any], *, stream_id: str
         return [Cancel(None, about_id=stream_id)]
     if event_type == "PairingBackOnTrack":
         return [Cancel((PAIRING_AT_RISK,), about_id=payload["pairing_id"])]
+    if event_type == "SurveyAnswered":
+        return [Cancel((SURVEY_INVITATION,), payload["by_person_id"], about_id=payload["pairing_id"],
+                       facts=(("survey_id", payload["survey_id"]), ("occurrence", payload["occurrence"])))]
     if event_type in ("MentorRequestAccepted", "MentorRequestDeclined", "MentorRequestExpired",
                       "MentorRequestCancelled"):
         return [Cancel((MENTOR_REQUESTED,), about_id=stream_id)]
@@ -373,6 +411,59 @@ def dispute_context(*, to: Optional[Mapping[str, Any]], mentor: Optional[Mapping
             "disputed_by": {**sides.get(facts["disputed_by_role"], nobody), "role": facts["disputed_by_role"]},
             "meeting": {"date": started.date().isoformat(), "time": started.strftime("%H:%M"),
                         "minutes": int(facts["minutes"]), "mode": facts["mode"]},
+            "programme": dict(programme)}
+
+
+def survey_title(settings: Mapping[str, Any], survey_id: str, language: str) -> str:
+    """A survey's title in ``language`` as the programme's settings define it (else English,
+    else any; a survey the programme no longer runs: its id)."""
+    for survey in survey_definitions(settings):
+        if survey.get("id") == survey_id:
+            titles = survey.get("titles") or {}
+            return str(titles.get(language) or titles.get("en") or next(iter(titles.values()), survey_id))
+    return survey_id
+
+
+def answer_path(tenant_id: str, pairing_id: str, facts: Mapping[str, Any]) -> Dict[str, str]:
+    """Where in sessions' API a side answers an occurrence (and reads what fell due)."""
+    pairing = f"/tenants/{tenant_id}/pairings/{pairing_id}/surveys"
+    return {"method": "POST", "path": f"{pairing}/{facts['survey_id']}/{facts['occurrence']}", "list_path": pairing}
+
+
+def invitation_context(*, role: str, person: Optional[Mapping[str, Any]], programme: Mapping[str, Any],
+                       settings: Mapping[str, Any], facts: Mapping[str, Any], answer: Mapping[str, str],
+                       language: str) -> Dict[str, Any]:
+    """What a respondent's ``survey_invitation`` template is given: ``to``, ``person_name``, the
+    ``survey`` (``title`` in ``language``, ``occurrence``), ``answer`` (:func:`answer_path`),
+    the programme. Raises :class:`NoOneToTell`."""
+    survey = {"id": facts["survey_id"], "occurrence": facts["occurrence"],
+              "title": survey_title(settings, facts["survey_id"], language)}
+    return {"kind": SURVEY_INVITATION, "role": role, "occurrence": 1, "to": _address(role, person),
+            "person_name": (person or {}).get("name") or "", "survey": survey, "answer": dict(answer),
+            "programme": dict(programme)}
+
+
+def concern_context(*, to: Optional[Mapping[str, Any]], mentor: Optional[Mapping[str, Any]],
+                    mentee: Optional[Mapping[str, Any]], programme: Mapping[str, Any],
+                    settings: Mapping[str, Any], facts: Mapping[str, Any], language: str,
+                    local_day) -> Dict[str, Any]:
+    """What a coordinator's ``fit_concern`` template is given: ``to``, the pair (``mentor``,
+    ``mentee``), ``by`` (the side that answered, with its ``role``), the ``survey`` (its title in
+    ``language``), ``not_a_fit`` (the fit check's concern, else another the survey marks), the
+    local day it was ``answered_on``, the programme. Raises :class:`NoOneToTell`."""
+    if to is None:
+        raise NoOneToTell("recipient_erased")
+    if not to.get("email"):
+        raise NoOneToTell("no_address")
+    sides = {MENTOR: _named(mentor), MENTEE: _named(mentee)}
+    return {"kind": FIT_CONCERN, "role": COORDINATOR,
+            "to": {"name": to.get("name") or "", "email": to.get("email"), "phone": to.get("phone")},
+            "mentor": sides[MENTOR], "mentee": sides[MENTEE],
+            "by": {**sides[facts["by_role"]], "role": facts["by_role"]},
+            "survey": {"id": facts["survey_id"], "occurrence": facts["occurrence"],
+                       "title": survey_title(settings, facts["survey_id"], language)},
+            "not_a_fit": bool(facts.get("not_a_fit")),
+            "answered_on": local_day(datetime.fromisoformat(str(facts["answered_at"]))).isoformat(),
             "programme": dict(programme)}
 
 

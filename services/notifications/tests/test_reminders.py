@@ -14,6 +14,7 @@ from services.notifications import rendering
 from services.notifications.domain import KINDS, LANGUAGES, NoOneToTell, message_id
 from services.notifications.domain.reminders import (
     CONSENT_MISSING,
+    FIT_CONCERN,
     MEETING_DISPUTED,
     MENTOR_REQUESTED,
     NOTICE_KINDS,
@@ -23,6 +24,7 @@ from services.notifications.domain.reminders import (
     REGISTRATION_RECEIVED,
     REQUEST_NOT_ACCEPTED,
     SHORTLIST_OFFERED,
+    SURVEY_INVITATION,
     TRAINING_REMINDER,
     cancellations,
     closing_cause,
@@ -184,8 +186,8 @@ DIACRITICS = {"en": "–", "lv": "ā", "lt": "ė", "nl": "–"}
 
 
 def test_every_kind_has_a_case():
-    # a disputed meeting is the coordinator's, with a context of its own: test_disputes.py
-    assert {kind for kind, _, _ in CASES} == set(NOTICE_KINDS) - {MEETING_DISPUTED}
+    # a disputed meeting and the surveys' kinds have contexts of their own: test_disputes.py, test_surveys.py
+    assert {kind for kind, _, _ in CASES} == set(NOTICE_KINDS) - {MEETING_DISPUTED, SURVEY_INVITATION, FIT_CONCERN}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

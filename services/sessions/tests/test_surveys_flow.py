@@ -104,6 +104,20 @@ def test_surveys_fall_due_once_are_answered_on_their_scales_and_not_a_fit_tells_
                      pair.key).json()
     assert before["surveys"] == []
 
+    # the person's export holds their own answers, oldest first; the mentor's holds none of the mentee's
+    def exported(person, token):
+        response = api.get(f"/tenants/{slug}/people/{person}/export", token)
+        assert response.status_code == 200, response.text
+        [pairing] = response.json()["pairings"]
+        return pairing["survey_answers"]
+    assert exported(pair.mentee, pair.mentee_token) == exported(pair.mentee, pair.key) == [
+        {"survey_id": "competences", "occurrence": "start", "by_role": "mentee",
+         "answered_at": utc(2, 14, 5).isoformat(),
+         "answers": {"communication": 2, "planning": 2, "problem_solving": 3, "teamwork": 4, "confidence": 1}},
+        {"survey_id": "fit_check", "occurrence": "first_meeting", "by_role": "mentee",
+         "answered_at": utc(2, 14, 5).isoformat(), "answers": {"fit": "not_a_fit"}}]
+    assert exported(pair.mentor, pair.mentor_token) == []
+
     # the surveys' read model rebuilt from the events is the one kept live
     live = survey_rows(platform.store)
     surveys.SURVEYS.rebuild(platform.store)
