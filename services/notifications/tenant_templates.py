@@ -32,7 +32,18 @@ from services.platform_core.envelope import Envelope
 from services.platform_core.projection import Projection
 
 from . import read_model, rendering
-from .domain import INTRODUCTION, MEMBER, PAIRING_ENDED, ended_context, introduction_context, next_steps
+from .domain import (
+    GROUP_INTRODUCTION,
+    GROUP_JOINED,
+    INTRODUCTION,
+    MEMBER,
+    PAIRING_ENDED,
+    ended_context,
+    introduction_context,
+    next_steps,
+    sharing_of,
+)
+from .domain.groups import group_context, joined_context
 from .domain.reminders import (
     CONSENT_MISSING,
     FIT_CONCERN,
@@ -205,8 +216,31 @@ def _concern_samples() -> Dict[str, Dict[str, Any]]:
 
 
 #: kind -> a function giving a sample context per role (every kind that a tenant may override)
+_STUDENT = {"name": "Līga Ozoliņa", "email": "liga@example.org", "phone": None, "minor": False, "guardian": None}
+_TEACHER = {"name": "Dace Kalniņa", "email": "dace@example.org", "phone": None, "staff_role": "teacher"}
+
+
+def _group_samples() -> Dict[str, Dict[str, Any]]:
+    """An e-course group's introduction to a student, a minor student's guardian and the mentor
+    (a teacher's and a coordinator's have templates of their own)."""
+    programme = next_steps(_SAMPLE_SETTINGS, _NAME)
+    people: Dict[str, Optional[Mapping[str, Any]]] = {"mentor": _MENTOR, "student-1": _MENTEE, "student-2": _STUDENT}
+    facts = {"mentor_id": "mentor", "mentee_ids": ["student-1", "student-2"]}
+    told = {"mentee": "student-2", "guardian": "student-1", "mentor": "mentor"}
+    return {role: group_context(role=role, recipient_id=recipient, facts=facts, people=people, staff_cards=[_TEACHER],
+                                programme=programme, sharing=sharing_of(_SAMPLE_SETTINGS))
+            for role, recipient in told.items()}
+
+
+def _joined_samples() -> Dict[str, Dict[str, Any]]:
+    programme = next_steps(_SAMPLE_SETTINGS, _NAME)
+    return {"mentor": joined_context(mentor=_MENTOR, mentee=_STUDENT, programme=programme,
+                                     sharing=sharing_of(_SAMPLE_SETTINGS))}
+
+
 SAMPLES: Dict[str, Callable[[], Dict[str, Dict[str, Any]]]] = {
     INTRODUCTION: _introduction_samples, PAIRING_ENDED: _pairing_ended_samples,
+    GROUP_INTRODUCTION: _group_samples, GROUP_JOINED: _joined_samples,
     **{kind: _notice_samples(kind) for kind in NOTICE_KINDS if kind in _NOTICE_CASES},
     MEETING_DISPUTED: _dispute_samples, SURVEY_INVITATION: _invitation_samples, FIT_CONCERN: _concern_samples}
 

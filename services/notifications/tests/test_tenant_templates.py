@@ -299,3 +299,13 @@ def test_the_mail_sink_keeps_what_it_is_given_and_lists_it(tmp_path):
     assert [m["number"] for m in listed] == [1, 2]
     assert listed[0]["subject"].startswith("Meet your mentee") and "anna@example.org" in listed[0]["to"]
     assert listed[1]["list_unsubscribe"] == "<https://u/2>" and "Hello Anna Berzina" in listed[1]["text"]
+
+
+def test_a_tenant_may_write_its_own_template_of_every_kind():
+    """Every kind of message has sample data, so a tenant's template of it can be checked and
+    previewed (the endpoints accept exactly these kinds)."""
+    from services.contracts.notifications import KINDS
+
+    assert set(tenant_templates.SAMPLES) == set(KINDS)
+    for kind in KINDS:
+        assert tenant_templates.problems(kind, "lv", "subject", "{{ programme.name }}: {{ to.name }}") == [], kind
