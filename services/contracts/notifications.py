@@ -25,11 +25,11 @@ from .registration import IsoDateTime
 SERVICE = "notifications"
 
 #: the kinds of message (an e-course group's introduction, one per mentor and round; the mentor's
-#: note of a student who joined their group outside a round; then notices and reminders; last, a
-#: coordinator's notice of a disputed meeting)
+#: note of a student who joined their group outside a round; then notices and reminders; a
+#: coordinator's notice of a disputed meeting; an e-course student's reminder of a task's deadline)
 KINDS = ("introduction", "pairing_ended", "group_introduction", "group_joined", "registration_received",
          "consent_missing", "training_reminder", "registration_closing", "shortlist_offered", "mentor_requested",
-         "request_not_accepted", "pairing_at_risk", "meeting_disputed")
+         "request_not_accepted", "pairing_at_risk", "meeting_disputed", "task_deadline")
 #: to whom a message goes, as a side of what caused it (a guardian: the mentee's), or as the
 #: programme's staff (a coordinator, a teacher: their own person id), or as a team's member (the
 #: team's id: a member has none of their own)

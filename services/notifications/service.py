@@ -11,7 +11,11 @@ from sessions                            ``PairingAtRisk`` (both sides reminded,
                                          window), ``PairingBackOnTrack`` (dropped);
                                          ``MeetingDisputed``: ``meeting_disputed`` to each of the
                                          programme's coordinators (the meeting's other events
-                                         are read only to keep its stream contiguous)
+                                         are read only to keep its stream contiguous);
+                                         ``TaskDeadlineApproaching``: ``task_deadline`` to the
+                                         student, dropped by ``TaskCompleted`` or
+                                         ``DeadlineExtended`` of that student and task (every
+                                         event of the ``course`` stream is read)
 from matching                            ``PairingConfirmed``: an introduction recorded for the
                                          mentor, the mentee and the mentee's guardian (sent to a
                                          minor's guardian only), and the coordinator's version
@@ -85,6 +89,7 @@ from services.platform_core.web import NotFound, api, bearer_token
 
 from . import introductions, preferences, read_model, reminders, schemas, tenant_templates
 from .domain import PAIRING_ENDED, message_id, told_of_pairing
+from .domain.course import COURSE_EVENTS
 from .endpoints import DeliveryEndpoints, RetentionJobs, delivery_view, failing_set, schedule_prune
 from .sender import MailSender
 
@@ -105,8 +110,9 @@ MATCHING_EVENTS = ("PairingProposed", "PairingConfirmed", "PairingRejected", "Pa
 #: every event of a meeting's stream (so it stays contiguous: no gap to fill from sessions' feed);
 #: only a dispute makes a message (to the programme's coordinators)
 MEETING_EVENTS = ("MeetingLogged", "MeetingCorrected", "MeetingConfirmed", "MeetingDisputed", "MeetingWithdrawn")
-#: the sessions watch (a pair at risk is reminded, and no longer once back on track) and the meetings
-SESSIONS_EVENTS = ("PairingAtRisk", "PairingBackOnTrack") + MEETING_EVENTS
+#: the sessions watch (a pair at risk is reminded, and no longer once back on track), the meetings
+#: and every event of an e-course's stream (a task's deadline reminded: :mod:`.domain.course`)
+SESSIONS_EVENTS = ("PairingAtRisk", "PairingBackOnTrack") + MEETING_EVENTS + COURSE_EVENTS
 
 C = (COORDINATOR,)
 #: every read model (``mentoring rebuild notifications``): the programmes, their staff and the

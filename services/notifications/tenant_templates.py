@@ -33,6 +33,7 @@ from services.platform_core.projection import Projection
 
 from . import read_model, rendering
 from .domain import INTRODUCTION, PAIRING_ENDED, ended_context, introduction_context, next_steps
+from .domain.course import TASK_DEADLINE, shown_facts
 from .domain.reminders import (
     CONSENT_MISSING,
     MEETING_DISPUTED,
@@ -159,11 +160,19 @@ def _dispute_samples() -> Dict[str, Dict[str, Any]]:
                                            local_time=lambda moment: moment)}
 
 
+def _task_deadline_samples() -> Dict[str, Dict[str, Any]]:
+    facts = shown_facts({"task_id": "essay-1", "title": "Essay: my goals", "deadline": "2025-03-14T21:59:59+00:00",
+                         "days_before": 3, "has_mentor": True}, lambda moment: moment)
+    return {"mentee": notice_context(kind=TASK_DEADLINE, role="mentee", occurrence=1, person=_MENTEE, other=None,
+                                     programme=notice_programme(_SAMPLE_SETTINGS, _NAME), facts=facts,
+                                     local_day=lambda moment: moment.date())}
+
+
 #: kind -> a function giving a sample context per role (every kind that a tenant may override)
 SAMPLES: Dict[str, Callable[[], Dict[str, Dict[str, Any]]]] = {
     INTRODUCTION: _introduction_samples, PAIRING_ENDED: _pairing_ended_samples,
     **{kind: _notice_samples(kind) for kind in NOTICE_KINDS if kind in _NOTICE_CASES},
-    MEETING_DISPUTED: _dispute_samples}
+    MEETING_DISPUTED: _dispute_samples, TASK_DEADLINE: _task_deadline_samples}
 
 
 def samples(kind: str) -> Dict[str, Dict[str, Any]]:
