@@ -2,8 +2,9 @@
 a manual clock: sessions' night watch announces three tasks' deadlines to a student; each reminder
 waits for the morning's sending window; the student finishes one task and the mentor extends
 another, which drops those two; the third goes out in the morning, in the student's language,
-once, naming the task and its deadline; a deadline before the window opens makes none; every
-event of the course's stream is read in order."""
+once, naming the task and its deadline; a deadline before the window opens makes none, and one
+held past its deadline by a quiet period is not sent; every event of the course's stream is read
+in order."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -16,11 +17,17 @@ from services.notifications import reminders
 from services.platform_core.dependencies import store_engine_of
 from services.platform_core.events import DomainEvent
 from services.platform_core.testing import wait_for
+from services.registration.tests.conftest import START
 
 pytestmark = pytest.mark.integration
 
 STUDENT = "jonas@example.lt"
 DEADLINE = "2025-03-14T21:59:59+00:00"  # 23:59:59 in Vilnius
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock(platform):
+    platform.clock.set(START)  # registration open; each test moves the clock on itself
 
 
 def at(text: str) -> datetime:
@@ -100,3 +107,25 @@ def test_deadline_reminders_wait_for_the_morning_and_drop_when_finished_or_exten
     assert "Esė: mano tikslai" in str(mail["Subject"]) and "2025-03-14" in plain and "23:59" in plain
     assert "List-Unsubscribe" in mail  # a reminder: the student may turn it off
     assert len(school.log("task_deadline")) == 1
+
+
+def test_a_reminder_held_past_its_deadline_by_a_quiet_period_is_not_sent(platform):
+    school = platform.school()
+    platform.clock.set(at("2025-03-11T01:00:00+02:00"))
+    course = Course(platform, school)
+    course.task("essay", "Esė")
+    course.approaching("essay", "Esė", deadline="2025-03-11T20:00:00+02:00")
+    [row] = wait_for(lambda: waiting(platform, school), message="the reminder waiting for the morning")
+    assert row["due_at"] == at("2025-03-11T08:00:00+02:00")
+    # the day becomes a quiet period: the reminder moves to the 12th, after the deadline
+    quiet = {"notifications": {"quiet_periods": [{"from": "2025-03-11", "until": "2025-03-11", "name": "exam day"}]}}
+    updated = platform.registration.patch(f"/tenants/{school.slug}/programmes/{school.programme_id}", school.key,
+                                          quiet, headers={"If-Match": '"1"'})
+    assert updated.status_code == 200, updated.text
+    wait_for(lambda: waiting(platform, school)[0]["due_at"] == at("2025-03-12T08:00:00+02:00"),
+             message="moved past the quiet day")
+    platform.clock.set(at("2025-03-12T08:00:00+02:00"))
+    assert (reminders.JOB, row["message_id"], "done") in platform.run_due()
+    [settled] = waiting(platform, school)
+    assert (settled["status"], settled["settled_by"]) == ("cancelled", "deadline_passed")
+    assert school.log("task_deadline") == []
