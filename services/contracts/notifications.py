@@ -27,11 +27,12 @@ SERVICE = "notifications"
 #: the kinds of message (an e-course group's introduction, one per mentor and round; the mentor's
 #: note of a student who joined their group outside a round; then notices and reminders; a
 #: coordinator's notice of a disputed meeting; a proposal waiting for a coordinator's approval; a
-#: survey's invitation to its respondents; a coordinator's notice of a pair's fit concern)
+#: survey's invitation to its respondents; a coordinator's notice of a pair's fit concern; an
+#: e-course student's reminder of a task's deadline)
 KINDS = ("introduction", "pairing_ended", "group_introduction", "group_joined", "registration_received",
          "consent_missing", "training_reminder", "registration_closing", "shortlist_offered", "mentor_requested",
          "request_not_accepted", "pairing_at_risk", "meeting_disputed", "proposal_waiting", "survey_invitation",
-         "fit_concern")
+         "fit_concern", "task_deadline")
 #: to whom a message goes, as a side of what caused it (a guardian: the mentee's), or as the
 #: programme's staff (a coordinator, a teacher: their own person id), or as a team's member (the
 #: team's id: a member has none of their own)

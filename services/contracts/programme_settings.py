@@ -59,9 +59,11 @@ DEFAULTS.update({
 
 
 # -- e-courses (seed 004): how many days before a task's deadline a student who has not finished
-# it is reminded (read by sessions' daily watch) ------------------------------------------------
+# it is reminded (read by sessions' daily watch); the intake questionnaire's questions
+# (``{id, text, required}``; none: no intake) ------------------------------------------------------
 DEFAULTS.update({
     "course.reminder_days_before": 3,
+    "course.intake": [],
 })
 
 

@@ -31,7 +31,7 @@ from services.platform_core.projection import ConsumedProjection
 from services.platform_core.store import StoreTransaction
 
 from . import read_model, waiting
-from .domain import choose_language, message_id, preferred_language
+from .domain import choose_language, course, message_id, preferred_language
 from .domain.reminders import (
     ABOUT_A_PAIRING,
     COORDINATOR,
@@ -170,7 +170,7 @@ class ProgrammeNotKnownYet(Exception):
 
 def plan(tx: StoreTransaction, envelope: Envelope, programme: Optional[Mapping[str, Any]]) -> bool:
     """Record or schedule the messages ``envelope`` makes; True if one was recorded to go now."""
-    if envelope.event_type not in PLANNED_BY or envelope.occurred_at < tx.now - STALE_AFTER:
+    if envelope.event_type not in PLANNED_BY + course.PLANNED_BY or envelope.occurred_at < tx.now - STALE_AFTER:
         return False
     if programme is None:  # its programme event is on its way (another stream): try again
         raise ProgrammeNotKnownYet(f"programme {envelope.payload.get('programme_id')} is not known here yet")
@@ -181,14 +181,14 @@ def plan(tx: StoreTransaction, envelope: Envelope, programme: Optional[Mapping[s
     staff = read_model.staff_of(tx.conn, envelope.tenant_id, programme["programme_id"])
     for planned in plans_for(envelope.event_type, envelope.payload, stream_id=envelope.stream_id,
                              settings=settings, consent_covered=covered, staff=staff,
-                             tenant_id=envelope.tenant_id):
+                             tenant_id=envelope.tenant_id) + course.plans_for(envelope.event_type, envelope.payload):
         row = _row(envelope, programme["programme_id"], planned, now)
         try:
             due = first_moment(planned.kind, planned.occurrence, cause_at=now, settings=settings,
                                times=_times(programme))
         except NoSendingDay:
             continue
-        if due is None:
+        if due is None or course.too_late(planned.kind, planned.facts, due):
             continue
         if due <= now:
             recorded |= _record(tx, row)
@@ -202,6 +202,10 @@ def run_job(tx: StoreTransaction, job: scheduling.Job) -> bool:
     """A waiting message's time has come: record it to be sent (True), unless it was settled."""
     row = tx.conn.execute(select(reminders).where(reminders.c.message_id == job.key)).mappings().first()
     if row is None or row["status"] != WAITING:
+        return False
+    if course.too_late(row["kind"], row["facts"], tx.now):  # held past the deadline it reminds of
+        tx.conn.execute(update(reminders).where(reminders.c.message_id == job.key)
+                        .values(status=CANCELLED, settled_by="deadline_passed"))
         return False
     tx.conn.execute(update(reminders).where(reminders.c.message_id == job.key).values(status=RECORDED))
     return _record(tx, dict(row))
@@ -229,7 +233,8 @@ def _settle(tx: StoreTransaction, row: Mapping[str, Any], why: str) -> None:
 def cancel(tx: StoreTransaction, envelope: Envelope) -> int:
     """Drop the waiting messages ``envelope`` makes pointless; how many."""
     dropped = 0
-    for what in cancellations(envelope.event_type, envelope.payload, stream_id=envelope.stream_id):
+    for what in (cancellations(envelope.event_type, envelope.payload, stream_id=envelope.stream_id)
+                 + course.cancellations(envelope.event_type, envelope.payload)):
         for row in _waiting(tx.conn, envelope.tenant_id, what):
             programme = read_model.programme(tx.conn, envelope.tenant_id, row["programme_id"]) or {"settings": {}}
             if what.names(row["facts"]) and what.covers(row["programme_id"], programme["settings"]):
@@ -281,6 +286,8 @@ def notice_context_of(row: Mapping[str, Any], programme: Mapping[str, Any], card
                                local_time=lambda moment: moment.astimezone(zone))
     if row["kind"] in (SURVEY_INVITATION, FIT_CONCERN):
         return _survey_context_of(row, programme, cards)
+    if row["kind"] == course.TASK_DEADLINE:
+        facts = course.shown_facts(facts, lambda moment: moment.astimezone(zone))
     return notice_context(kind=row["kind"], role=row["role"], occurrence=row.get("occurrence") or 1,
                           person=found.get(row["recipient_id"]),
                           other=found.get(facts["other_id"]) if facts.get("other_id") else None,

@@ -15,7 +15,11 @@ from sessions                            ``PairingAtRisk`` (both sides reminded,
                                          ``SurveyDue``: ``survey_invitation`` to each respondent
                                          (in the sending window), dropped by their
                                          ``SurveyAnswered``; ``PairingFitConcern``:
-                                         ``fit_concern`` to each of the programme's coordinators
+                                         ``fit_concern`` to each of the programme's coordinators;
+                                         ``TaskDeadlineApproaching``: ``task_deadline`` to the
+                                         student, dropped by ``TaskCompleted`` or
+                                         ``DeadlineExtended`` of that student and task (every
+                                         event of the ``course`` stream is read)
 from matching                            ``PairingConfirmed``: an introduction recorded for the
                                          mentor, the mentee and the mentee's guardian (sent to a
                                          minor's guardian only), and the coordinator's version
@@ -88,6 +92,7 @@ from services.platform_core.tenancy import COORDINATOR, Caller, authenticate
 from services.platform_core.web import NotFound, api, bearer_token
 
 from . import introductions, preferences, read_model, reminders, schemas, tenant_templates, waiting
+from .domain.course import COURSE_EVENTS
 from .endpoints import DeliveryEndpoints, RetentionJobs, delivery_view, failing_set, schedule_prune
 from .sender import MailSender
 
@@ -112,9 +117,10 @@ MEETING_EVENTS = ("MeetingLogged", "MeetingCorrected", "MeetingConfirmed", "Meet
 #: fallen due invites its respondents, an answer drops the invitation still waiting, a concern
 #: tells the coordinators
 SURVEY_EVENTS = ("SurveyDue", "SurveyAnswered", "PairingFitConcern")
-#: the sessions watch (a pair at risk is reminded, and no longer once back on track), the meetings
-#: and the surveys
-SESSIONS_EVENTS = ("PairingAtRisk", "PairingBackOnTrack") + MEETING_EVENTS + SURVEY_EVENTS
+#: the sessions watch (a pair at risk is reminded, and no longer once back on track), the meetings,
+#: the surveys and every event of an e-course's stream (a task's deadline reminded:
+#: :mod:`.domain.course`)
+SESSIONS_EVENTS = ("PairingAtRisk", "PairingBackOnTrack") + MEETING_EVENTS + SURVEY_EVENTS + COURSE_EVENTS
 
 C = (COORDINATOR,)
 #: every read model (``mentoring rebuild notifications``): the programmes, their staff and the

@@ -43,6 +43,7 @@ from .domain import (
     next_steps,
     sharing_of,
 )
+from .domain.course import TASK_DEADLINE, shown_facts
 from .domain.groups import group_context, joined_context
 from .domain.reminders import (
     CONSENT_MISSING,
@@ -215,6 +216,14 @@ def _concern_samples() -> Dict[str, Dict[str, Any]]:
                                            local_day=lambda moment: moment.date())}
 
 
+def _task_deadline_samples() -> Dict[str, Dict[str, Any]]:
+    facts = shown_facts({"task_id": "essay-1", "title": "Essay: my goals", "deadline": "2025-03-14T21:59:59+00:00",
+                         "days_before": 3, "has_mentor": True}, lambda moment: moment)
+    return {"mentee": notice_context(kind=TASK_DEADLINE, role="mentee", occurrence=1, person=_MENTEE, other=None,
+                                     programme=notice_programme(_SAMPLE_SETTINGS, _NAME), facts=facts,
+                                     local_day=lambda moment: moment.date())}
+
+
 #: kind -> a function giving a sample context per role (every kind that a tenant may override)
 _STUDENT = {"name": "Līga Ozoliņa", "email": "liga@example.org", "phone": None, "minor": False, "guardian": None}
 _TEACHER = {"name": "Dace Kalniņa", "email": "dace@example.org", "phone": None, "staff_role": "teacher"}
@@ -242,7 +251,8 @@ SAMPLES: Dict[str, Callable[[], Dict[str, Dict[str, Any]]]] = {
     INTRODUCTION: _introduction_samples, PAIRING_ENDED: _pairing_ended_samples,
     GROUP_INTRODUCTION: _group_samples, GROUP_JOINED: _joined_samples,
     **{kind: _notice_samples(kind) for kind in NOTICE_KINDS if kind in _NOTICE_CASES},
-    MEETING_DISPUTED: _dispute_samples, SURVEY_INVITATION: _invitation_samples, FIT_CONCERN: _concern_samples}
+    MEETING_DISPUTED: _dispute_samples, SURVEY_INVITATION: _invitation_samples, FIT_CONCERN: _concern_samples,
+    TASK_DEADLINE: _task_deadline_samples}
 
 
 def samples(kind: str) -> Dict[str, Dict[str, Any]]:

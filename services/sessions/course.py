@@ -14,13 +14,16 @@ rules are :mod:`.domain.course`, the CSV's columns docs/ecourse.md.
     POST  /tenants/{t}/programmes/{p}/tasks/{task}/completions    C   {student_id | external_id, finished_at}
     POST  /tenants/{t}/programmes/{p}/tasks/{task}/extensions     P   {student_id, deadline}
     GET   /tenants/{t}/programmes/{p}/course/progress             C   per student and per group
+    PUT   /tenants/{t}/programmes/{p}/intake/{student}            P   the student's answers {answers}
+    GET   /tenants/{t}/programmes/{p}/intake/{student}            C, P  the questions and the answers:
+                                                                  the coordinator, the student, their mentor
 
 The daily watch (:func:`announce_deadlines`) publishes ``TaskDeadlineApproaching``.
 """
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from sqlalchemy import Column, Index, MetaData, String, Table, delete, insert, select
 from sqlalchemy.engine import Connection
@@ -35,13 +38,26 @@ from services.platform_core.web import ApiError, BadRequest, NotFound, Unprocess
 from . import course_schemas as schemas
 from . import read_model
 from .domain import RuleBroken
-from .domain.course import Course, CourseTask, CsvRefused, group_progress, read_csv, student_counts
+from .domain.course import (
+    Course,
+    CourseTask,
+    CsvRefused,
+    Intake,
+    group_progress,
+    intake_questions,
+    intake_stream_id,
+    read_csv,
+    student_counts,
+)
 from .domain.course import deadline_of as parse_moment
 from .schemas import load_input
 
 EXPECTED = (ApiError, RuleBroken, ConcurrencyConflict, CsvRefused)
 PROGRAMME = "/tenants/<tenant_id>/programmes/<programme_id>"
 TASK = PROGRAMME + "/tasks/<task_id>"
+INTAKE = PROGRAMME + "/intake/<student_id>"
+NOT_A_READER = ("no such programme here, or no such student in it, or the caller is neither the student, "
+                "their mentor nor the coordinator")
 CHANGED = "the course changed meanwhile (a concurrent request): try again"
 X = schemas.EXAMPLES
 
@@ -134,14 +150,32 @@ def _moment(value: str, time_zone: str, field: str) -> datetime:
                          details={field: ["must be a date (YYYY-MM-DD) or an ISO 8601 date-time"]}) from None
 
 
+def _settings(tx: StoreTransaction, programme_id: str) -> Dict[str, Any]:
+    return dict(tx.conn.execute(select(read_model.programmes.c.settings).where(
+        read_model.programmes.c.programme_id == programme_id)).scalar() or {})
+
+
+def _intake(tx: StoreTransaction, programme_id: str, student_id: str) -> Intake:
+    stream_id = intake_stream_id(programme_id, student_id)
+    return Intake.from_events(stream_id, [e for e in tx.read_stream(Intake.stream_type, stream_id)
+                                          if e.tenant_id == tx.tenant_id])
+
+
+def intake_view(programme_id: str, student_id: str, settings: Mapping[str, Any], intake: Intake) -> Dict[str, Any]:
+    answers = intake.answers or {}
+    return {"programme_id": programme_id, "student_id": student_id,
+            "answered_at": intake.answered_at.isoformat() if intake.answered_at else None,
+            "questions": [{"id": q.id, "text": q.text, "required": q.required, "answer": answers.get(q.id)}
+                          for q in intake_questions(settings)]}
+
+
 def announce_deadlines(tx: StoreTransaction, programme_id: str, now: datetime,
                        append: Callable[[List[Any], Dict[Tuple[str, str], int]], None]) -> int:
     """The daily watch: ``TaskDeadlineApproaching`` for each student due one (:meth:`Course.due_reminders`)."""
     course = _load(tx, programme_id)
     if not course.tasks:
         return 0
-    settings = dict(tx.conn.execute(select(read_model.programmes.c.settings).where(
-        read_model.programmes.c.programme_id == programme_id)).scalar() or {})
+    settings = _settings(tx, programme_id)
     days = int(setting(settings, "course.reminder_days_before"))
     mentors = group(tx.conn, tx.tenant_id, programme_id)
     version = course.version
@@ -316,3 +350,42 @@ class CourseEndpoints:
         return {"programme_id": programme_id, "as_of": now.isoformat(), "tasks": len(course.tasks), "students": rows,
                 "groups": [{"mentor_id": g.mentor_id, "students": len(g.students), "counts": g.counts.to_dict()}
                            for g in group_progress(course, mentors, now)]}
+
+    # -- the intake questionnaire --------------------------------------------------------------
+
+    @endpoint("PUT", INTAKE, roles=(PARTICIPANT,), body=schemas.IntakeInput, example=X["intake"],
+              responses={200: schemas.IntakeView},
+              errors={404: "no such programme here, or the caller is not this student of it", 409: CHANGED,
+                      422: rules("no_intake", "unknown_question", "unanswered", "too_long")},
+              summary="The student answers the programme's intake questionnaire (again: replaces the answers)",
+              tags=("e-course",))
+    def answer_intake(self, request, tenant_id, programme_id, student_id):
+        caller = self._caller(request, tenant_id, PARTICIPANT)
+        data = load_input(schemas.IntakeInput, read_json(request))
+        with self.store.transaction(tenant_id) as tx:
+            _time_zone(tx, programme_id)
+            if self._person(caller) != student_id or student_id not in group(tx.conn, tenant_id, programme_id):
+                raise NotFound(f"student {student_id} not found in programme {programme_id}")
+            settings = _settings(tx, programme_id)
+            intake = _intake(tx, programme_id, student_id)
+            version = intake.version
+            events = intake.answer(programme_id=programme_id, student_id=student_id,
+                                   questions=intake_questions(settings), answers=data["answers"], now=tx.now)
+            if events:
+                self._append(tx, events, {(Intake.stream_type, intake.id): version}, caller.actor)
+            return intake_view(programme_id, student_id, settings, intake.apply_all(events))
+
+    @endpoint("GET", INTAKE, roles=(COORDINATOR, PARTICIPANT), responses={200: schemas.IntakeView},
+              errors={404: NOT_A_READER},
+              summary="A student's intake answers: read by the coordinator, the student and their mentor only",
+              tags=("e-course",))
+    def read_intake(self, request, tenant_id, programme_id, student_id):
+        caller = self._caller(request, tenant_id, COORDINATOR, PARTICIPANT)
+        with self.store.transaction(tenant_id) as tx:
+            _time_zone(tx, programme_id)
+            students = group(tx.conn, tenant_id, programme_id)
+            if student_id not in students or (
+                    caller.kind == PARTICIPANT and self._person(caller) not in (student_id, students[student_id])):
+                raise NotFound(f"student {student_id} not found in programme {programme_id}")
+            return intake_view(programme_id, student_id, _settings(tx, programme_id),
+                               _intake(tx, programme_id, student_id))

@@ -5,7 +5,7 @@ words and progress notes, the final review) is put by the domain under ``payload
 and nowhere else. The store encrypts it with the key of the person who wrote it
 (``by_person_id``; the final review and a certificate: the mentee's, as they are about them;
 a learning outcome: the mentee's, its validation note: the mentor's; a team's analysis
-meeting: the team's), kept in sessions' own
+meeting: the team's; an e-course's intake answers: the student's), kept in sessions' own
 ``person_keys`` table (:mod:`services.platform_core.crypto_shredding`): sessions never reads
 registration's keys. When sessions consumes ``PersonErased`` the person's key is forgotten, in
 the consumer's transaction: their notes read as null in every API, replay and event from then on.
@@ -26,6 +26,7 @@ from services.platform_core.crypto_shredding import (
 )
 
 from .domain import ANALYSIS_MEETING, CERTIFICATE, FINAL_REVIEW, GOAL, MEETING, OUTCOME
+from .domain.course import INTAKE
 
 KEYS_METADATA = keys_metadata
 PERSON_KEYS = PersonKeyTable()
@@ -42,5 +43,5 @@ def writer_of(stream_type: str, stream_id: str, payload: Mapping) -> str:
 
 def codec() -> PersonalDataCodec:
     return PersonalDataCodec(PERSON_KEYS, stream_types=(MEETING, GOAL, FINAL_REVIEW, ANALYSIS_MEETING,
-                                                                OUTCOME, CERTIFICATE),
+                                                                OUTCOME, CERTIFICATE, INTAKE),
                              person_of=writer_of)

@@ -67,6 +67,8 @@ GET      /verify/{code}                                               -      200
 POST     /tenants/{t}/programmes/{p}/tasks[/import]                   C      201
 POST     .../tasks/{task}/completions | extensions                    C | P  201
 GET      /tenants/{t}/programmes/{p}/course/progress                  C      200
+PUT      /tenants/{t}/programmes/{p}/intake/{student}  {answers}      P      200, 422
+GET      /tenants/{t}/programmes/{p}/intake/{student}                 C, P   200
 GET      /tenants/{t}/events?after=&limit=                            C      200
 =======  ===========================================================  =====  ======
 

@@ -1,8 +1,9 @@
 """The notifications domain, plain Python: what message a cause makes, for whom, in which
-language, and what it may say (:mod:`.introduction`, :mod:`.reminders`); who else is told of a
-pairing's news, a staff member's version and a pairing's end (:mod:`.audience`); a team's members
-(:mod:`.teams`); an e-course's group introduction (:mod:`.groups`); when a message may go out
-(:mod:`.schedule`); how a delivery attempt's outcome is read (:mod:`.delivery`)."""
+language, and what it may say (:mod:`.introduction`, :mod:`.reminders`; an e-course's deadlines:
+:mod:`.course`); who else is told of a pairing's news, a staff member's version and a pairing's
+end (:mod:`.audience`); a team's members (:mod:`.teams`); an e-course's group introduction
+(:mod:`.groups`); when a message may go out (:mod:`.schedule`); how a delivery attempt's outcome
+is read (:mod:`.delivery`)."""
 from .audience import (
     ended_context,
     message_context,
@@ -12,6 +13,7 @@ from .audience import (
     template_of,
     told_of_pairing,
 )
+from .course import COURSE_KINDS
 from .delivery import FAILURE_REASONS, Outcome, attempts_counted, backoff, classify, mask_addresses
 from .groups import (
     confirmed_by_round,
@@ -46,7 +48,7 @@ from .reminders import NOTICE_KINDS
 from .teams import MEMBER, is_team_programme, member_cause, member_places
 
 #: every kind of message
-KINDS = _INTRODUCTION_KINDS + NOTICE_KINDS
+KINDS = _INTRODUCTION_KINDS + NOTICE_KINDS + COURSE_KINDS
 
 __all__ = ["FAILURE_REASONS", "GROUP_INTRODUCTION", "GROUP_JOINED", "INTRODUCTION", "MEMBER",
            "KINDS", "LANGUAGES", "PAIRING_ENDED", "ROLES", "STAFF_ROLES",

@@ -6,6 +6,7 @@ and raises :class:`ValidationFailed` naming every problem by dotted path;
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple
@@ -264,20 +265,54 @@ def _read_introduction(reader: _Reader) -> IntroductionRules:
                                            default=default_of("introduction.share_guardian_contact")))
 
 
+#: an intake question's id: letters, digits and . _ : - (at most 64)
+INTAKE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+MAX_INTAKE_QUESTIONS = 30
+
+
+@dataclass(frozen=True)
+class IntakeQuestion:
+    """A question of the e-course's intake questionnaire, answered in free text by each student."""
+
+    id: str
+    text: str
+    required: bool = False
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"id": self.id, "text": self.text, "required": self.required}
+
+
 @dataclass(frozen=True)
 class CourseSettings:
     """An e-course's (seed 004): a student who has not finished a task is reminded this many
-    days before its deadline."""
+    days before its deadline; the intake questionnaire each student answers (none: no intake)."""
 
     reminder_days_before: int = 3
+    intake: Tuple[IntakeQuestion, ...] = ()
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"reminder_days_before": self.reminder_days_before}
+        return {"reminder_days_before": self.reminder_days_before,
+                "intake": [question.to_dict() for question in self.intake]}
+
+
+def _read_intake(reader: _Reader) -> Tuple[IntakeQuestion, ...]:
+    questions: List[IntakeQuestion] = []
+    for item in reader.items("intake", max_items=MAX_INTAKE_QUESTIONS):
+        question_id = item.text("id", required=True, max_length=64,
+                                check=_matches(INTAKE_ID, "letters, digits and . _ : - (at most 64)"))
+        text = item.text("text", required=True, max_length=500)
+        required = item.flag("required")
+        if question_id is not None and question_id in {q.id for q in questions}:
+            item.add("id", f"question {question_id} is listed twice")
+        elif question_id is not None and text is not None:
+            questions.append(IntakeQuestion(question_id, text, required))
+    return tuple(questions)
 
 
 def _read_course(reader: _Reader) -> CourseSettings:
     return CourseSettings(reminder_days_before=reader.integer(
-        "reminder_days_before", default=_default_int("course.reminder_days_before"), minimum=1, maximum=60))
+        "reminder_days_before", default=_default_int("course.reminder_days_before"), minimum=1, maximum=60),
+        intake=_read_intake(reader))
 
 
 @dataclass(frozen=True)

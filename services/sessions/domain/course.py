@@ -18,6 +18,11 @@ open (``overdue`` too, once its deadline passed); per group (a mentor's students
 The CSV a learning platform exports (docs/ecourse.md) is read here too: all rows or none, each
 problem named by row (the file's line, the header being 1) and column.
 
+The intake questionnaire (:class:`Intake`, one stream per programme and student,
+``intake``/<:func:`intake_stream_id`>): the programme's ``course.intake`` questions, answered in free
+text by the student (``IntakeAnswered``, answered again: replaced). The answers are the
+student's personal data, under ``personal`` (encrypted with the student's key).
+
 Plain Python: no nameko, SQLAlchemy or marshmallow here.
 """
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, ClassVar, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -33,9 +39,12 @@ from zoneinfo import ZoneInfo
 from services.platform_core.aggregate import Aggregate
 from services.platform_core.events import DomainEvent
 
-from .rules import RuleBroken
+from .rules import RuleBroken, failure
 
 COURSE = "course"
+INTAKE = "intake"
+#: the longest answer to an intake question (characters)
+MAX_ANSWER = 2000
 #: the learning platform's ids of tasks and students
 PLATFORM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 TASK_COLUMNS = ("task_id", "title", "deadline")
@@ -332,3 +341,74 @@ def read_csv(text: str, time_zone: str, now: datetime) -> CsvImport:
     if problems:
         raise CsvRefused(problems)
     return CsvImport(kind, tuple(tasks.values()), tuple(completions))
+
+
+# -- the intake questionnaire --------------------------------------------------------------------
+
+_INTAKE_NAMESPACE = uuid.UUID("7f3e2c1a-4b5d-4e6f-8a9b-0c1d2e3f4a5b")
+
+
+def intake_stream_id(programme_id: str, student_id: str) -> str:
+    """One intake stream per programme and student."""
+    return str(uuid.uuid5(_INTAKE_NAMESPACE, f"{programme_id}/{student_id}"))
+
+
+@dataclass(frozen=True)
+class IntakeQuestion:
+    id: str
+    text: str
+    required: bool = False
+
+
+def intake_questions(settings: Mapping[str, Any]) -> List[IntakeQuestion]:
+    """The programme's intake questions (``course.intake``, validated by registration)."""
+    found = ((settings.get("course") or {}).get("intake")) or []
+    return [IntakeQuestion(q["id"], q["text"], bool(q.get("required"))) for q in found]
+
+
+class Intake(Aggregate):
+    """A student's answers to a programme's intake questionnaire."""
+
+    stream_type: ClassVar[str] = INTAKE
+
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(stream_id)
+        #: question id -> answer (None before the first answer, or once the student is erased)
+        self.answers: Optional[Dict[str, str]] = None
+        self.answered_at: Optional[datetime] = None
+
+    def answer(self, *, programme_id: str, student_id: str, questions: Sequence[IntakeQuestion],
+               answers: Mapping[str, Any], now: datetime) -> List[DomainEvent]:
+        """The student answers (again: the new answers replace the old). Refused (422):
+        ``no_intake`` (the programme asks none), ``unknown_question``, ``unanswered`` (a required
+        one left out or blank), ``too_long``. Blank answers to optional questions are left out;
+        the same answers again record nothing."""
+        if not questions:
+            raise RuleBroken.one("no_intake", "this programme has no intake questionnaire")
+        asked = {q.id: q for q in questions}
+        failures = [failure("unknown_question", f"{key} is not a question of this intake", f"answers.{key}")
+                    for key in answers if key not in asked]
+        kept: Dict[str, str] = {}
+        for question in questions:
+            value = answers.get(question.id)
+            text = value.strip() if isinstance(value, str) else ""
+            if len(text) > MAX_ANSWER:
+                failures.append(failure("too_long", f"the answer to {question.id} is longer than {MAX_ANSWER} "
+                                        "characters", f"answers.{question.id}"))
+            elif text:
+                kept[question.id] = text
+            elif question.required:
+                failures.append(failure("unanswered", f"question {question.id} must be answered",
+                                        f"answers.{question.id}"))
+        if failures:
+            raise RuleBroken(failures)
+        if kept == self.answers:
+            return []
+        return [self._event("IntakeAnswered", {
+            "programme_id": programme_id, "student_id": student_id, "by_person_id": student_id,
+            "answered_at": now.isoformat(), "personal": {"answers": kept}})]
+
+    def _on_IntakeAnswered(self, p: Mapping[str, Any]) -> None:
+        personal = p.get("personal")
+        self.answers = dict(personal["answers"]) if personal else None
+        self.answered_at = datetime.fromisoformat(p["answered_at"])
