@@ -109,6 +109,13 @@ class MailSender:
         self.retry_longest = float(value("SMTP_RETRY_MAX_SECONDS"))
         self.max_attempts = int(value("SMTP_MAX_ATTEMPTS"))
         self.sender = str(value("SMTP_SENDER"))
+        # a message is claimed for the longest one send may take (the contact cards' call, then the
+        # SMTP connection, greeting, TLS, login and the message, each answer within its timeout),
+        # never less than the lease: a replica that takes over meanwhile does not send it again; a
+        # sender that dies mid-send leaves it due again after this term
+        self.claim_term = timedelta(seconds=max(float(value("OUTBOX_LEASE_SECONDS")),
+                                                float(value("CATCHUP_TIMEOUT"))
+                                                + 5 * float(value("SMTP_TIMEOUT_SECONDS")) + 10))
         self._wake = Event()
         self._running = False
 
@@ -221,7 +228,7 @@ class MailSender:
                  ) -> Tuple[EmailMessage, str, str]:
         tenant_id = row["tenant_id"]
         with self.store.transaction(tenant_id) as tx:
-            if not read_model.claim(tx.conn, row, _utcnow(), until=_utcnow() + self.lease.ttl):
+            if not read_model.claim(tx.conn, row, _utcnow(), until=_utcnow() + self.claim_term):
                 raise Taken(row["message_id"])
             programme = read_model.programme(tx.conn, tenant_id, row["programme_id"])
             if not preferences.may_send(tx.conn, tenant_id, row["recipient_id"], row["role"], row["kind"]):

@@ -28,7 +28,7 @@ from services.notifications.endpoints import next_prune
 from services.platform_core import mail_sink
 from services.platform_core.clock import ManualClock
 from services.platform_core.db import make_engine
-from services.platform_core.store import EventStore
+from services.platform_core.store import ALL_TENANTS, EventStore
 
 CONTEXT = tenant_templates.samples(INTRODUCTION)["mentor"]
 KEY = b"k" * 32
@@ -309,3 +309,24 @@ def test_a_tenant_may_write_its_own_template_of_every_kind():
     assert set(tenant_templates.SAMPLES) == set(KINDS)
     for kind in KINDS:
         assert tenant_templates.problems(kind, "lv", "subject", "{{ programme.name }}: {{ to.name }}") == [], kind
+
+
+def test_a_message_claimed_for_a_send_is_not_sent_by_a_replica_that_takes_over_mid_send(store, monkeypatch):
+    """A send may outlast the sender's lease (a slow mail server): the message stays claimed for
+    the longest one send may take, so the replica that takes the lease over meanwhile leaves it."""
+    record(store, recorded_at=datetime.now(timezone.utc) - timedelta(minutes=1))
+    first, second = mail_sender(store), sender.MailSender(store, {"PLATFORM_SECRET": "s"}, cards, holder="other")
+    [row] = [r for r in _due(store)]
+    first._message(row, {})  # claimed: rendering done, the SMTP exchange under way
+    lease_over = datetime.now(timezone.utc) + first.lease.ttl + timedelta(seconds=1)
+    monkeypatch.setattr(sender, "_utcnow", lambda: lease_over)
+    assert _due(store, lease_over) == []  # the other replica finds nothing due
+    with pytest.raises(sender.Taken):
+        second._message(row, {})
+    later = datetime.now(timezone.utc) + first.claim_term + timedelta(seconds=1)
+    assert [r["message_id"] for r in _due(store, later)] == [row["message_id"]]  # a dead sender's: due again
+
+
+def _due(store, now=None):
+    with store.transaction(ALL_TENANTS) as tx:
+        return read_model.due(tx.conn, now or datetime.now(timezone.utc), 10)
