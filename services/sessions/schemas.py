@@ -13,6 +13,7 @@ from services.contracts import sessions as contracts
 from services.platform_core.schemas import InputSchema
 from services.platform_core.web import load_input as load_input  # one for every service
 
+from . import course_schemas  # noqa: F401  (its private IntakeAnswered registers with the catalogue)
 from .outcome_schemas import CertificateView, OutcomeView
 from .survey_schemas import PairSurveyScoresView, ProgrammeSurveyScoresView, SurveyAnswerExportView
 
