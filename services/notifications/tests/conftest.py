@@ -69,6 +69,13 @@ class Mailbox:
         self.messages.append(message_from_bytes(envelope.content, policy=default))
         return "250 Message accepted for delivery"
 
+    def received(self, message_ids: Iterable[str]) -> int:
+        """How many mails of these messages (the log's ids) arrived, repeats counted: the same
+        message sent twice carries the same Message-ID. Other mails (a registration's notices
+        arriving meanwhile) do not count."""
+        wanted = set(message_ids)
+        return sum(1 for m in self.messages if m["Message-ID"].strip("<>").split("@")[0] in wanted)
+
     def to(self, address: str, message_ids: Optional[Iterable[str]] = None) -> List[EmailMessage]:
         """What ``address`` got (only the messages of ``message_ids``, the log's ids, if given)."""
         wanted = None if message_ids is None else set(message_ids)
